@@ -1,0 +1,48 @@
+"""scikit-learn estimators for electron and X-ray spectroscopy.
+
+skspectra collects published machine-learning methods for EELS/ELNES,
+XAS/XANES, EDS and STEM spectrum images as scikit-learn estimators and
+metrics, so that they compose with ``Pipeline``, ``GridSearchCV`` and
+``clone``.  The estimators live in subpackages (``skspectra.decomposition``,
+``skspectra.peaks``, ``skspectra.neighbors``, ``skspectra.tree``,
+``skspectra.neural_network``, ``skspectra.preprocessing``) and the public
+ones are also reachable from the top level, imported on first use.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> subpackage that defines it; resolved lazily so that
+# ``import skspectra`` stays cheap and optional extras are never imported
+_LAZY = {
+    "fold": "skspectra.utils",
+    "unfold": "skspectra.utils",
+}
+
+_SUBPACKAGES = [
+    "datasets",
+    "decomposition",
+    "io",
+    "metrics",
+    "neighbors",
+    "neural_network",
+    "peaks",
+    "preprocessing",
+    "tree",
+    "utils",
+]
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"skspectra.{name}")
+    raise AttributeError(f"module 'skspectra' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBPACKAGES))

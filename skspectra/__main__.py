@@ -1,0 +1,6 @@
+"""Allow ``python -m skspectra``."""
+
+from skspectra.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

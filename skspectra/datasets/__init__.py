@@ -1,0 +1,10 @@
+"""Synthetic spectra with known ground truth, and loaders for real data."""
+
+from skspectra.datasets._base import find_data_dir
+from skspectra.utils._image import fold, unfold
+
+__all__ = [
+    "find_data_dir",
+    "fold",
+    "unfold",
+]

@@ -1,0 +1,104 @@
+"""Input validation shared by the estimators and functions of skspectra.
+
+scikit-learn's ``validate_data``/``check_array`` check arrays; the helpers
+here check what is specific to spectra: the energy axis and the agreement of
+channel counts between two sets of spectra.
+"""
+
+import numpy as np
+
+
+def check_energy(energy, n_channels, *, name="energy", uniform=False, rtol=1e-6):
+    """Validate an energy axis against a number of channels.
+
+    Parameters
+    ----------
+    energy : array-like of shape (n_channels,) or None
+        Channel energies, strictly increasing and finite.  ``None`` stands for
+        the channel index ``0, 1, ..., n_channels - 1``.
+    n_channels : int
+        Number of channels of the spectra the axis belongs to.
+    name : str, default="energy"
+        Name used in error messages.
+    uniform : bool, default=False
+        If True, also require a uniform grid (equal steps within ``rtol``).
+    rtol : float, default=1e-6
+        Relative tolerance on the step for ``uniform=True``.
+
+    Returns
+    -------
+    energy : ndarray of shape (n_channels,), dtype float64
+        A new array; the input is never modified.
+
+    Raises
+    ------
+    ValueError
+        If the axis is not 1-D, has the wrong length, contains NaN or inf, is
+        not strictly increasing, or (with ``uniform=True``) is not uniform.
+
+    Examples
+    --------
+    >>> from skspectra.utils import check_energy
+    >>> check_energy(None, 3)
+    array([0., 1., 2.])
+    >>> check_energy([1.0, 3.0, 2.0], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: energy must be strictly increasing; it is not between index 1 ...
+    """
+    if energy is None:
+        return np.arange(n_channels, dtype=np.float64)
+    energy = np.array(energy, dtype=np.float64, copy=True)
+    if energy.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got an array of shape {energy.shape}.")
+    if energy.shape[0] != n_channels:
+        raise ValueError(
+            f"{name} has {energy.shape[0]} values but the spectra have "
+            f"{n_channels} channels; they must match."
+        )
+    if not np.all(np.isfinite(energy)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    if n_channels > 1:
+        steps = np.diff(energy)
+        bad = np.flatnonzero(steps <= 0)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{name} must be strictly increasing; it is not between index {i} "
+                f"({energy[i]}) and index {i + 1} ({energy[i + 1]})."
+            )
+        if uniform:
+            step = (energy[-1] - energy[0]) / (n_channels - 1)
+            if not np.allclose(steps, step, rtol=rtol, atol=0):
+                raise ValueError(
+                    f"{name} must be a uniform grid; its steps range from "
+                    f"{steps.min():g} to {steps.max():g}. Resample the spectra "
+                    "onto a uniform grid first (skspectra.preprocessing)."
+                )
+    return energy
+
+
+def check_same_channels(X, Y, *, x_name="X", y_name="Y"):
+    """Raise a clear error when two sets of spectra differ in channel count.
+
+    Parameters
+    ----------
+    X, Y : ndarray of shape (n_samples, n_channels)
+        Two 2-D arrays of spectra.
+    x_name, y_name : str
+        Names used in the error message.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.utils import check_same_channels
+    >>> check_same_channels(np.zeros((2, 5)), np.zeros((3, 4)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 5 channels but Y has 4; spectra must share one energy grid.
+    """
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"{x_name} has {X.shape[1]} channels but {y_name} has {Y.shape[1]}; "
+            "spectra must share one energy grid."
+        )
