@@ -1,0 +1,67 @@
+"""A small progress bar for long command-line runs (no extra dependency)."""
+
+import sys
+import time
+
+
+class Progress:
+    """Print the progress of a loop on one terminal line.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps expected.
+    label : str, default=""
+        Text shown before the bar.
+    quiet : bool, default=False
+        Print nothing at all.
+    stream : file-like, default=sys.stderr
+        Where to print.
+    min_interval : float, default=0.2
+        Minimum seconds between redraws.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skspectra.utils._progress import Progress
+    >>> out = io.StringIO()
+    >>> bar = Progress(3, "steps", stream=out, min_interval=0)
+    >>> for _ in range(3):
+    ...     bar.update()
+    >>> bar.close()
+    >>> "3/3" in out.getvalue()
+    True
+    """
+
+    def __init__(self, total, label="", *, quiet=False, stream=None, min_interval=0.2):
+        self.total = max(int(total), 1)
+        self.label = label
+        self.quiet = quiet
+        self.stream = sys.stderr if stream is None else stream
+        self.min_interval = min_interval
+        self.count = 0
+        self._start = time.perf_counter()
+        self._last = -float("inf")
+
+    def update(self, n=1, info=""):
+        """Advance by ``n`` steps; ``info`` is shown after the bar."""
+        self.count = min(self.count + n, self.total)
+        now = time.perf_counter()
+        if self.quiet or (
+            now - self._last < self.min_interval and self.count < self.total
+        ):
+            return
+        self._last = now
+        width = 30
+        filled = int(width * self.count / self.total)
+        elapsed = now - self._start
+        bar = "#" * filled + "-" * (width - filled)
+        text = f"\r{self.label} [{bar}] {self.count}/{self.total} {elapsed:.1f}s {info}"
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self):
+        """End the line."""
+        if not self.quiet:
+            self.stream.write("\n")
+            self.stream.flush()
