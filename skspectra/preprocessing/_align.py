@@ -218,6 +218,16 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         self.target_energy_ = None
         self.reference_ = None
+        if self.method == "xcorr" and self.target_energy is not None:
+            raise ValueError(
+                "target_energy is for the edge methods; method='xcorr' aligns to "
+                "reference instead."
+            )
+        if self.method != "xcorr" and self.reference is not None:
+            raise ValueError(
+                f"reference is for method='xcorr'; method={self.method!r} aligns "
+                "to target_energy instead."
+            )
         if self.method == "xcorr":
             if self.reference is None:
                 self.reference_ = X.astype(np.float64).mean(axis=0)

@@ -336,6 +336,10 @@ def test_edge_aligner_learns_median_and_limits_shifts():
     assert aligner.target_energy_ == pytest.approx(np.median(edges))
     with pytest.raises(ValueError, match="spectrum 0: its edge would move by -4.99"):
         EdgeAligner(energy=E, method="half_height", max_shift=3.0).fit(X).transform(X)
+    with pytest.raises(ValueError, match="reference is for method='xcorr'"):
+        EdgeAligner(energy=E, reference=X[0]).fit(X)
+    with pytest.raises(ValueError, match="target_energy is for the edge methods"):
+        EdgeAligner(energy=E, method="xcorr", target_energy=6550.0).fit(X)
     with pytest.raises(ValueError, match="reference has 3 channels"):
         EdgeAligner(energy=E, method="xcorr", reference=[1, 2, 3]).fit(X)
 
