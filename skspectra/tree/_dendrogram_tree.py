@@ -17,7 +17,7 @@ import numpy as np
 from scipy.cluster.hierarchy import leaves_list, linkage
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skspectra.tree._distances import (
@@ -273,7 +273,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         "max_depth": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "min_samples_leaf": [
             Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(numbers.Real, 0.0, 1.0, closed="neither"),
+            Interval(RealNotInt, 0.0, 1.0, closed="neither"),
         ],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
@@ -474,7 +474,8 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Cluster index of each sample.
         """
-        return self.classifier_.predict(self._descriptors(X))
+        X = self._descriptors(X)
+        return self.classifier_.predict(X)
 
     def predict(self, X):
         """Predict spectra: the representative spectrum of the predicted cluster.
@@ -489,7 +490,8 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         spectra : ndarray of shape (n_samples, n_channels) or (n_samples,)
             Predicted spectra (1-D when the model was fitted on a 1-D ``y``).
         """
-        spectra = self.cluster_spectra_[self.predict_cluster(X)]
+        labels = self.predict_cluster(X)
+        spectra = self.cluster_spectra_[labels]
         return spectra[:, 0] if self._y_1d else spectra
 
     def assign(self, spectra):
