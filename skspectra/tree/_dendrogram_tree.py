@@ -252,14 +252,25 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
     --------
     >>> from skspectra.datasets import make_descriptor_spectra
     >>> from skspectra.tree import SpectralDendrogramTree
-    >>> X, Y, rule = make_descriptor_spectra(n_samples=200, random_state=0)
+    >>> X, Y, rule = make_descriptor_spectra(
+    ...     n_samples=200, as_frame=True, random_state=0
+    ... )
     >>> model = SpectralDendrogramTree(n_clusters=4, random_state=0).fit(X, Y)
     >>> model.predict(X[:3]).shape
     (3, 200)
-    >>> print(model.export_text())  # doctest: +ELLIPSIS
-    cluster 0 (... spectra; the rules lead ... of them here):
-      if has_d_electrons = no  [...]
-    ...
+    >>> print(model.export_text())
+    cluster 0: 32 spectra, 32 of them led here by the rules
+      if has_d_electrons = yes and valence >= 3 and bond_length <= 2
+        (leaf of 32 training samples, 100% in cluster 0)
+    cluster 1: 56 spectra, 56 of them led here by the rules
+      if has_d_electrons = yes and valence >= 3 and bond_length > 2
+        (leaf of 56 training samples, 100% in cluster 1)
+    cluster 2: 54 spectra, 54 of them led here by the rules
+      if has_d_electrons = no
+        (leaf of 54 training samples, 100% in cluster 2)
+    cluster 3: 58 spectra, 58 of them led here by the rules
+      if has_d_electrons = yes and valence <= 2
+        (leaf of 58 training samples, 100% in cluster 3)
     """
 
     _parameter_constraints = {

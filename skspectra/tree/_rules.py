@@ -155,8 +155,8 @@ def rules_text(rules, n_clusters, cluster_sizes, reproduced):
         mine = [r for r in rules if r["cluster"] == k]
         size = int(cluster_sizes[k])
         lines.append(
-            f"cluster {k} ({size} spectra; the rules lead {int(reproduced[k])} of "
-            f"them here):"
+            f"cluster {k}: {size} spectra, {int(reproduced[k])} of them led here "
+            "by the rules"
         )
         if not mine:
             lines.append(
@@ -165,8 +165,9 @@ def rules_text(rules, n_clusters, cluster_sizes, reproduced):
             )
         for i, r in enumerate(mine):
             lead = "if" if i == 0 else "or if"
+            lines.append(f"  {lead} {r['text']}")
             lines.append(
-                f"  {lead} {r['text']}  [{r['n_samples']} training samples, "
-                f"{100 * r['purity']:.0f}% in cluster {k}]"
+                f"    (leaf of {r['n_samples']} training samples, "
+                f"{100 * r['purity']:.0f}% in cluster {k})"
             )
     return "\n".join(lines)
