@@ -194,16 +194,30 @@ def plot_dendrogram_tree(
     ax_spectra.set_title(f"spectra of each cluster ({model.representative} thick)")
     ax_spectra.tick_params(axis="y", left=False, labelleft=False)
 
-    plot_tree(
+    span = energy[-1] - energy[0]
+    ax_spectra.set_xlim(energy[0] - 0.02 * span, energy[-1] + 0.14 * span)
+    boxes = plot_tree(
         model.classifier_,
         feature_names=model._feature_names(),
         class_names=[f"cluster {c}" for c in model.classifier_.classes_],
-        filled=True,
+        filled=False,
         impurity=False,
         max_depth=tree_max_depth,
         rounded=True,
         fontsize=8,
         ax=ax_tree,
     )
+    tree = model.classifier_.tree_
+    # node boxes (the True/False edge labels have no box)
+    boxes = [box for box in boxes if box.get_bbox_patch() is not None]
+    if len(boxes) == tree.node_count:
+        # the boxes come in the order of the node ids (depth first): colour
+        # each leaf like its cluster in the dendrogram
+        for node, box in enumerate(boxes):
+            if tree.children_left[node] == -1:
+                c = int(model.classifier_.classes_[np.argmax(tree.value[node, 0])])
+                box.set_bbox(
+                    {"boxstyle": "round", "fc": (*colors[c][:3], 0.35), "ec": "0.2"}
+                )
     ax_tree.set_title("decision tree on the descriptors")
     return fig
