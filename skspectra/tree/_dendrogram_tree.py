@@ -424,8 +424,9 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         k = self.n_clusters_
 
         self.cluster_sizes_ = np.bincount(self.labels_, minlength=k)
-        sums = np.zeros((k, n_channels))
-        np.add.at(sums, self.labels_, Y)
+        order = np.argsort(self.labels_, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(self.cluster_sizes_)[:-1]])
+        sums = np.add.reduceat(Y[order], starts, axis=0)
         self.cluster_means_ = sums / self.cluster_sizes_[:, None]
         self.medoid_indices_ = medoids_from_condensed(
             d, n_samples, self.labels_, k, transform
