@@ -560,7 +560,9 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
             Sorted by cluster, then by decreasing number of training samples.
             Each dict has ``cluster``; ``conditions``, a list of
             ``(descriptor, op, value)`` with ``op`` one of ``"<="``, ``">"``
-            and ``"=="`` (``"=="`` for 0/1 descriptors); ``text``, the rule
+            and ``"=="`` (``"=="`` for 0/1 descriptors), ``"missing"``
+            (value True: the descriptor is missing; False: it is known) or
+            ``"or missing"`` (a missing value also leads here); ``text``, the rule
             in words; ``n_samples``, the number of training samples reaching
             the leaf; and ``purity``, the fraction of those in ``cluster``.
         """

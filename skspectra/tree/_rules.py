@@ -84,7 +84,10 @@ def leaf_rules(tree, feature_names, kinds, classes, has_missing=None):
     rules : list of dict
         One dict per leaf, sorted by cluster and then by decreasing number of
         training samples, with keys ``cluster``, ``conditions`` (list of
-        ``(name, op, value)`` with ``op`` in ``"<="``, ``">"``, ``"=="``),
+        ``(name, op, value)`` with ``op`` in ``"<="``, ``">"``, ``"=="``;
+        ``(name, "missing", True/False)`` for a test of whether the value is
+        missing, and ``(name, "or missing", True)`` when a missing value
+        also leads to the leaf besides the interval),
         ``text``, ``n_samples`` and ``purity`` (the fraction of the leaf's
         training samples, weighted as in the tree, that are in ``cluster``).
     """
@@ -104,10 +107,16 @@ def leaf_rules(tree, feature_names, kinds, classes, has_missing=None):
             continue
         f = int(tree.feature[node])
         t = float(tree.threshold[node])
+        if np.isinf(t):
+            # scikit-learn's split of the known values (left, x <= inf) from
+            # the missing ones (right)
+            stack.append((right[node], [*path, (f, "missing", t, True)]))
+            stack.append((left[node], [*path, (f, "known", t, False)]))
+            continue
         miss_left = bool(missing_left[node]) if missing_left is not None else False
         track = bool(has_missing[f])
-        stack.append((right[node], [*path, (f, False, t, track and not miss_left)]))
-        stack.append((left[node], [*path, (f, True, t, track and miss_left)]))
+        stack.append((right[node], [*path, (f, "right", t, track and not miss_left)]))
+        stack.append((left[node], [*path, (f, "left", t, track and miss_left)]))
     rules.sort(key=lambda r: (r["cluster"], -r["n_samples"]))
     return rules
 
@@ -117,20 +126,32 @@ def _leaf_rule(tree, node, path, feature_names, kinds, classes):
     k = int(np.argmax(value))
     total = float(value.sum())
     purity = float(value[k] / total) if total > 0 else 0.0
-    # merge the tests on each descriptor into one interval
+    # merge the tests on each descriptor into one interval; ``missing`` says
+    # whether a missing value also reaches the leaf: None when every test
+    # was on known values, then True/False as the tests send missing values
     bounds = {}
-    for f, goes_left, t, takes_missing in path:
-        lower, upper, missing = bounds.get(f, (None, None, True))
-        if goes_left:
+    for f, side, t, takes_missing in path:
+        lower, upper, missing, only_missing = bounds.get(f, (None, None, True, False))
+        if side == "left":
             upper = t if upper is None else min(upper, t)
-        else:
+        elif side == "right":
             lower = t if lower is None else max(lower, t)
-        bounds[f] = (lower, upper, missing and takes_missing)
+        elif side == "missing":
+            only_missing = True
+        bounds[f] = (lower, upper, missing and takes_missing, only_missing)
     conditions = []
     texts = []
     for f in sorted(bounds, key=lambda f: [p[0] for p in path].index(f)):
-        lower, upper, missing = bounds[f]
+        lower, upper, missing, only_missing = bounds[f]
         name = feature_names[f]
+        if only_missing:
+            conditions.append((name, "missing", True))
+            texts.append(f"{name} missing")
+            continue
+        if lower is None and upper is None:
+            conditions.append((name, "missing", False))
+            texts.append(f"{name} known")
+            continue
         if kinds[f] == BOOLEAN:
             conditions.append((name, "==", 1 if lower is not None else 0))
         else:
@@ -138,6 +159,8 @@ def _leaf_rule(tree, node, path, feature_names, kinds, classes):
                 conditions.append((name, ">", lower))
             if upper is not None:
                 conditions.append((name, "<=", upper))
+        if missing:
+            conditions.append((name, "or missing", True))
         texts.append(_interval_text(name, kinds[f], lower, upper, missing))
     return {
         "cluster": classes[k].item() if hasattr(classes[k], "item") else classes[k],

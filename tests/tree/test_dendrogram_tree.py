@@ -34,15 +34,23 @@ def _cosine(P, T):
 
 
 def _matches(conditions, row):
-    """Whether one sample (a mapping name -> value) satisfies a rule."""
-    for name, op, value in conditions:
+    """Whether one sample (a mapping name -> value, NaN = missing) obeys a rule."""
+    for name in {c[0] for c in conditions}:
+        mine = [(op, value) for n, op, value in conditions if n == name]
         x = row[name]
-        if op == "<=" and not x <= value:
-            return False
-        if op == ">" and not x > value:
-            return False
-        if op == "==" and not x == value:
-            return False
+        if np.isnan(x):
+            if not (("missing", True) in mine or ("or missing", True) in mine):
+                return False
+            continue
+        for op, value in mine:
+            if op == "missing" and value:
+                return False
+            if op == "<=" and not x <= value:
+                return False
+            if op == ">" and not x > value:
+                return False
+            if op == "==" and not x == value:
+                return False
     return True
 
 
@@ -284,6 +292,24 @@ def test_every_sample_satisfies_exactly_the_rule_of_its_leaf(D):
         values = dict(zip(names, row, strict=True))
         hits = [r for r in rules if _matches(r["conditions"], values)]
         assert len(hits) == 1
+        assert hits[0]["cluster"] == cluster
+
+
+@given(
+    arrays(np.float64, (30, 2), elements=st.integers(0, 3).map(float)),
+    arrays(np.bool_, (30, 2)),
+)
+def test_rules_with_missing_values_cover_every_sample_once(D, holes):
+    rng = np.random.RandomState(1)
+    Y = rng.normal(size=(30, 4))
+    D = np.where(holes, np.nan, D)
+    model = SpectralDendrogramTree(n_clusters=4, random_state=0).fit(D, Y)
+    rules = model.explain()
+    predicted = model.predict_cluster(D)
+    for row, cluster in zip(D, predicted, strict=True):
+        values = dict(zip(["x0", "x1"], row, strict=True))
+        hits = [r for r in rules if _matches(r["conditions"], values)]
+        assert len(hits) == 1, (row, [r["text"] for r in rules])
         assert hits[0]["cluster"] == cluster
 
 
