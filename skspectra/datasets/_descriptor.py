@@ -288,3 +288,86 @@ def element_descriptors(elements, oxidation_states=None):
         X = np.hstack([X, ox])
         names.append("oxidation_state")
     return X, names
+
+
+# First-shell neighbour (ligand) of the absorbing atom in XANES reference
+# compounds, read from the chemical formula, or from the mineral's formula
+# for mineral names (goethite FeOOH, ferrihydrite, green rust, siderite
+# FeCO3, vivianite Fe3(PO4)2.8H2O, magnetite Fe3O4, azurite
+# Cu3(CO3)2(OH)2, tenorite CuO, covellite CuS); "metal" for foils and
+# metals, where the neighbours are atoms of the same element.
+_SULFIDES = ("cr2s3", "cus_covellite", "cu2s", "fes2", "nis", "cus", "chalcopyrite")
+_OXYGEN = (
+    "mn2o3", "mn3o4", "mno2", "mno", "v2o3", "v2o5", "vo", "vo2", "cr2o3",
+    "cro2", "k2cr2o7", "k2cro4", "na2cro4", "ceo2", "cepo4", "eu2o3", "euo",
+    "eutio3", "ni2o3", "nioh2", "cuo_tenorite", "cu_azurite", "fe2o3",
+    "fe3o4", "feo", "hansel2001_2lineferrihydrite", "hansel2001_goethite",
+    "hansel2001_greenrust_cl", "hansel2001_greenrust_so4",
+    "hansel2001_magnetite", "hansel2001_siderite", "hansel2001_vivianite",
+    "cu_i_o", "cuso4", "nanocuo", "li2mno3", "mn2o3x", "mn_oxalate",
+    "psilomelane", "pyrolusite", "ramsdellite", "rhodochrosite", "todorokite",
+    "g_mnooh", "mnox", "ferrihydrite", "goerthite", "hematite",
+    "lepidocrocite",
+)  # fmt: skip
+_LIGAND_OF_COMPOUND = {
+    **dict.fromkeys(_SULFIDES, "S"),
+    **dict.fromkeys(_OXYGEN, "O"),
+    "euse": "Se",
+    "fe3c": "C",
+    "fen": "N",
+    "mncl2": "Cl",
+}
+# Pauling electronegativity of the ligand (CRC Handbook of Chemistry and
+# Physics)
+_LIGAND_ELECTRONEGATIVITY = {
+    "O": 3.44,
+    "Cl": 3.16,
+    "N": 3.04,
+    "S": 2.58,
+    "Se": 2.55,
+    "C": 2.55,
+}
+
+
+def compound_ligand(compound):
+    """First-shell ligand of a reference compound: an element or ``"metal"``.
+
+    Looked up by name among the reference compounds of the XAS data
+    libraries (oxides, oxyhydroxides, carbonates, phosphates and oxo-anion
+    salts give ``"O"``); names containing "foil" or "metal" give
+    ``"metal"``; an unknown name raises ValueError.
+    """
+    key = str(compound).lower()
+    if "foil" in key or "metal" in key:
+        return "metal"
+    if key not in _LIGAND_OF_COMPOUND:
+        raise ValueError(
+            f"no ligand tabulated for compound {compound!r}; known: "
+            f"{sorted(_LIGAND_OF_COMPOUND)} and foils/metals."
+        )
+    return _LIGAND_OF_COMPOUND[key]
+
+
+def xanes_reference_descriptors(elements, oxidation_states, compounds):
+    """Descriptors of XANES reference spectra from their labels.
+
+    The element properties of :func:`element_descriptors`, the nominal
+    oxidation state (NaN where unknown or mixed), and
+    ``ligand_electronegativity``: the Pauling electronegativity of the
+    first-shell neighbour (for a metal, of the element itself).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 8)
+    names : list of str
+    """
+    X, names = element_descriptors(elements, oxidation_states)
+    own = X[:, names.index("electronegativity")]
+    ligands = [compound_ligand(c) for c in compounds]
+    chi = np.array(
+        [
+            own[i] if lig == "metal" else _LIGAND_ELECTRONEGATIVITY[lig]
+            for i, lig in enumerate(ligands)
+        ]
+    )
+    return np.column_stack([X, chi]), [*names, "ligand_electronegativity"]
