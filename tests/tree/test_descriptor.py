@@ -83,3 +83,23 @@ def test_element_descriptors():
     assert np.isnan(col["oxidation_state"][2])
     with pytest.raises(ValueError, match="Xx"):
         element_descriptors(["Xx"])
+
+
+def test_ligands_of_the_reference_compounds():
+    from skspectra.datasets._descriptor import (
+        compound_ligand,
+        xanes_reference_descriptors,
+    )
+
+    assert compound_ligand("FeS2") == "S"
+    assert compound_ligand("Hansel2001_goethite") == "O"
+    assert compound_ligand("cu_metal") == "metal"
+    assert compound_ligand("EuSe") == "Se"
+    with pytest.raises(ValueError, match="no ligand tabulated"):
+        compound_ligand("unobtainium")
+    X, names = xanes_reference_descriptors(
+        ["Fe", "Fe", "Cu"], [2, 2, 0], ["FeO", "FeS2", "Cu_Foil"]
+    )
+    chi = X[:, names.index("ligand_electronegativity")]
+    # oxygen, sulfur (Pauling), and for a metal its own electronegativity
+    np.testing.assert_allclose(chi, [3.44, 2.58, 1.90])
