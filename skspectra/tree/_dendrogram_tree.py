@@ -14,6 +14,7 @@ calculation.
 import numbers
 
 import numpy as np
+from scipy import sparse
 from scipy.cluster.hierarchy import leaves_list, linkage
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.tree import DecisionTreeClassifier
@@ -330,7 +331,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
             )
         return spectral_metric
 
-    def _check_spectra(self, y, spectral_metric, energy):
+    def _check_spectra(self, y, spectral_metric):
         if getattr(spectral_metric, "requires_non_negative", False) and np.any(y < 0):
             name = getattr(spectral_metric, "name", self.metric)
             raise ValueError(
@@ -398,10 +399,15 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
             ensure_min_samples=2,
             dtype=np.float64,
         )
+        if sparse.issparse(y):
+            raise TypeError(
+                "The spectra y must be a dense array; got a sparse matrix. "
+                "Convert it with y.toarray()."
+            )
         if y.ndim == 2 and y.shape[1] == 0:
             raise ValueError("The spectra y have 0 channels.")
         self._y_1d = y.ndim == 1
-        Y = y.reshape(-1, 1) if self._y_1d else y
+        Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
         n_samples, n_channels = Y.shape
         if self.n_clusters is not None and self.n_clusters > n_samples:
             raise ValueError(
@@ -410,7 +416,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
             )
         energy = check_energy(self.energy, n_channels)
         spectral_metric = self._check_spectral_metric()
-        self._check_spectra(Y, spectral_metric, energy)
+        self._check_spectra(Y, spectral_metric)
 
         d, transform = self._condensed_distances(Y, spectral_metric, energy)
         Z = linkage(d, method=self.linkage)
@@ -536,7 +542,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
                 f"The spectra have {Y.shape[1]} channels but the model was fitted "
                 f"on spectra with {n_channels}; they must share one energy grid."
             )
-        self._check_spectra(Y, self._spectral_metric, self._energy)
+        self._check_spectra(Y, self._spectral_metric)
         labels = np.empty(Y.shape[0], dtype=np.intp)
         rows = _block_rows(self.n_clusters_)
         for s in range(0, Y.shape[0], rows):

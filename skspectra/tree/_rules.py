@@ -165,7 +165,7 @@ def _leaf_rule(tree, node, path, feature_names, kinds, classes):
     return {
         "cluster": classes[k].item() if hasattr(classes[k], "item") else classes[k],
         "conditions": conditions,
-        "text": " and ".join(texts) if texts else "always (the tree has no split)",
+        "text": " and ".join(texts) if texts else "always (the tree has a single leaf)",
         "n_samples": int(tree.n_node_samples[node]),
         "purity": purity,
     }
@@ -188,7 +188,9 @@ def rules_text(rules, n_clusters, cluster_sizes, reproduced):
             )
         for i, r in enumerate(mine):
             lead = "if" if i == 0 else "or if"
-            lines.append(f"  {lead} {r['text']}")
+            lines.append(
+                f"  {lead} {r['text']}" if r["conditions"] else f"  {r['text']}"
+            )
             lines.append(
                 f"    (leaf of {r['n_samples']} training samples, "
                 f"{100 * r['purity']:.0f}% in cluster {k})"

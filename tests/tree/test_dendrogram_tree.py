@@ -354,6 +354,21 @@ def test_rules_mention_missing_values():
     assert model.predict(X).shape == Y.shape
 
 
+def test_one_cluster_and_sparse_spectra():
+    from scipy import sparse
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 2))
+    Y = rng.normal(size=(10, 3)).astype(np.float32)
+    model = SpectralDendrogramTree(n_clusters=1).fit(X, Y)
+    assert model.explain()[0]["conditions"] == []
+    assert "always (the tree has a single leaf)" in model.export_text()
+    np.testing.assert_allclose(model.predict(X), np.tile(Y.mean(0), (10, 1)), 1e-6)
+    assert model.predict(X).dtype == np.float64
+    with pytest.raises(TypeError, match="dense"):
+        SpectralDendrogramTree(n_clusters=2).fit(X, sparse.csr_matrix(Y))
+
+
 def test_array_descriptors_get_generic_names():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(20, 2))
