@@ -179,6 +179,25 @@ def test_grid_search_over_clusters_and_depth(planted):
     assert search.score(X.iloc[240:], rule.spectra_noiseless[240:]) > -0.02
 
 
+def test_grid_search_over_linkage_and_metric(planted):
+    X, Y, rule = planted
+    Y = np.clip(Y, 0, None)  # the distribution metrics need non-negative spectra
+    grid = [
+        {"linkage": ["ward"], "metric": ["euclidean", "cosine"]},
+        {"linkage": ["average", "complete"], "metric": ["wasserstein"]},
+    ]
+    search = GridSearchCV(
+        SpectralDendrogramTree(n_clusters=4, energy=rule.energy, random_state=0),
+        grid,
+        scoring=make_spectral_scorer(metric="cosine"),
+        cv=3,
+        error_score="raise",
+    )
+    search.fit(X.iloc[:150], Y[:150])
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_score_ > -0.02
+
+
 # --- the cut, the representatives, assign and predict ---------------------
 
 
