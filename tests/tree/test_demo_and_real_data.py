@@ -23,6 +23,9 @@ def test_demo_with_real_data(shared_data):
     print(text)
     assert "measured XANES references" in text
     assert "oxidation_state > 4.5" in text
+    # a measured metal foil from another beamline is read as a metal
+    foil = [line for line in lines if "Mn_foil (Mn 0) -> cluster" in line]
+    assert len(foil) == 1 and "oxidation_state <= 0.5" in foil[0]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,13 @@ def test_reference_table(references):
     ox = np.asarray(X["oxidation_state"])
     # the mixed or unknown valences (Fe3C, FeN, CuS) are missing values
     assert np.isnan(ox).sum() == 3
+
+
+def test_reference_table_from_an_athena_archive(shared_data):
+    X, Y, compounds = xanes_reference_table(shared_data, "athena_mn_standards.npz")
+    assert len(compounds) == 14 and Y.shape == (14, RELATIVE_ENERGY.size)
+    assert np.all(np.asarray(X["atomic_number"]) == 25)
+    assert np.all(np.isfinite(Y))
 
 
 def test_explanation_of_measured_references(references):
