@@ -84,14 +84,6 @@ def _embedded_is_euclidean(spectral_metric):
     )
 
 
-def _is_identity_map(spectral_metric):
-    """Whether ``from_embedded`` leaves distances unchanged."""
-    if isinstance(spectral_metric, _EuclideanMetric):
-        return True
-    probe = np.array([0.0, 0.25, 1.0, 2.0])
-    return bool(np.array_equal(spectral_metric.from_embedded(probe.copy()), probe))
-
-
 def cut_linkage(Z, n_merges):
     """Flat labels after the first ``n_merges`` merges of a linkage matrix.
 
@@ -347,9 +339,11 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
             else:
                 Z = np.asarray(spectral_metric.embed(Y, energy=energy), np.float64)
             d = condensed_euclidean(Z)
+            # medoids are taken under the metric itself: map the embedded
+            # distances to its values (a monotone map, identity for most)
             transform = (
                 None
-                if _is_identity_map(spectral_metric)
+                if isinstance(spectral_metric, _EuclideanMetric)
                 else spectral_metric.from_embedded
             )
             return d, transform

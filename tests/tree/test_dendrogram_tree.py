@@ -240,9 +240,12 @@ def test_distance_threshold_cuts_at_the_height(planted):
 @given(arrays(np.float64, (9, 4), elements=st.floats(0, 1)), st.integers(1, 4))
 def test_medoid_minimises_the_summed_distance(Y, k):
     X = np.arange(9.0).reshape(-1, 1)
-    for metric, method in [("euclidean", "ward"), ("cosine", "average")]:
-        if metric == "cosine":
-            Y = Y + 0.1
+    Y = Y + 0.1  # no zero spectrum, which has no direction for cosine
+    for metric, method in [
+        ("euclidean", "ward"),
+        ("cosine", "average"),
+        ("cosine", "ward"),  # Ward on the embedding, medoid under the metric
+    ]:
         model = SpectralDendrogramTree(n_clusters=k, metric=metric, linkage=method).fit(
             X, Y
         )
@@ -251,7 +254,7 @@ def test_medoid_minimises_the_summed_distance(Y, k):
             members = np.flatnonzero(model.labels_ == c)
             sums = D[np.ix_(members, members)].sum(axis=1)
             chosen = sums[members == model.medoid_indices_[c]][0]
-            assert chosen <= sums.min() + 1e-9 * max(1.0, sums.min())
+            assert chosen <= sums.min() + 1e-7 * max(1.0, sums.min())
             np.testing.assert_allclose(
                 model.cluster_means_[c], Y[members].mean(axis=0), atol=1e-12
             )
