@@ -27,7 +27,7 @@ from sklearn.metrics import pairwise_distances
 
 # run from a source checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from skspectra.metrics import pairwise_spectral_distances  # noqa: E402
+from skspectra.metrics import pairwise_spectral_distances
 
 
 def _spectra(n, m, energy, rng):
@@ -136,9 +136,11 @@ def main(argv=None):
 
     # ------------------------------------------------------ cosine / pearson
     for name, sk_name in [("cosine", "cosine"), ("pearson", "correlation")]:
-        t_ours, D1 = _best_of(lambda: pairwise_spectral_distances(X, Y, name), repeat)
+        t_ours, D1 = _best_of(
+            lambda name=name: pairwise_spectral_distances(X, Y, name), repeat
+        )
         t_sk_lib, D2 = _best_of(
-            lambda: pairwise_distances(X, Y, metric=sk_name), repeat
+            lambda sk_name=sk_name: pairwise_distances(X, Y, metric=sk_name), repeat
         )
         diff = np.max(np.abs(D1 - D2))
         print(
