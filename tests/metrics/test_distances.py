@@ -210,6 +210,7 @@ def test_chunked_and_threaded_kernels_agree(monkeypatch):
     expected_self = pairwise_spectral_distances(X, metric="wasserstein")
     # tiny blocks: many chunks of rows, of columns and of refined pairs
     monkeypatch.setattr(_kernels, "_BLOCK_ELEMENTS", 40)
+    monkeypatch.setattr(_kernels, "_JS_BLOCK_ELEMENTS", 40)
     for name, D in expected.items():
         for n_jobs in (None, 2):
             got = pairwise_spectral_distances(X, Y, metric=name, n_jobs=n_jobs)
