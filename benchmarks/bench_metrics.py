@@ -121,7 +121,8 @@ def main(argv=None):
         for i in range(pot_rows):
             u = np.repeat(X[i][:, None] / X[i].sum(), n, axis=1)
             v = (Y / Y.sum(axis=1, keepdims=True)).T
-            pot.append(ot.wasserstein_1d(e_col, e_col, u, v, p=1))
+            # the grid is sorted already: spare POT its sort
+            pot.append(ot.wasserstein_1d(e_col, e_col, u, v, p=1, require_sort=False))
         t_pot = (time.perf_counter() - t0) / pot_rows * n
         rel_pot = np.max(np.abs(D[:pot_rows] - np.array(pot)) / D[:pot_rows])
         print(

@@ -354,3 +354,24 @@ def test_n_jobs_validation():
         pairwise_spectral_distances(GOOD, n_jobs=0)
     with pytest.raises(TypeError, match="n_jobs"):
         pairwise_spectral_distances(GOOD, n_jobs=1.5)
+
+
+@given(data=spectra(n_rows=5, max_channels=15))
+def test_pairwise_agrees_with_scipy_cdist(data):
+    X, energy = data
+    A, B = X[:2], X[2:]
+    for name, scipy_name in [
+        ("euclidean", "euclidean"),
+        ("cityblock", "cityblock"),
+        ("cosine", "cosine"),
+        ("pearson", "correlation"),
+        ("jensen_shannon", "jensenshannon"),
+    ]:
+        expected = spd.cdist(A, B, scipy_name)
+        got = pairwise_spectral_distances(A, B, metric=name)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-14)
+    expected = np.array(
+        [[scipy.stats.wasserstein_distance(energy, energy, a, b) for b in B] for a in A]
+    )
+    got = pairwise_spectral_distances(A, B, metric="wasserstein", energy=energy)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
