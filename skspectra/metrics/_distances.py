@@ -60,10 +60,10 @@ def _check_non_negative(X, metric, name):
         lowest = X.min()
         if lowest < 0:
             raise ValueError(
-                f"metric {metric!r} treats spectra as distributions (normalised to "
-                f"unit area) and needs non-negative values; {name} has a negative "
-                f"value ({lowest:g}). Remove the background or clip the spectra "
-                "first."
+                f"Negative values in data passed to metric {metric!r}: it treats "
+                "spectra as distributions (normalised to unit area) and needs "
+                f"non-negative values; {name} has a negative value ({lowest:g}). "
+                "Remove the background or clip the spectra first."
             )
 
 
