@@ -179,7 +179,6 @@ def _window_mask(energy, low, high):
     j = np.clip(np.searchsorted(energy, high), 1, c - 1)
     nearer_left = np.abs(energy[j - 1] - high) <= np.abs(energy[j] - high)
     i2 = np.where(nearer_left, j - 1, j)
-    i2 = np.where(high >= energy[-1], c, i2)  # a window to the end keeps the end
     k = np.arange(c)[None, :]
     return (k >= i1[:, None]) & (k < i2[:, None])
 
