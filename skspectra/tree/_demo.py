@@ -1,7 +1,5 @@
 """Interpretation of spectra: dendrogram clusters explained by descriptor rules."""
 
-import csv
-
 import numpy as np
 
 from skspectra.datasets import make_descriptor_spectra
@@ -32,15 +30,14 @@ def _on_relative_grid(energy, mu):
     return np.interp(RELATIVE_ENERGY + e0, energy, normalised)
 
 
-def xanes_reference_table(data_dir, source="xdi"):
+def xanes_reference_table(data_dir, source="xdi", element=None):
     """Measured XANES references with descriptors, on one relative grid.
 
-    Reads the spectra listed in ``xanes/labels.csv`` of ``data_dir`` (the XDI
-    files for ``source="xdi"``, else the groups of the named ``.npz`` file),
-    normalises each to a unit edge step
-    (:class:`skspectra.preprocessing.XANESNormalizer`), and interpolates it
-    onto :data:`RELATIVE_ENERGY` (eV above its own edge energy E0), so that
-    K and L3 edges of different elements share one grid.
+    Loads the spectra with :func:`skspectra.datasets.load_xanes_references`
+    (``source`` and ``element`` select them), normalises each to a unit edge
+    step (:class:`skspectra.preprocessing.XANESNormalizer`), and
+    interpolates it onto :data:`RELATIVE_ENERGY` (eV above its own edge
+    energy E0), so that K and L3 edges of different elements share one grid.
 
     Returns
     -------
@@ -52,30 +49,20 @@ def xanes_reference_table(data_dir, source="xdi"):
     compounds : list of str
         Compound of each spectrum.
     """
-    from skspectra.io import read_xdi
+    from skspectra.datasets import load_xanes_references
 
-    folder = data_dir / "xanes"
-    with open(folder / "labels.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
-    if source == "xdi":
-        rows = [row for row in rows if row["file"].startswith("xdi/")]
-    else:
-        rows = [row for row in rows if row["file"] == source]
-        archive = np.load(folder / source)
-    spectra, elements, states, compounds = [], [], [], []
-    for row in rows:
-        if source == "xdi":
-            energy, mu, _ = read_xdi(folder / row["file"])
-        else:
-            energy = archive[f"{row['group']}/energy"]
-            mu = archive[f"{row['group']}/mu"]
-        spectra.append(_on_relative_grid(energy, mu))
-        elements.append(row["element"])
-        state = row["nominal_oxidation_state"]
-        states.append(float(state) if state else np.nan)
-        compounds.append(row["compound"])
-    X, names = xanes_reference_descriptors(elements, states, compounds)
-    return _as_frame(X, names), np.array(spectra), compounds
+    data = load_xanes_references(data_dir, source=source, element=element)
+    Y = np.array(
+        [
+            _on_relative_grid(np.asarray(e, float), np.asarray(mu, float))
+            for e, mu in zip(data.energies, data.spectra, strict=True)
+        ]
+    )
+    compounds = [str(c) for c in data.labels["compound"]]
+    X, names = xanes_reference_descriptors(
+        [str(e) for e in data.labels["element"]], data.target, compounds
+    )
+    return _as_frame(X, names), Y, compounds
 
 
 def _synthetic(report, random_state):
@@ -133,7 +120,7 @@ def _real(report, data_dir):
 
     # measured spectra from another beamline, not used in the fit: each is
     # placed in the nearest cluster and read through that cluster's rules
-    X_new, Y_new, names = xanes_reference_table(data_dir, "athena_mn_standards.npz")
+    X_new, Y_new, names = xanes_reference_table(data_dir, "npz", element="Mn")
     by_spectrum = model.assign(Y_new)
     by_rules = model.predict_cluster(X_new)
     first_rule = {}

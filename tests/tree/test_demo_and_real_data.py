@@ -48,7 +48,7 @@ def test_reference_table(references):
 
 
 def test_reference_table_from_an_athena_archive(shared_data):
-    X, Y, compounds = xanes_reference_table(shared_data, "athena_mn_standards.npz")
+    X, Y, compounds = xanes_reference_table(shared_data, "npz", element="Mn")
     assert len(compounds) == 14 and Y.shape == (14, RELATIVE_ENERGY.size)
     assert np.all(np.asarray(X["atomic_number"]) == 25)
     assert np.all(np.isfinite(Y))
