@@ -298,6 +298,20 @@ def test_fit_is_deterministic_and_clone_refits_identically(planted):
     assert a.export_text() == b.export_text()
 
 
+def test_inputs_are_left_unchanged_and_read_only_inputs_work(planted):
+    X, Y, _ = planted
+    X = np.asarray(X, dtype=float).copy()
+    Y = Y.copy()
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    X0, Y0 = X.copy(), Y.copy()
+    model = SpectralDendrogramTree(n_clusters=4, metric="cosine").fit(X, Y)
+    model.predict(X)
+    model.assign(Y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+
+
 # --- the rules ------------------------------------------------------------
 
 
