@@ -136,7 +136,9 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     n_clusters : int or None, default=5
-        Number of clusters the dendrogram is cut into.  Must be None when
+        Number of clusters the dendrogram is cut into: the clusters left
+        after the first ``n_samples - n_clusters`` merges, so exactly
+        ``n_clusters`` even when merge heights tie.  Must be None when
         ``distance_threshold`` is given.
     distance_threshold : float or None, default=None
         Cut the dendrogram at this height instead: clusters are not merged

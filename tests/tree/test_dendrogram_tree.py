@@ -216,6 +216,29 @@ def test_cut_equals_scipy_maxclust(Y, k):
     assert adjusted_rand_score(fcluster(Z, k, criterion="maxclust"), labels) == 1.0
 
 
+_SMALL = make_descriptor_spectra(40, n_channels=50, noise=0.05, random_state=1)
+
+
+@given(
+    st.lists(st.floats(0.1, 10.0), min_size=40, max_size=40),
+    arrays(np.float64, 50, elements=st.floats(-5, 5)),
+)
+def test_invariances_of_the_metrics(scales, offset):
+    X, Y, _ = _SMALL
+    ward = SpectralDendrogramTree(n_clusters=4).fit(X, Y)
+    # Euclidean distances do not change when every spectrum is shifted alike
+    shifted = SpectralDendrogramTree(n_clusters=4).fit(X, Y + offset)
+    np.testing.assert_allclose(
+        shifted.linkage_matrix_, ward.linkage_matrix_, rtol=1e-6, atol=1e-6
+    )
+    # cosine distances do not change when a spectrum is scaled
+    cosine = SpectralDendrogramTree(n_clusters=4, metric="cosine").fit(X, Y)
+    scaled = SpectralDendrogramTree(n_clusters=4, metric="cosine")
+    scaled.fit(X, Y * np.asarray(scales)[:, None])
+    assert adjusted_rand_score(cosine.labels_, scaled.labels_) == 1.0
+    np.testing.assert_array_equal(cosine.medoid_indices_, scaled.medoid_indices_)
+
+
 def test_labels_follow_the_dendrogram_leaf_order(planted):
     X, Y, _ = planted
     model = SpectralDendrogramTree(n_clusters=4).fit(X, Y)
