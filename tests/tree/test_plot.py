@@ -60,3 +60,10 @@ def test_unfitted_model():
 
     with pytest.raises(NotFittedError):
         plot_dendrogram_tree(SpectralDendrogramTree(), np.zeros((3, 3)))
+
+
+def test_importing_the_subpackage_does_not_import_matplotlib():
+    import subprocess
+
+    code = "import sys, skspectra.tree; raise SystemExit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
