@@ -85,6 +85,14 @@ def test_planted_rule_is_recovered(planted):
     assert _cosine(predicted, Y[test]).mean() >= 0.98
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("noise", [0.1, 0.2])
+def test_planted_groups_at_higher_noise(seed, noise):
+    X, Y, rule = make_descriptor_spectra(300, noise=noise, random_state=seed)
+    model = SpectralDendrogramTree(n_clusters=4, random_state=0).fit(X, Y)
+    assert adjusted_rand_score(rule.groups, model.labels_) >= 0.95
+
+
 def test_each_cluster_matches_one_planted_group(planted):
     X, Y, rule = planted
     model = SpectralDendrogramTree(n_clusters=4, random_state=0).fit(X, Y)
