@@ -21,6 +21,8 @@ from scipy.special import rel_entr
 _BLOCK_ELEMENTS = 1 << 21
 # tiles of the L1 kernel: 256 KB of each operand, well inside a 1 MB L2 cache
 _L1_BLOCK_BYTES = 1 << 18
+# below this many (pair x channel) operations threads cost more than they save
+_MIN_PARALLEL_WORK = 1 << 24
 # the Jensen-Shannon kernel makes three passes over each block: blocks that
 # stay in cache (1 MB) are much faster than larger ones
 _JS_BLOCK_ELEMENTS = 1 << 17
@@ -46,7 +48,10 @@ def _row_blocks(n_rows, n_cols, n_channels, n_jobs, block_elements=None):
     return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
 
 
-def _parallel(tasks, n_jobs):
+def _parallel(tasks, n_jobs, work=None):
+    """Run ``(fn, *args)`` tasks, over threads when there is enough work."""
+    if work is not None and work < _MIN_PARALLEL_WORK:
+        n_jobs = 1
     if effective_n_jobs(n_jobs) == 1 or len(tasks) == 1:
         return [fn(*args) for fn, *args in tasks]
     return Parallel(n_jobs=n_jobs, backend="threading")(
@@ -85,7 +90,7 @@ def manhattan_pairwise(A, B=None, n_jobs=None):
             if symmetric and tb != ta:
                 out[tb, ta] = block.T
 
-    _parallel([(work, k) for k in range(len(a_tiles))], n_jobs)
+    _parallel([(work, k) for k in range(len(a_tiles))], n_jobs, n_a * n_b * A.shape[1])
     if symmetric:
         np.fill_diagonal(out, 0.0)
     return out
@@ -205,7 +210,7 @@ def jensen_shannon_pairwise(P, Q=None, n_jobs=None):
             sls = np.einsum("ijk,ijk->ij", S, L)
             out[ps, qs] = log2 + 0.5 * (h_p[ps, None] + h_q[None, qs] - sls)
 
-    _parallel([(work, ps) for ps in p_blocks], n_jobs)
+    _parallel([(work, ps) for ps in p_blocks], n_jobs, n_p * n_q * m)
     small = out < _JS_REFINE_BELOW
     if symmetric:
         small = np.triu(small, 1)
