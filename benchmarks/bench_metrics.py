@@ -61,6 +61,9 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=None, help="spectra per set")
     parser.add_argument("--channels", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--all", action="store_true", help="also time every metric of skspectra"
+    )
     args = parser.parse_args(argv)
     n = args.n or (300 if args.quick else 2000)
     m = 200 if args.quick and args.channels == 1000 else args.channels
@@ -177,6 +180,18 @@ def main(argv=None):
             f"pairwise_distances(metric={sk_name!r}) {t_sk_lib:7.3f} s | "
             f"ratio skspectra/sklearn {t_ours / t_sk_lib:5.2f} | max |diff| {diff:.1e}"
         )
+    if args.all:
+        from skspectra.metrics import METRIC_NAMES
+
+        print("\nEvery metric, X vs Y, n_jobs=-1:")
+        for name in METRIC_NAMES:
+            t_metric, _ = _best_of(
+                lambda name=name: pairwise_spectral_distances(
+                    X, Y, name, energy, n_jobs=-1
+                ),
+                1,
+            )
+            print(f"  {name:15s} {t_metric:7.3f} s")
     print(f"\nload average at the end: {os.getloadavg()}")
 
 
