@@ -19,6 +19,10 @@ from scipy.special import rel_entr
 
 # elements of a temporary block (about 16 MB of float64)
 _BLOCK_ELEMENTS = 1 << 21
+# tiles of the L1 kernel: 256 KB of each operand, well inside a 1 MB L2 cache
+_L1_BLOCK_BYTES = 1 << 18
+# below this many (pair x channel) operations threads cost more than they save
+_MIN_PARALLEL_WORK = 1 << 24
 # the Jensen-Shannon kernel makes three passes over each block: blocks that
 # stay in cache (1 MB) are much faster than larger ones
 _JS_BLOCK_ELEMENTS = 1 << 17
@@ -44,7 +48,10 @@ def _row_blocks(n_rows, n_cols, n_channels, n_jobs, block_elements=None):
     return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
 
 
-def _parallel(tasks, n_jobs):
+def _parallel(tasks, n_jobs, work=None):
+    """Run ``(fn, *args)`` tasks, over threads when there is enough work."""
+    if work is not None and work < _MIN_PARALLEL_WORK:
+        n_jobs = 1
     if effective_n_jobs(n_jobs) == 1 or len(tasks) == 1:
         return [fn(*args) for fn, *args in tasks]
     return Parallel(n_jobs=n_jobs, backend="threading")(
@@ -52,41 +59,40 @@ def _parallel(tasks, n_jobs):
     )
 
 
+def _cache_rows(n_channels):
+    """Rows per block so that a block of each operand stays in L2 cache."""
+    return max(8, _L1_BLOCK_BYTES // (8 * max(n_channels, 1)))
+
+
 def manhattan_pairwise(A, B=None, n_jobs=None):
     """L1 distances between the rows of ``A`` and ``B`` (``B=None``: ``A``).
 
-    With ``B is None`` only blocks on and above the diagonal are computed and
+    SciPy's compiled ``cdist`` runs on tiles of rows of both operands that
+    stay in cache (about twice as fast as one call on the whole arrays, more
+    when memory bandwidth is shared), one tile row per task over threads.
+    With ``B is None`` only tiles on and above the diagonal are computed and
     mirrored, so the result is exactly symmetric with an exact zero diagonal.
     """
+    symmetric = B is None
     A = np.ascontiguousarray(A, dtype=np.float64)
-    if B is not None:
-        B = np.ascontiguousarray(B, dtype=np.float64)
-        out = np.empty((A.shape[0], B.shape[0]))
-        # blocks of rows of A against all of B: cdist is one compiled loop
-        blocks = _row_blocks(A.shape[0], 1, 1, n_jobs)
-        if effective_n_jobs(n_jobs) == 1:
-            blocks = [slice(0, A.shape[0])]
+    B = A if symmetric else np.ascontiguousarray(B, dtype=np.float64)
+    n_a, n_b = A.shape[0], B.shape[0]
+    out = np.empty((n_a, n_b))
+    size = _cache_rows(A.shape[1])
+    a_tiles = [slice(i, min(i + size, n_a)) for i in range(0, n_a, size)]
+    b_tiles = [slice(j, min(j + size, n_b)) for j in range(0, n_b, size)]
 
-        def work(sl):
-            out[sl] = cdist(A[sl], B, "cityblock")
+    def work(k):
+        ta = a_tiles[k]
+        for tb in b_tiles[k:] if symmetric else b_tiles:
+            block = cdist(A[ta], B[tb], "cityblock")
+            out[ta, tb] = block
+            if symmetric and tb != ta:
+                out[tb, ta] = block.T
 
-        _parallel([(work, sl) for sl in blocks], n_jobs)
-        return out
-    n = A.shape[0]
-    out = np.empty((n, n))
-    n_workers = effective_n_jobs(n_jobs)
-    size = max(1, -(-n // max(2 * n_workers, 1)))
-    blocks = [slice(i, min(i + size, n)) for i in range(0, n, size)]
-
-    def work_pair(bi, bj):
-        block = cdist(A[bi], A[bj], "cityblock")
-        out[bi, bj] = block
-        if bi != bj:
-            out[bj, bi] = block.T
-
-    tasks = [(work_pair, bi, bj) for k, bi in enumerate(blocks) for bj in blocks[k:]]
-    _parallel(tasks, n_jobs)
-    np.fill_diagonal(out, 0.0)
+    _parallel([(work, k) for k in range(len(a_tiles))], n_jobs, n_a * n_b * A.shape[1])
+    if symmetric:
+        np.fill_diagonal(out, 0.0)
     return out
 
 
@@ -204,7 +210,7 @@ def jensen_shannon_pairwise(P, Q=None, n_jobs=None):
             sls = np.einsum("ijk,ijk->ij", S, L)
             out[ps, qs] = log2 + 0.5 * (h_p[ps, None] + h_q[None, qs] - sls)
 
-    _parallel([(work, ps) for ps in p_blocks], n_jobs)
+    _parallel([(work, ps) for ps in p_blocks], n_jobs, n_p * n_q * m)
     small = out < _JS_REFINE_BELOW
     if symmetric:
         small = np.triu(small, 1)

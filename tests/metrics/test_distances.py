@@ -211,6 +211,8 @@ def test_chunked_and_threaded_kernels_agree(monkeypatch):
     # tiny blocks: many chunks of rows, of columns and of refined pairs
     monkeypatch.setattr(_kernels, "_BLOCK_ELEMENTS", 40)
     monkeypatch.setattr(_kernels, "_JS_BLOCK_ELEMENTS", 40)
+    monkeypatch.setattr(_kernels, "_L1_BLOCK_BYTES", 8)  # 8-row tiles, the least
+    monkeypatch.setattr(_kernels, "_MIN_PARALLEL_WORK", 0)  # threads even here
     for name, D in expected.items():
         for n_jobs in (None, 2):
             got = pairwise_spectral_distances(X, Y, metric=name, n_jobs=n_jobs)
