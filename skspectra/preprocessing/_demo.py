@@ -51,10 +51,12 @@ def run_demo(report, *, data_dir, random_state):
     aligner = EdgeAligner(energy=energy, method="half_height", target_energy=6550.0)
     shifts = aligner.fit(Xn).shifts(Xn)
     aligned = edge_energy(aligner.transform(Xn), energy, method="half_height")
+    error = np.abs(shifts - (e0 - 6550.0))
     report(
-        f"EdgeAligner: shift - (E0 - 6550) spans {np.ptp(shifts - (e0 - 6550)):.3f} "
-        f"eV over {n} spectra spread over {np.ptp(e0):.1f} eV; aligned half-height "
-        f"edges within {np.ptp(aligned):.3f} eV"
+        f"EdgeAligner (half height): shifts vs true E0 - 6550 over a "
+        f"{np.ptp(e0):.1f} eV spread: median error {np.median(error):.2f} eV, "
+        f"max {error.max():.2f} eV (edges sampled at ~1 eV on the random grids); "
+        f"aligned edges within {np.ptp(aligned):.3f} eV"
     )
 
     # synthetic EELS: power law + edge + Poisson noise

@@ -83,6 +83,22 @@ def test_resample_ragged_exact_on_polynomials():
         np.testing.assert_allclose(X, np.tile(3 * out_grid - 1, (2, 1)), atol=1e-10)
 
 
+@pytest.mark.parametrize("method", ["pchip", "linear"])
+def test_resample_shared_axis_equals_one_by_one(method):
+    rng = np.random.default_rng(1)
+    energy = np.sort(rng.uniform(0, 10, 40))
+    Y = rng.normal(size=(5, 40))
+    grid = np.linspace(energy[0], energy[-1], 77)
+    batched = resample_spectra(energy, Y, grid, method=method)
+    single = resample_spectra([energy] * 5, list(Y), grid, method=method)
+    np.testing.assert_allclose(batched, single, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="every spectrum: energy_out reaches"):
+        resample_spectra(energy, Y, grid + 1.0, method=method)
+    with pytest.raises(ValueError, match="spectrum 3 contains NaN"):
+        Y[3, 7] = np.inf
+        resample_spectra(energy, Y, grid, method=method)
+
+
 def test_resample_pchip_does_not_overshoot():
     # a step: PCHIP stays within the data range, a cubic spline would ring
     e = np.arange(10.0)
@@ -320,6 +336,10 @@ def test_edge_aligner_learns_median_and_limits_shifts():
     assert aligner.target_energy_ == pytest.approx(np.median(edges))
     with pytest.raises(ValueError, match="spectrum 0: its edge would move by -4.99"):
         EdgeAligner(energy=E, method="half_height", max_shift=3.0).fit(X).transform(X)
+    with pytest.raises(ValueError, match="reference is for method='xcorr'"):
+        EdgeAligner(energy=E, reference=X[0]).fit(X)
+    with pytest.raises(ValueError, match="target_energy is for the edge methods"):
+        EdgeAligner(energy=E, method="xcorr", target_energy=6550.0).fit(X)
     with pytest.raises(ValueError, match="reference has 3 channels"):
         EdgeAligner(energy=E, method="xcorr", reference=[1, 2, 3]).fit(X)
 
