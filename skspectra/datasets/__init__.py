@@ -1,6 +1,8 @@
 """Synthetic spectra with known ground truth, and loaders for real data."""
 
 from skspectra.datasets._base import find_data_dir
+from skspectra.datasets._descriptor import make_descriptor_spectra
+from skspectra.datasets._xanes import make_xanes_series
 from skspectra.datasets._xanes_loader import load_xanes_references
 from skspectra.utils._image import fold, unfold
 
@@ -8,5 +10,7 @@ __all__ = [
     "find_data_dir",
     "fold",
     "load_xanes_references",
+    "make_descriptor_spectra",
+    "make_xanes_series",
     "unfold",
 ]

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from sklearn.neighbors import KNeighborsRegressor
 from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsRegressor
 
 from skspectra.metrics import (
     METRIC_NAMES,
