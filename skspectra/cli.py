@@ -12,6 +12,7 @@ editing this file.
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -229,6 +230,9 @@ def main(argv=None):
         return 0
     from skspectra._cli_commands import InputError
 
+    # a terminated run unwinds like an interrupted one, so that temporary
+    # result files are removed and no partial output is left behind
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except InputError as exc:
@@ -237,6 +241,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"skspectra {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
