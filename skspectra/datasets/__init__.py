@@ -1,10 +1,13 @@
 """Synthetic spectra with known ground truth, and loaders for real data."""
 
 from skspectra.datasets._base import find_data_dir
+from skspectra.datasets._peaks import lorentzian, make_lorentzian_peaks
 from skspectra.utils._image import fold, unfold
 
 __all__ = [
     "find_data_dir",
     "fold",
+    "lorentzian",
+    "make_lorentzian_peaks",
     "unfold",
 ]
