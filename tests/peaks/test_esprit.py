@@ -1,0 +1,256 @@
+"""Tests of ESPRITPeaks, derived from the Fourier model of Lorentzian sums."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skspectra.datasets import lorentzian, make_lorentzian_peaks
+from skspectra.peaks import ESPRITPeaks, Peak
+from skspectra.utils import fold, unfold
+
+
+def _match_errors(est, X, truth):
+    """Per spectrum: found the right count?  And relative errors if so."""
+    out = est.transform(X)
+    k = est.max_peaks
+    pos = out[:, 0 : 3 * k : 3]
+    wid = out[:, 1 : 3 * k : 3]
+    area = out[:, 2 : 3 * k : 3]
+    count = out[:, -1].astype(int)
+    return pos, wid, area, count
+
+
+# ---------------------------------------------------------------------------
+# exactness in the model class (Lorentzians summed over window-length shifts)
+# ---------------------------------------------------------------------------
+
+
+@given(
+    n_peaks=st.integers(1, 10),
+    seed=st.integers(0, 2**31 - 1),
+    step=st.sampled_from([1.0, 0.05, 0.3]),
+)
+def test_exact_for_periodised_lorentzians(n_peaks, seed, step):
+    # separations >= one half-width, half-widths >= 2 channels, centres at
+    # least 3 half-widths from the window ends
+    energy = 400.0 + step * np.arange(256)
+    X, truth = make_lorentzian_peaks(
+        1,
+        256,
+        n_peaks=n_peaks,
+        width_range=(2.0 * step, 6.0 * step),
+        min_separation=1.0,
+        edge_margin=3.0,
+        periodic=True,
+        energy=energy,
+        random_state=seed,
+    )
+    est = ESPRITPeaks(energy=energy, order_selection="threshold").fit(X)
+    pos, wid, area, count = _match_errors(est, X, truth)
+    assert count[0] == n_peaks
+    sl = slice(0, n_peaks)
+    np.testing.assert_allclose(
+        (pos[0, sl] - truth.positions[0]) / truth.widths[0], 0, atol=1e-6
+    )
+    np.testing.assert_allclose(wid[0, sl], truth.widths[0], rtol=1e-6)
+    np.testing.assert_allclose(area[0, sl], truth.areas[0], rtol=1e-6)
+
+
+def test_exact_with_fixed_count_and_inverse_transform_of_truth():
+    X, truth = make_lorentzian_peaks(
+        5, 200, n_peaks=3, periodic=True, random_state=3, min_separation=1.5
+    )
+    est = ESPRITPeaks(n_peaks=3, max_peaks=3).fit(X)
+    out = est.transform(X)
+    np.testing.assert_array_equal(out[:, -1], 3)
+    np.testing.assert_allclose(out[:, 0:9:3], truth.positions, rtol=1e-8)
+    # inverse_transform is the plain (not periodised) Lorentzian sum
+    rebuilt = est.inverse_transform(out)
+    expected = lorentzian(est.energy_, truth.positions, truth.widths, truth.areas)
+    np.testing.assert_allclose(rebuilt, expected, rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# the limits stated in the Notes
+# ---------------------------------------------------------------------------
+
+
+def test_limit_overlap_closer_than_half_width_merges():
+    # two equal peaks 0.5 half-width apart are one peak for any realistic noise
+    e = np.arange(256.0)
+    x = lorentzian(e, [120.0, 122.0], [4.0, 4.0], [10.0, 10.0])
+    x += 1e-3 * x.max() * np.random.default_rng(0).standard_normal(e.size)
+    peaks = ESPRITPeaks().fit(x[None]).decompose(x)
+    assert len(peaks) == 1
+    assert abs(peaks[0].position - 121.0) < 0.1
+    # the area lacks the tails beyond the window, a fraction of about
+    # width / pi * (1 / 121 + 1 / 134) = 2 %
+    assert abs(peaks[0].area - 20.0) < 0.03 * 20.0
+
+
+def test_limit_peak_at_window_edge_is_biased():
+    # a plain Lorentzian 2 half-widths from the edge loses its outer tail:
+    # the result is no longer exact (but still close), unlike mid-window
+    e = np.arange(256.0)
+    est = ESPRITPeaks(order_selection="threshold", threshold=1e-3).fit(e[None])
+    mid = est.decompose(lorentzian(e, [128.0], [3.0], [10.0]))
+    edge = est.decompose(lorentzian(e, [6.0], [3.0], [10.0]))
+    err_mid = abs(mid[0].position - 128.0)
+    err_edge = abs(edge[0].position - 6.0)
+    assert err_mid < 1e-6
+    assert 1e-4 < err_edge < 0.5
+
+
+def test_peak_centred_outside_window_is_dropped():
+    # the pole maps outside the window: no peak is reported for it
+    e = np.arange(128.0)
+    x = lorentzian(e, [-8.0, 64.0], [3.0, 3.0], [10.0, 10.0])
+    x += 1e-3 * np.random.default_rng(1).standard_normal(e.size)
+    peaks = ESPRITPeaks().fit(x[None]).decompose(x)
+    assert all(0 <= p.position <= 127 for p in peaks)
+    assert any(abs(p.position - 64.0) < 0.05 for p in peaks)
+
+
+# ---------------------------------------------------------------------------
+# noise
+# ---------------------------------------------------------------------------
+
+
+def test_noise_snr_100_count_and_position():
+    X, truth = make_lorentzian_peaks(200, 256, snr=100, random_state=0)
+    est = ESPRITPeaks().fit(X)
+    pos, wid, area, count = _match_errors(est, X, truth)
+    right = count == truth.n_peaks
+    assert right.mean() >= 0.9
+    errs = np.concatenate(
+        [
+            np.abs(pos[i, : count[i]] - truth.positions[i, : count[i]])
+            / truth.widths[i, : count[i]]
+            for i in np.flatnonzero(right)
+        ]
+    )
+    assert np.median(errs) < 0.03
+    assert np.quantile(errs, 0.95) < 0.1
+
+
+def test_mdl_and_aic_on_noisy_spectrum():
+    X, truth = make_lorentzian_peaks(
+        1, 256, n_peaks=4, snr=300, random_state=4, min_separation=3.0
+    )
+    for rule in ("mdl", "aic"):
+        out = ESPRITPeaks(order_selection=rule).fit(X).transform(X)
+        assert out[0, -1] >= 4
+    assert ESPRITPeaks().fit(X).transform(X)[0, -1] == 4
+
+
+# ---------------------------------------------------------------------------
+# API
+# ---------------------------------------------------------------------------
+
+
+def test_feature_names_fill_value_and_shape():
+    X, _ = make_lorentzian_peaks(4, 128, n_peaks=2, random_state=0)
+    est = ESPRITPeaks(max_peaks=3, fill_value=-1.0).fit(X)
+    out = est.transform(X)
+    names = est.get_feature_names_out()
+    assert out.shape == (4, 10)
+    assert list(names[:3]) == ["peak0_position", "peak0_width", "peak0_area"]
+    assert names[-1] == "n_peaks"
+    np.testing.assert_array_equal(out[:, -1], 2)
+    np.testing.assert_array_equal(out[:, 6:9], -1.0)
+
+
+def test_batched_equals_one_by_one_and_decompose():
+    X, _ = make_lorentzian_peaks(12, 128, snr=200, random_state=2)
+    est = ESPRITPeaks(max_peaks=6).fit(X)
+    batch = est.transform(X)
+    for i in range(X.shape[0]):
+        np.testing.assert_allclose(est.transform(X[i : i + 1])[0], batch[i])
+        peaks = est.decompose(X[i])
+        assert all(isinstance(p, Peak) for p in peaks)
+        assert len(peaks) == batch[i, -1]
+        np.testing.assert_allclose(
+            [p.position for p in peaks], batch[i, 0 : 3 * len(peaks) : 3]
+        )
+
+
+def test_spectrum_image_fold_unfold():
+    X, truth = make_lorentzian_peaks(
+        6 * 5, 128, n_peaks=2, snr=200, periodic=True, random_state=5
+    )
+    image = fold(X, (6, 5))
+    est = ESPRITPeaks(max_peaks=4).fit(unfold(image))
+    maps = fold(est.transform(unfold(image)), (6, 5))
+    assert maps.shape == (6, 5, 13)
+    np.testing.assert_array_equal(maps[..., -1], 2)
+    np.testing.assert_allclose(
+        maps[..., 0].ravel(), truth.positions[:, 0], atol=0.05 * 8
+    )
+
+
+def test_float32_agrees_with_float64():
+    X, _ = make_lorentzian_peaks(5, 128, n_peaks=2, snr=1000, random_state=6)
+    est = ESPRITPeaks(max_peaks=3).fit(X)
+    a = est.transform(X)
+    b = est.transform(X.astype(np.float32))
+    np.testing.assert_array_equal(a[:, -1], b[:, -1])
+    np.testing.assert_allclose(a[:, :-1], b[:, :-1], rtol=1e-3, atol=1e-3)
+
+
+def test_constant_offset_does_not_matter():
+    X, _ = make_lorentzian_peaks(3, 128, n_peaks=2, snr=500, random_state=7)
+    est = ESPRITPeaks(max_peaks=3).fit(X)
+    np.testing.assert_allclose(est.transform(X + 5.0), est.transform(X), atol=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+
+
+def test_flat_and_zero_spectra_have_no_peaks():
+    X = np.vstack([np.zeros(64), np.full(64, 3.5)])
+    est = ESPRITPeaks(max_peaks=2).fit(X)
+    out = est.transform(X)
+    np.testing.assert_array_equal(out, 0.0)
+    assert est.decompose(X[1]) == []
+    np.testing.assert_array_equal(est.inverse_transform(out), 0.0)
+
+
+def test_nan_is_rejected():
+    X = np.ones((2, 32))
+    X[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ESPRITPeaks().fit(X)
+    est = ESPRITPeaks().fit(np.ones((2, 32)))
+    with pytest.raises(ValueError, match="NaN"):
+        est.transform(X)
+
+
+def test_too_few_channels_for_requested_order():
+    with pytest.raises(ValueError, match="channels"):
+        ESPRITPeaks(n_peaks=5).fit(np.ones((2, 16)))
+    with pytest.raises(ValueError, match="max_peaks"):
+        ESPRITPeaks(n_peaks=5, max_peaks=3).fit(np.ones((2, 256)))
+    # with n_peaks="auto" a short spectrum simply supports fewer peaks
+    out = ESPRITPeaks().fit(np.ones((1, 3))).transform(np.ones((1, 3)))
+    assert out[0, -1] == 0
+
+
+def test_non_uniform_energy_is_rejected():
+    energy = np.cumsum(np.linspace(1.0, 2.0, 64))
+    with pytest.raises(ValueError, match="uniform"):
+        ESPRITPeaks(energy=energy).fit(np.ones((2, 64)))
+    with pytest.raises(ValueError, match="channels"):
+        ESPRITPeaks(energy=np.arange(10.0)).fit(np.ones((2, 64)))
+
+
+def test_inverse_transform_and_decompose_shapes_checked():
+    est = ESPRITPeaks(max_peaks=2).fit(np.ones((2, 64)))
+    with pytest.raises(ValueError, match="features"):
+        est.inverse_transform(np.zeros((1, 5)))
+    with pytest.raises(ValueError, match="n_peaks column"):
+        est.inverse_transform(np.full((1, 7), 3.0))
+    with pytest.raises(ValueError, match="one spectrum"):
+        est.decompose(np.ones((2, 64)))
