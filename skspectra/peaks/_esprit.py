@@ -254,10 +254,11 @@ def _fit_areas(G, b, mask, y_energy, n_coef):
     -------
     area : ndarray of shape (n_batch, K), channel units, 0 where not masked
     t_value : ndarray of shape (n_batch, K), area over its standard error
+    var : ndarray of shape (n_batch,), noise variance of one real component
     """
     n_batch, K = mask.shape
     if K == 0:
-        return np.zeros((n_batch, 0)), np.zeros((n_batch, 0))
+        return np.zeros((n_batch, 0)), np.zeros((n_batch, 0)), np.zeros(n_batch)
     m2 = mask[:, :, None] & mask[:, None, :]
     G = np.where(m2, G, 0.0) + np.eye(K)[None] * (~mask)[:, :, None]
     b = np.where(mask, b, 0.0)
@@ -270,12 +271,166 @@ def _fit_areas(G, b, mask, y_energy, n_coef):
     area = np.where(mask, sol / dg, 0.0)
     # noise variance of one Fourier coefficient from the residual of the fit
     resid = y_energy - np.sum(area * b, axis=1)
-    dof = np.maximum(n_coef - mask.sum(axis=1), 1)
+    # 2 n_coef real equations, each component with variance var
+    dof = np.maximum(2 * n_coef - mask.sum(axis=1), 1)
     var = np.maximum(resid, 0.0) / dof
     se = np.sqrt(var[:, None] * np.abs(np.diagonal(Ginv, axis1=1, axis2=2))) / dg
     with np.errstate(divide="ignore", invalid="ignore"):
         t_value = np.where(se > 0, area / se, np.copysign(np.inf, area))
-    return area, np.where(mask, t_value, 0.0)
+    return area, np.where(mask, t_value, 0.0), var
+
+
+def _find_poles(Y, n_lags, n_peaks, order_selection, threshold):
+    """Poles of a batch of coefficient sequences by covariance ESPRIT.
+
+    Returns
+    -------
+    z : ndarray of shape (n_batch, cap), complex
+    valid : ndarray of shape (n_batch, cap), bool
+    """
+    n_rows, S = Y.shape
+    L = n_lags
+    max_order = L - 2
+    C = _lag_covariance(Y, L)
+    lam, V = np.linalg.eigh(C)
+    lam = lam[:, ::-1]
+    V = V[:, :, ::-1]
+    if n_peaks == "auto":
+        order = _select_order(lam, S - L + 1, order_selection, threshold, max_order)
+    else:
+        order = np.full(n_rows, n_peaks)
+    order = np.minimum(order, max_order)
+    cap = max(int(order.max()), 1)
+    z = np.zeros((n_rows, cap), dtype=np.complex128)
+    valid = np.zeros((n_rows, cap), dtype=bool)
+    for r in np.unique(order):
+        if r == 0:
+            continue
+        sel = np.flatnonzero(order == r)
+        z[sel, :r] = _esprit_poles(V[sel, :, :r])
+        valid[sel, :r] = True
+    return z, valid
+
+
+def _peaks_from_poles(z, valid, Y, N, *, n_peaks, min_width, max_width, min_sig):
+    """Map poles to peaks, drop non-peaks, fit the areas (channel units).
+
+    Returns
+    -------
+    x, g, a : ndarray of shape (n_batch, cap)
+        Positions, half-widths and areas (scaled like ``Y``).
+    keep : ndarray of shape (n_batch, cap), bool
+    var : ndarray of shape (n_batch,)
+        Noise variance of one real component of a coefficient.
+    """
+    S = Y.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = -N * np.log(np.abs(z)) / (2 * np.pi)
+        x = np.mod(-N * np.angle(z) / (2 * np.pi), N)
+    # growing poles (g < 0) are the weak aliased mirrors or noise; poles
+    # mapping between the last and the first channel are outside the window
+    keep = valid & np.isfinite(g) & (g >= min_width) & (g <= max_width)
+    keep &= x <= N - 1
+    zz = np.where(keep, z, 0.5)  # a harmless stand-in for absent poles
+    G = _basis_gram(zz, N, S)
+    b = _basis_project(zz, Y, N)
+    y_energy = np.sum(np.abs(Y) ** 2, axis=1)
+    # a peak needs a positive area that stands out of the noise: drop the
+    # least significant failing peak and refit, until all pass
+    limit_t = 0.0 if n_peaks != "auto" else min_sig
+    for _ in range(z.shape[1] + 1):
+        a, t_value, var = _fit_areas(G, b, keep, y_energy, S)
+        fail = keep & ~(t_value > limit_t)
+        if not np.any(fail):
+            break
+        worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
+        rows_fail = np.flatnonzero(fail.any(axis=1))
+        keep[rows_fail, worst[rows_fail]] = False
+    return x, g, a, keep, var
+
+
+def _mirror_part(z, a, keep, N, S):
+    """The aliased mirror terms ``a conj(z)**(N-k) / (1 - conj(z)**N)``."""
+    c = np.where(keep, z.conj(), 0.0)
+    k = np.arange(1, S + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        powers = np.exp(
+            (N - k)[None, :, None] * np.log(np.where(keep, c, 1.0))[:, None]
+        )
+    terms = np.where(keep[:, None, :], powers / (1.0 - c**N)[:, None, :], 0.0)
+    return np.einsum("bkj,bj->bk", terms, np.where(keep, a, 0.0))
+
+
+def _polish(Y, x, g, a, keep, N, n_iter=8):
+    """Gauss-Newton steps on the exact model, from the ESPRIT estimate.
+
+    Minimises ``sum_k |Y_k - sum_j a_j phi(k; x_j, g_j)|**2`` over real
+    positions, half-widths and areas (channel units) of the peaks in
+    ``keep``; a step is taken only where it lowers the residual.  Used where
+    the data are nearly noiseless, so that the answer is exact to rounding
+    rather than to the precision of the covariance eigenvectors.
+    """
+    n_rows, S = Y.shape
+    K = keep.shape[1]
+    k = np.arange(1, S + 1)[None, :, None]
+    two_pi_n = 2 * np.pi / N
+    mask3 = np.concatenate([keep, keep, keep], axis=1)
+
+    def model(x, g, a):
+        s = -two_pi_n * (np.where(keep, g, 1.0) + 1j * np.where(keep, x, 0.0))
+        s = s[:, None, :]
+        zN = np.exp(N * s)
+        p = 1.0 / (1.0 - zN)
+        F = np.exp(k * s) * p
+        Mc = np.exp((N - k) * s) * p  # conj of the mirror term
+        phi = F + Mc.conj()
+        dF = F * (k + N * zN * p)
+        dM = Mc * (N - k + N * zN * p)
+        aa = np.where(keep, a, 0.0)[:, None, :]
+        # derivatives with respect to g (ds/dg = -2 pi / N) and x (-2 pi i / N)
+        d_g = aa * (dF * -two_pi_n + (dM * -two_pi_n).conj())
+        d_x = aa * (dF * (-1j * two_pi_n) + (dM * (-1j * two_pi_n)).conj())
+        J = np.concatenate([d_x, d_g, phi], axis=2)
+        J = np.where(mask3[:, None, :], J, 0.0)
+        m = np.einsum("bkj,bj->bk", phi, np.where(keep, a, 0.0))
+        return m, J
+
+    def cost(m):
+        return np.sum(np.abs(Y - m) ** 2, axis=1)
+
+    m, J = model(x, g, a)
+    c0 = cost(m)
+    eye = np.eye(3 * K)[None] * (~mask3)[:, :, None]
+    for _ in range(n_iter):
+        r = Y - m
+        A = np.einsum("bki,bkj->bij", J.conj(), J).real + eye
+        rhs = np.einsum("bki,bk->bi", J.conj(), r).real
+        dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
+        dg = np.where(dg > 0, dg, 1.0)
+        try:
+            step = (
+                np.linalg.solve(
+                    A / dg[:, :, None] / dg[:, None, :], (rhs / dg)[..., None]
+                )[..., 0]
+                / dg
+            )
+        except np.linalg.LinAlgError:
+            break
+        step = np.where(mask3, step, 0.0)
+        xn, gn, an = x + step[:, :K], g + step[:, K : 2 * K], a + step[:, 2 * K :]
+        ok_w = np.all(~keep | (gn > 0), axis=1)
+        mn, Jn = model(xn, gn, an)
+        cn = cost(mn)
+        better = ok_w & (cn < c0)
+        if not np.any(better):
+            break
+        x = np.where(better[:, None], xn, x)
+        g = np.where(better[:, None], gn, g)
+        a = np.where(better[:, None], an, a)
+        m = np.where(better[:, None], mn, m)
+        J = np.where(better[:, None, None], Jn, J)
+        c0 = np.where(better, cn, c0)
+    return x, g, a
 
 
 def _decompose_batch(
@@ -304,85 +459,78 @@ def _decompose_batch(
     width = np.full((n_batch, max_peaks), np.nan)
     area = np.full((n_batch, max_peaks), np.nan)
     count = np.zeros(n_batch, dtype=np.intp)
-    S = N - 1
+    # the non-negative frequencies 1 .. N // 2 carry all the information of a
+    # real spectrum; there the mirror terms are weak (relative size about
+    # exp(-2 pi g)), so each peak is one dominant pole
+    S = N // 2
     L = min(n_lags, S // 2)
-    max_order = L - 2
-    if n_batch == 0 or max_order < 1:
+    if n_batch == 0 or L - 2 < 1:
         return position, width, area, count
-    P = np.fft.fft(X, axis=1)
-    Y = P[:, 1:]
+    Y = np.fft.rfft(X, axis=1)[:, 1 : S + 1]
     # common scale per spectrum; flat spectra have no peaks
     energy_all = N * np.sum(X * X, axis=1)
     ac = np.sum(np.abs(Y) ** 2, axis=1)
-    active = ac > (_FLAT_RTOL**2) * energy_all
-    active &= ac > 0
+    active = (ac > (_FLAT_RTOL**2) * energy_all) & (ac > 0)
     if not np.any(active):
         return position, width, area, count
     rows = np.flatnonzero(active)
     scale = np.sqrt(ac[rows])
     Ya = Y[rows] / scale[:, None]
-    C = _lag_covariance(Ya, L)
-    lam, V = np.linalg.eigh(C)
-    lam = lam[:, ::-1]
-    V = V[:, :, ::-1]
-    if n_peaks == "auto":
-        order = _select_order(lam, S - L + 1, order_selection, threshold, max_order)
-    else:
-        order = np.full(rows.size, 2 * n_peaks)
-    order = np.minimum(order, max_order)
-    n_rows = rows.size
-    cap = max(int(order.max()), 1)
-    z = np.zeros((n_rows, cap), dtype=np.complex128)
-    keep = np.zeros((n_rows, cap), dtype=bool)
-    for r in np.unique(order):
-        if r == 0:
-            continue
-        sel = np.flatnonzero(order == r)
-        zr = _esprit_poles(V[sel, :, :r])
-        z[sel, :r] = zr
-        keep[sel, :r] = True
-    # map the poles to peaks and drop those that are not peaks in the window
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = -N * np.log(np.abs(z)) / (2 * np.pi)
-        x = np.mod(-N * np.angle(z) / (2 * np.pi), N)
-    keep &= np.isfinite(g) & (g >= min_width) & (g <= max_width)
-    keep &= x <= N - 1
-    # a peak needs a positive area that stands out of the noise: drop the
-    # least significant failing peak and refit, until all pass
-    zz = np.where(keep, z, 0.5)  # a harmless stand-in for absent poles
-    G = _basis_gram(zz, N, S)
-    b = _basis_project(zz, Ya, N)
-    y_energy = np.sum(np.abs(Ya) ** 2, axis=1)
-    for _ in range(cap + 1):
-        a, t_value = _fit_areas(G, b, keep, y_energy, S)
-        limit_t = 0.0 if n_peaks != "auto" else min_significance
-        fail = keep & ~(t_value > limit_t)
-        if not np.any(fail):
-            break
-        worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
-        drop = np.zeros_like(keep)
-        rows_fail = np.flatnonzero(fail.any(axis=1))
-        drop[rows_fail, worst[rows_fail]] = True
-        keep &= ~drop
+    opts = dict(
+        n_peaks=n_peaks,
+        min_width=min_width,
+        max_width=max_width,
+        min_sig=min_significance,
+    )
+    z, valid = _find_poles(Ya, L, n_peaks, order_selection, threshold)
+    x, g, a, keep, var = _peaks_from_poles(z, valid, Ya, N, **opts)
+    # where the mirror terms stand out of the noise (nearly noiseless data),
+    # subtract them with the first estimate and find the poles again: the
+    # second pass sees an exact sum of decaying exponentials
+    if np.any(keep):
+        bound = np.exp(-2 * np.pi * np.where(keep, g, np.inf)).max(axis=1)
+        candidates = np.flatnonzero(bound**2 > 1e-4 * var)
+        if candidates.size:
+            mirror = _mirror_part(z[candidates], a[candidates], keep[candidates], N, S)
+            use = np.sum(np.abs(mirror) ** 2, axis=1) > 1e-4 * var[candidates] * S
+            redo = candidates[use]
+            if redo.size:
+                z2, valid2 = _find_poles(
+                    Ya[redo] - mirror[use], L, n_peaks, order_selection, threshold
+                )
+                x2, g2, a2, keep2, _ = _peaks_from_poles(
+                    z2, valid2, Ya[redo], N, **opts
+                )
+                width_cap = max(z.shape[1], z2.shape[1])
+                x, g, a, keep, x2, g2, a2, keep2 = (
+                    _pad(v, width_cap) for v in (x, g, a, keep, x2, g2, a2, keep2)
+                )
+                x2, g2, a2 = _polish(Ya[redo], x2, g2, a2, keep2, N)
+                x[redo], g[redo], a[redo], keep[redo] = x2, g2, a2, keep2
     a = a * scale[:, None]
     # keep at most max_peaks (the largest), then sort by position
     limit = max_peaks if n_peaks == "auto" else min(max_peaks, n_peaks)
     key = np.where(keep, a, -np.inf)
     order_by_area = np.argsort(-key, axis=1, kind="stable")[:, :limit]
     take = np.take_along_axis
-    xs = take(x, order_by_area, 1)
-    gs = take(g, order_by_area, 1)
-    as_ = take(a, order_by_area, 1)
-    ks = take(keep, order_by_area, 1)
+    xs, gs, as_, ks = (take(v, order_by_area, 1) for v in (x, g, a, keep))
     xs = np.where(ks, xs, np.inf)
     by_pos = np.argsort(xs, axis=1, kind="stable")
     xs, gs, as_, ks = (take(v, by_pos, 1) for v in (xs, gs, as_, ks))
-    width_slots = xs.shape[1]
-    position[rows, :width_slots] = np.where(ks, xs, np.nan)
-    width[rows, :width_slots] = np.where(ks, gs, np.nan)
-    area[rows, :width_slots] = np.where(ks, as_, np.nan)
+    slots = xs.shape[1]
+    position[rows, :slots] = np.where(ks, xs, np.nan)
+    width[rows, :slots] = np.where(ks, gs, np.nan)
+    area[rows, :slots] = np.where(ks, as_, np.nan)
     count[rows] = ks.sum(axis=1)
     return position, width, area, count
+
+
+def _pad(v, width):
+    """Pad the second axis of ``v`` to ``width`` with zeros / False."""
+    extra = width - v.shape[1]
+    if extra <= 0:
+        return v
+    return np.concatenate([v, np.zeros((v.shape[0], extra), dtype=v.dtype)], axis=1)
 
 
 # ---------------------------------------------------------------------------
@@ -528,9 +676,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     >>> est = ESPRITPeaks(energy=energy).fit(x[None])
     >>> for p in est.decompose(x):
     ...     print(f"{p.position:.2f} {p.width:.2f} {p.area:.2f}")
-    458.00 0.50 2.01
-    460.00 0.81 3.03
-    463.50 0.59 1.01
+    458.00 0.50 2.00
+    460.00 0.81 3.04
+    463.50 0.59 1.00
     >>> est.transform(x[None]).shape
     (1, 31)
     """
@@ -575,7 +723,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
 
     def _n_lags(self, n_channels):
         L = 3 * self.max_peaks + 2 if self.n_lags == "auto" else self.n_lags
-        return min(L, (n_channels - 1) // 2)
+        return min(L, (n_channels // 2) // 2)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -601,10 +749,10 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
                     f"n_peaks={self.n_peaks} exceeds max_peaks={self.max_peaks}."
                 )
             L = self._n_lags(n_channels)
-            if 2 * self.n_peaks > L - 2:
+            if self.n_peaks > L - 2:
                 raise ValueError(
                     f"n_peaks={self.n_peaks} needs a Hankel matrix with at least "
-                    f"{2 * self.n_peaks + 2} lags, but spectra of {n_channels} "
+                    f"{self.n_peaks + 2} lags, but spectra of {n_channels} "
                     f"channels with n_lags={self.n_lags!r} give {max(L, 0)}; use "
                     "more channels, more lags or fewer peaks."
                 )
