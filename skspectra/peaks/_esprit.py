@@ -73,31 +73,26 @@ def _lag_covariance(y, n_lags):
     n_fft = 1 << int(np.ceil(np.log2(2 * S)))
     F = np.fft.fft(y, n_fft, axis=1)
     # total[d] = sum_t y[t] conj(y[t + d]), t = 0 .. S - 1 - d
-    total = np.fft.ifft(F * F.conj(), axis=1)[:, :L].conj()
-    # prod[t, d] = y[t] conj(y[t + d]) for the first L and last L positions
-    idx = np.arange(L)
+    power = F.real**2 + F.imag**2
+    total = np.fft.ifft(power, axis=1)[:, :L].conj()
     d = np.arange(L)
-    head = y[:, idx, None] * y[:, idx[:, None] + d[None, :]].conj()
-    # head_cum[i, d] = sum_{t < i} y[t] conj(y[t + d])
-    head_cum = np.concatenate(
-        [np.zeros((n_batch, 1, L), y.dtype), np.cumsum(head, axis=1)[:, :-1]], axis=1
-    )
-    # tail[i, d] = sum_{t = i + Q}^{S - 1 - d} y[t] conj(y[t + d])
-    t = Q + idx[:, None] + np.arange(L)[None, :]  # (i, j): t = i + Q + j
-    tail = np.zeros((n_batch, L, L), dtype=y.dtype)
-    for dd in range(L):
-        tt = t  # positions i + Q + j, keep those with t + dd <= S - 1
-        valid = tt + dd <= S - 1
-        safe = np.where(valid, tt, 0)
-        prods = y[:, safe] * y[:, np.where(valid, safe + dd, 0)].conj()
-        prods = np.where(valid[None], prods, 0)
-        tail[:, :, dd] = prods.sum(axis=2)
-    upper = total[:, None, :] - head_cum - tail  # upper[i, d] = C[i, i + d]
+    # head[t, d] = y[t] conj(y[t + d]) for t < L - 1; C[i, i + d] misses the
+    # terms t < i (head) and t >= i + Q (tail)
+    t_head = np.arange(L - 1)[:, None]
+    head = y[:, t_head] * y[:, t_head + d].conj()
+    t_tail = Q + np.arange(L - 1)[:, None]
+    inside = t_tail + d <= S - 1
+    tail = y[:, t_tail] * y[:, np.where(inside, t_tail + d, 0)].conj()
+    tail = np.where(inside, tail, 0.0)
+    zero = np.zeros((n_batch, 1, L), dtype=y.dtype)
+    head_cum = np.concatenate([zero, np.cumsum(head, axis=1)], axis=1)
+    tail_cum = np.concatenate([np.cumsum(tail[:, ::-1], axis=1)[:, ::-1], zero], axis=1)
+    upper = total[:, None, :] - head_cum - tail_cum  # upper[i, d] = C[i, i + d]
+    i_idx, d_idx = np.nonzero(d[:, None] + d[None, :] < L)
     C = np.zeros((n_batch, L, L), dtype=y.dtype)
-    for dd in range(L):
-        i = np.arange(L - dd)
-        C[:, i, i + dd] = upper[:, i, dd]
-        C[:, i + dd, i] = upper[:, i, dd].conj()
+    vals = upper[:, i_idx, d_idx]
+    C[:, i_idx, i_idx + d_idx] = vals
+    C[:, i_idx + d_idx, i_idx] = vals.conj()
     return C
 
 
@@ -165,55 +160,91 @@ def _esprit_poles(U):
     return np.linalg.eigvals(Psi)
 
 
-def _geometric(a, b, N, S):
-    """``sum_{k=1}^{S} a**k b**(N - k)`` elementwise, for ``|a|, |b| < 1``."""
-    diff = a - b
-    close = np.abs(diff) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))
-    safe = np.where(close, 1.0, diff)
-    general = (a ** (S + 1) * b ** (N - S) - a * b**N) / safe
-    mid = 0.5 * (a + b)
-    return np.where(close, S * mid**N, general)
+def _poly_eval(coef, w, block=32):
+    """``sum_j coef[:, j] * w**j`` for a batch, by blocked Horner's rule.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (n_batch, S)
+    w : ndarray of shape (n_batch, K), ``|w| <= 1``
+
+    Returns
+    -------
+    value : ndarray of shape (n_batch, K)
+    """
+    n_batch, S = coef.shape
+    n_blocks = -(-S // block)
+    padded = np.zeros((n_batch, n_blocks * block), dtype=np.complex128)
+    padded[:, :S] = coef
+    padded = padded.reshape(n_batch, n_blocks, block)
+    powers = np.ones((n_batch, w.shape[1], block), dtype=np.complex128)
+    for j in range(1, block):
+        powers[:, :, j] = powers[:, :, j - 1] * w
+    wb = powers[:, :, -1] * w  # w ** block
+    sums = np.einsum("bqj,bkj->bqk", padded, powers)
+    acc = sums[:, -1]
+    for q in range(n_blocks - 2, -1, -1):
+        acc = acc * wb + sums[:, q]
+    return acc
+
+
+def _pole_powers(z, N, S):
+    """``z**S``, ``z**(N - S)`` and ``z**N`` from one logarithm."""
+    with np.errstate(divide="ignore"):
+        lz = np.log(z)
+    return np.exp(S * lz), np.exp((N - S) * lz), np.exp(N * lz)
 
 
 def _basis_gram(z, N, S):
     """Real Gram matrix of the periodised-Lorentzian Fourier basis.
 
     The basis function of pole ``z`` over ``k = 1 .. S`` is
-    ``phi(k) = z**k / (1 - z**N) + conj(z)**(N - k) / (1 - conj(z)**N)``.
+    ``phi(k) = z**k / (1 - z**N) + conj(z)**(N - k) / (1 - conj(z)**N)``;
+    every inner product is a sum of four geometric series.
 
     Returns
     -------
     G : ndarray of shape (n_batch, K, K), ``Re(Phi^H Phi)``
     """
-    c = z.conj()
-    p = 1.0 / (1.0 - z**N)
-    q = 1.0 / (1.0 - c**N)
-    zi, zj = z[:, :, None], z[:, None, :]
-    ci, cj = c[:, :, None], c[:, None, :]
-    pi, pj = p[:, :, None], p[:, None, :]
-    qi, qj = q[:, :, None], q[:, None, :]
-    rho = ci * zj
-    one = np.abs(1.0 - rho) < 1e-300
-    t1 = np.where(one, S, rho * (1.0 - rho**S) / np.where(one, 1.0, 1.0 - rho))
-    sig = zi * cj
-    one = np.abs(1.0 - sig) < 1e-300
-    t4 = np.where(
-        one, S, sig ** (N - S) * (1.0 - sig**S) / np.where(one, 1.0, 1.0 - sig)
-    )
-    t2 = _geometric(ci, cj, N, S)  # sum c_i^k c_j^(N-k)
-    t3 = _geometric(zj, zi, N, S)  # sum z_j^k z_i^(N-k)
-    G = pi.conj() * pj * t1 + pi.conj() * qj * t2 + qi.conj() * pj * t3
-    G = G + qi.conj() * qj * t4
+    zS, zNS, zN = _pole_powers(z, N, S)
+    c, cS, cNS, cN = z.conj(), zS.conj(), zNS.conj(), zN.conj()
+    p = 1.0 / (1.0 - zN)
+    q = p.conj()
+
+    def col(v):
+        return v[:, :, None]
+
+    def row(v):
+        return v[:, None, :]
+
+    # sum_k (c_i z_j)^k
+    rho = col(c) * row(z)
+    t1 = rho * (1.0 - col(cS) * row(zS)) / (1.0 - rho)
+    # sum_k (z_i c_j)^(N - k)
+    sig = col(z) * row(c)
+    t4 = col(zNS) * row(cNS) * (1.0 - col(zS) * row(cS)) / (1.0 - sig)
+
+    def cross(a, aS, b, bNS, bN):
+        # sum_{k=1}^{S} a^k b^(N-k) = (a^(S+1) b^(N-S) - a b^N) / (a - b)
+        diff = a - b
+        close = np.abs(diff) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))
+        general = (a * aS * bNS - a * bN) / np.where(close, 1.0, diff)
+        return np.where(close, S * bN, general)
+
+    t2 = cross(col(c), col(cS), row(c), row(cNS), row(cN))  # c_i^k c_j^(N-k)
+    t3 = cross(row(z), row(zS), col(z), col(zNS), col(zN))  # z_j^k z_i^(N-k)
+    G = col(p.conj()) * row(p) * t1 + col(p.conj()) * row(q) * t2
+    G = G + col(q.conj()) * row(p) * t3 + col(q.conj()) * row(q) * t4
     return G.real
 
 
 def _basis_project(z, Y, N):
-    """``Re(Phi^H y)`` for the basis of :func:`_basis_gram`, by Horner's rule.
+    """``Re(Phi^H y)`` for the basis of :func:`_basis_gram`.
 
     Parameters
     ----------
     z : ndarray of shape (n_batch, K)
-    Y : ndarray of shape (n_batch, S), the coefficients ``y[k - 1] = P_k``
+    Y : ndarray of shape (n_batch, S), the coefficients ``Y[:, k - 1] = P_k``
 
     Returns
     -------
@@ -221,17 +252,12 @@ def _basis_project(z, Y, N):
     """
     S = Y.shape[1]
     c = z.conj()
+    _, zNS, zN = _pole_powers(z, N, S)
     # T1 = sum_k P_k conj(z)^k ;  T2 = sum_k P_k z^(N - k)
-    acc1 = np.zeros_like(z)
-    acc2 = np.zeros_like(z)
-    for k in range(S, 0, -1):
-        acc1 = acc1 * c + Y[:, k - 1, None]
-    T1 = acc1 * c
-    for k in range(1, S + 1):
-        acc2 = acc2 * z + Y[:, k - 1, None]
-    T2 = acc2 * z ** (N - S)
-    p = 1.0 / (1.0 - z**N)
-    b = p.conj() * T1 + (1.0 / (1.0 - c**N)).conj() * T2
+    T1 = c * _poly_eval(Y, c)
+    T2 = zNS * _poly_eval(Y[:, ::-1], z)
+    p = 1.0 / (1.0 - zN)
+    b = p.conj() * T1 + p * T2
     return b.real
 
 
