@@ -445,8 +445,11 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
         step = np.where(mask3, step, 0.0)
         xn, gn, an = x + step[:, :K], g + step[:, K : 2 * K], a + step[:, 2 * K :]
         ok_w = np.all(~keep | (gn > 0), axis=1)
-        mn, Jn = model(xn, gn, an)
-        cn = cost(mn)
+        gn = np.where(ok_w[:, None], gn, g)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mn, Jn = model(xn, gn, an)
+            cn = cost(mn)
+        cn = np.where(np.isfinite(cn), cn, np.inf)
         better = ok_w & (cn < c0)
         if not np.any(better):
             break
