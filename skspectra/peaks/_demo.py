@@ -54,7 +54,7 @@ def ti_l23_peaks(path, *, n_peaks="auto"):
 def run_demo(report, *, data_dir, random_state):
     """Decompose synthetic spectra with known peaks, then the Ti L2,3 edge."""
     X, truth = make_lorentzian_peaks(
-        2000, 1024, n_peaks=(3, 8), snr=100, random_state=random_state
+        1000, 1024, n_peaks=(3, 8), snr=100, random_state=random_state
     )
     est = ESPRITPeaks(max_peaks=8).fit(X)
     out = est.transform(X)
@@ -68,7 +68,7 @@ def run_demo(report, *, data_dir, random_state):
         ]
     )
     report(
-        f"synthetic: 2000 spectra x 1024 channels, 3-8 Lorentzians, SNR 100: "
+        f"synthetic: 1000 spectra x 1024 channels, 3-8 Lorentzians, SNR 100: "
         f"peak count right in {right.mean():.1%}; position error median "
         f"{np.median(errs):.3f}, 95% {np.quantile(errs, 0.95):.3f} half-widths"
     )

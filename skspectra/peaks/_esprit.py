@@ -462,6 +462,118 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
     return x, g, a
 
 
+def _lorentz_terms(n, x, g, a, kp):
+    """Per-peak plain Lorentzians and pieces of their derivatives."""
+    gg = np.where(kp, g, 1.0)[:, None, :]
+    u = (n - np.where(kp, x, 0.0)[:, None, :]) / gg
+    inv = 1.0 / (1.0 + u * u)
+    f_a = inv / (np.pi * gg) * kp[:, None, :]  # unit-area peaks
+    return u, inv, gg, f_a
+
+
+def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
+    """Gauss-Newton steps on plain Lorentzians plus a constant.
+
+    Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
+    g_j**2))**2`` over the peaks in ``keep`` (channel units), starting from
+    the ESPRIT estimate; this is the least-squares (maximum-likelihood under
+    white Gaussian noise) fit of the measured, window-truncated peaks.  From
+    the ESPRIT start one step reaches the accuracy of the converged fit; a
+    step is taken only where it lowers the residual.
+    """
+    n_rows, N = X.shape
+    K = keep.shape[1]
+    final_cost = np.full(n_rows, np.inf)
+    if K == 0 or not np.any(keep):
+        return x, g, a, final_cost
+    n = np.arange(N, dtype=np.float64)[None, :, None]
+    x, g, a = x.copy(), g.copy(), a.copy()
+    for start in range(0, n_rows, block):
+        sl = slice(start, start + block)
+        kp = keep[sl]
+        Xb = X[sl]
+        nb = Xb.shape[0]
+        mask = np.concatenate([kp, kp, kp, np.ones((nb, 1), bool)], axis=1)
+        free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
+        xb, gb, ab = x[sl], g[sl], np.where(kp, a[sl], 0.0)
+        u, inv, gg, f_a = _lorentz_terms(n, xb, gb, ab, kp)
+        peaks = f_a @ ab[:, :, None]
+        cb = (Xb - peaks[:, :, 0]).mean(axis=1)
+        resid = Xb - peaks[:, :, 0] - cb[:, None]
+        cost = np.einsum("bn,bn->b", resid, resid)
+        for it in range(n_iter):
+            J = np.empty((nb, N, 3 * K + 1))
+            h2 = (ab[:, None, :] / gg) * inv  # a / g * inv
+            np.multiply(2.0 * u, h2 * f_a, out=J[:, :, :K])  # d/dx
+            np.multiply(u * u - 1.0, h2 * f_a, out=J[:, :, K : 2 * K])  # d/dg
+            J[:, :, 2 * K : 3 * K] = f_a
+            J[:, :, -1] = 1.0
+            A = np.matmul(J.transpose(0, 2, 1), J) + free
+            rhs = np.matmul(J.transpose(0, 2, 1), resid[:, :, None])[..., 0]
+            dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
+            dg = np.where(dg > 0, dg, 1.0)
+            try:
+                step = (
+                    np.linalg.solve(
+                        A / dg[:, :, None] / dg[:, None, :], (rhs / dg)[..., None]
+                    )[..., 0]
+                    / dg
+                )
+            except np.linalg.LinAlgError:
+                break
+            step = np.where(mask, step, 0.0)
+            xn = xb + step[:, :K]
+            gn = gb + step[:, K : 2 * K]
+            an = ab + step[:, 2 * K : 3 * K]
+            cn = cb + step[:, -1]
+            ok = np.all(~kp | ((gn > 0) & (np.abs(step[:, :K]) < 5 * gb)), axis=1)
+            gn = np.where(ok[:, None], gn, gb)
+            u_n, inv_n, gg_n, f_a_n = _lorentz_terms(n, xn, gn, an, kp)
+            resid_n = Xb - (f_a_n @ an[:, :, None])[:, :, 0] - cn[:, None]
+            cost_n = np.where(ok, np.einsum("bn,bn->b", resid_n, resid_n), np.inf)
+            better = cost_n < cost
+            if not np.any(better):
+                break
+            bc = better[:, None]
+            xb, gb, ab, cb = (
+                np.where(bc, xn, xb),
+                np.where(bc, gn, gb),
+                np.where(bc, an, ab),
+                np.where(better, cn, cb),
+            )
+            if it == n_iter - 1:
+                break
+            b3 = better[:, None, None]
+            u, inv, gg, f_a = (
+                np.where(b3, u_n, u),
+                np.where(b3, inv_n, inv),
+                np.where(b3, gg_n, gg),
+                np.where(b3, f_a_n, f_a),
+            )
+            resid = np.where(bc, resid_n, resid)
+            cost = np.where(better, cost_n, cost)
+        x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
+        final_cost[sl] = cost
+    return x, g, a, final_cost
+
+
+def _periodic_cost(X, x, g, a, keep):
+    """Residual sum of squares of periodised Lorentzians plus a constant."""
+    N = X.shape[1]
+    t = 2 * np.pi / N
+    n = np.arange(N, dtype=np.float64)[None, :, None]
+    gg = np.where(keep, g, 1.0)[:, None, :]
+    terms = (
+        np.where(keep, a, 0.0)[:, None, :]
+        / N
+        * np.sinh(t * gg)
+        / (np.cosh(t * gg) - np.cos(t * (n - np.where(keep, x, 0.0)[:, None, :])))
+    )
+    resid = X - terms.sum(axis=2)
+    resid -= resid.mean(axis=1, keepdims=True)
+    return np.einsum("bn,bn->b", resid, resid)
+
+
 def _decompose_batch(
     X,
     *,
@@ -473,6 +585,7 @@ def _decompose_batch(
     min_width,
     max_width,
     min_significance,
+    refine=False,
 ):
     """ESPRIT Lorentzian decomposition of a batch, in channel units.
 
@@ -513,6 +626,7 @@ def _decompose_batch(
     )
     z, valid = _find_poles(Ya, L, n_peaks, order_selection, threshold)
     x, g, a, keep, var = _peaks_from_poles(z, valid, Ya, N, **opts)
+    redo = np.zeros(0, dtype=np.intp)
     # where the mirror terms stand out of the noise (nearly noiseless data),
     # subtract them with the first estimate and find the poles again: the
     # second pass sees an exact sum of decaying exponentials
@@ -537,6 +651,34 @@ def _decompose_batch(
                 x2, g2, a2 = _polish(Ya[redo], x2, g2, a2, keep2, N)
                 x[redo], g[redo], a[redo], keep[redo] = x2, g2, a2, keep2
     a = a * scale[:, None]
+    if refine:
+        # nearly noiseless rows (where the exact periodised model was
+        # polished) get more steps, and keep whichever model fits better
+        exact = np.zeros(rows.size, dtype=bool)
+        exact[redo] = True
+        xr, gr, ar = x.copy(), g.copy(), a.copy()
+        cost_plain = np.full(rows.size, np.inf)
+        for group, n_iter in ((~exact, 1), (exact, 10)):
+            idx = np.flatnonzero(group)
+            if idx.size:
+                xr[idx], gr[idx], ar[idx], cost_plain[idx] = _refine_plain(
+                    X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
+                )
+        # residual of the periodised fit in the channel domain (Parseval:
+        # each coefficient 1 .. N/2 stands for itself and its conjugate)
+        dof = np.maximum(2 * S - keep.sum(axis=1), 1)
+        cost_per = 2.0 * var * dof * scale**2 / N
+        if redo.size:
+            cost_per[redo] = _periodic_cost(
+                X[rows[redo]], x[redo], g[redo], a[redo], keep[redo]
+            )
+        # the periodised model is kept only where it fits clearly better
+        use_plain = ~(cost_per < 0.5 * cost_plain)
+        x = np.where(use_plain[:, None], xr, x)
+        g = np.where(use_plain[:, None], gr, g)
+        a = np.where(use_plain[:, None], ar, a)
+        # a refined centre that left the window is not a peak of the window
+        keep &= (x >= 0) & (x <= N - 1) & (g > 0)
     # keep at most max_peaks (the largest), then sort by position
     limit = max_peaks if n_peaks == "auto" else min(max_peaks, n_peaks)
     key = np.where(keep, a, -np.inf)
@@ -644,6 +786,15 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     min_significance : float, default=3.0
         With ``n_peaks="auto"``, a peak is kept only if its area exceeds this
         many standard errors (estimated from the residual of the fit).
+    refine : bool, default=True
+        If True, finish with a Gauss-Newton step of the least-squares fit of
+        plain (window-truncated) Lorentzians plus a constant, started from
+        the ESPRIT peaks: the maximum-likelihood answer under white Gaussian
+        noise (about half the position error of ESPRIT alone at SNR 100),
+        free of the truncation bias near the window edges, at about twice
+        the cost.  Nearly noiseless spectra get more steps, and keep the
+        periodised model when it fits them better.  False gives the ESPRIT
+        answer.
     fill_value : float, default=0.0
         Value of the unused peak slots in the output of :meth:`transform`.
 
@@ -706,8 +857,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     >>> for p in est.decompose(x):
     ...     print(f"{p.position:.2f} {p.width:.2f} {p.area:.2f}")
     458.00 0.50 2.00
-    460.00 0.81 3.04
-    463.50 0.59 1.00
+    460.00 0.81 3.02
+    463.50 0.58 0.99
     >>> est.transform(x[None]).shape
     (1, 31)
     """
@@ -722,6 +873,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         "min_width": [Interval(Real, 0, None, closed="left"), None],
         "max_width": [Interval(Real, 0, None, closed="neither"), None],
         "min_significance": [Interval(Real, 0, None, closed="left")],
+        "refine": ["boolean"],
         "fill_value": [Real],
     }
 
@@ -737,6 +889,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         min_width=None,
         max_width=None,
         min_significance=3.0,
+        refine=True,
         fill_value=0.0,
     ):
         self.n_peaks = n_peaks
@@ -748,6 +901,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         self.min_width = min_width
         self.max_width = max_width
         self.min_significance = min_significance
+        self.refine = refine
         self.fill_value = fill_value
 
     def _n_lags(self, n_channels):
@@ -808,6 +962,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
                         min_width=min_w,
                         max_width=max_w,
                         min_significance=self.min_significance,
+                        refine=self.refine,
                     )
                 )
         if out:
