@@ -677,8 +677,9 @@ def _decompose_batch(
         x = np.where(use_plain[:, None], xr, x)
         g = np.where(use_plain[:, None], gr, g)
         a = np.where(use_plain[:, None], ar, a)
-        # a refined centre that left the window is not a peak of the window
-        keep &= (x >= 0) & (x <= N - 1) & (g > 0)
+        # a refined centre that left the window, or a refined area that is
+        # not positive, is not a peak of the window
+        keep &= (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
     # keep at most max_peaks (the largest), then sort by position
     limit = max_peaks if n_peaks == "auto" else min(max_peaks, n_peaks)
     key = np.where(keep, a, -np.inf)
@@ -816,17 +817,28 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     -----
     *Exactness.*  On spectra that are sums of Lorentzians summed over their
     copies shifted by the window length (``make_lorentzian_peaks(...,
-    periodic=True)``), the model above holds exactly and the peaks are
-    recovered to rounding error (relative errors around 1e-9 for ten peaks
-    one half-width apart with ``order_selection="threshold"``).
+    periodic=True)``), the model above holds exactly.  Where the weak mirror
+    terms stand out of the noise, they are subtracted with the first
+    estimate, the poles found again and polished by Gauss-Newton steps on
+    the exact model, so that such spectra are decomposed to rounding error
+    (relative errors around 1e-12 for ten peaks one half-width apart with
+    ``order_selection="threshold"``).
+
+    *Noise.*  At SNR 100 (peak maximum over noise standard deviation) the
+    peak count is right in more than 99 % of random spectra with 3-8 peaks
+    two half-widths apart, and the refined positions are as accurate as a
+    least-squares fit given the true count and starting values; without
+    ``refine`` the position error is about twice as large.
 
     *Limits.*  Measured spectra are plain Lorentzians cut by the window: the
-    tails beyond the window are missing, which biases peaks near the window
-    edges and, for broad peaks, can add a broad, weak spurious peak.  Keep a
-    few half-widths of margin; the bias decays as the squared distance to
-    the edge.  Peaks closer than about a half-width merge into one pole at
-    realistic noise, and the resolution limit grows with the noise.  The
-    spectrum must be background-free apart from a constant: a sloping
+    tails beyond the window are missing, which biases ESPRIT for peaks near
+    the window edges (``refine`` removes most of this bias) and, for broad
+    peaks, can add a broad, weak spurious peak.  On noiseless cut spectra the
+    truncation itself is signal and the order criteria count extra weak
+    poles for it: fix ``n_peaks`` or raise ``threshold`` there.  Peaks closer
+    than about a half-width merge into one at realistic noise (two equal
+    peaks half a half-width apart are one peak at SNR 100, two at SNR 1e4).
+    The spectrum must be background-free apart from a constant: a sloping
     background or an edge step is not a sum of Lorentzians and must be
     removed first.  Non-Lorentzian line shapes (Gaussian or Voigt) are
     described by several Lorentzians.  Only uniform energy grids are
@@ -834,9 +846,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] H. Ikeno, "Fast and accurate fitting of multiple exponentials and
-       its application to spectral analysis" (mxpfit), Comput. Phys. Commun.
-       230 (2018) 135-145. :doi:`10.1016/j.cpc.2018.04.021`
+    .. [1] H. Ikeno, "mxpfit: A library for finding optimal multi-exponential
+       approximations", Comput. Phys. Commun. 230 (2018) 135-144.
+       :doi:`10.1016/j.cpc.2018.04.015`
     .. [2] R. Roy and T. Kailath, "ESPRIT - estimation of signal parameters
        via rotational invariance techniques", IEEE Trans. Acoust., Speech,
        Signal Process. 37 (1989) 984-995. :doi:`10.1109/29.32276`
