@@ -274,3 +274,36 @@ def test_inverse_transform_and_decompose_shapes_checked():
         est.inverse_transform(np.full((1, 7), 3.0))
     with pytest.raises(ValueError, match="one spectrum"):
         est.decompose(np.ones((2, 64)))
+
+
+# ---------------------------------------------------------------------------
+# invariances of the decomposition
+# ---------------------------------------------------------------------------
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    shift=st.floats(-500, 500),
+    step=st.floats(0.05, 2.0),
+    gain=st.floats(1e-3, 1e3),
+)
+def test_energy_affine_and_intensity_scale_equivariance(seed, shift, step, gain):
+    # positions follow the energy axis, widths scale with the step, areas
+    # with step and intensity; the peak count does not change
+    X, _ = make_lorentzian_peaks(2, 128, n_peaks=(1, 3), snr=200, random_state=seed)
+    base = ESPRITPeaks(max_peaks=4).fit(X).transform(X)
+    energy = shift + step * np.arange(128)
+    out = ESPRITPeaks(max_peaks=4, energy=energy).fit(X).transform(gain * X)
+    np.testing.assert_array_equal(out[:, -1], base[:, -1])
+    k = 3 * 4
+    used = np.arange(4)[None, :] < base[:, -1:]
+    np.testing.assert_allclose(
+        np.where(used, out[:, 0:k:3], 0),
+        np.where(used, shift + step * base[:, 0:k:3], 0),
+        rtol=1e-7,
+        atol=1e-7 * step,
+    )
+    np.testing.assert_allclose(out[:, 1:k:3], step * base[:, 1:k:3], rtol=1e-7)
+    np.testing.assert_allclose(
+        out[:, 2:k:3], gain * step * base[:, 2:k:3], rtol=1e-7, atol=1e-12
+    )
