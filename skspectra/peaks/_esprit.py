@@ -181,7 +181,7 @@ def _poly_eval(coef, w, block=32):
     for j in range(1, block):
         powers[:, :, j] = powers[:, :, j - 1] * w
     wb = powers[:, :, -1] * w  # w ** block
-    sums = np.einsum("bqj,bkj->bqk", padded, powers)
+    sums = padded @ powers.transpose(0, 2, 1)
     acc = sums[:, -1]
     for q in range(n_blocks - 2, -1, -1):
         acc = acc * wb + sums[:, q]
@@ -293,7 +293,7 @@ def _fit_areas(G, b, mask, y_energy, n_coef):
     dg = np.where(dg > 0, dg, 1.0)
     Gs = G / dg[:, :, None] / dg[:, None, :]
     Ginv = np.linalg.pinv(Gs, hermitian=True)
-    sol = np.einsum("bij,bj->bi", Ginv, b / dg)
+    sol = (Ginv @ (b / dg)[:, :, None])[:, :, 0]
     area = np.where(mask, sol / dg, 0.0)
     # noise variance of one Fourier coefficient from the residual of the fit
     resid = y_energy - np.sum(area * b, axis=1)
@@ -384,7 +384,25 @@ def _mirror_part(z, a, keep, N, S):
             (N - k)[None, :, None] * np.log(np.where(keep, c, 1.0))[:, None]
         )
     terms = np.where(keep[:, None, :], powers / (1.0 - c**N)[:, None, :], 0.0)
-    return np.einsum("bkj,bj->bk", terms, np.where(keep, a, 0.0))
+    return (terms @ np.where(keep, a, 0.0)[:, :, None].astype(terms.dtype))[:, :, 0]
+
+
+def _blocked(func, block=128):
+    """Apply ``func`` to blocks of rows of its array arguments (bounds memory)."""
+
+    def wrapper(*arrays, **kwargs):
+        n_rows = arrays[0].shape[0]
+        if n_rows <= block:
+            return func(*arrays, **kwargs)
+        parts = [
+            func(*(v[i : i + block] for v in arrays), **kwargs)
+            for i in range(0, n_rows, block)
+        ]
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+        return np.concatenate(parts)
+
+    return wrapper
 
 
 def _polish(Y, x, g, a, keep, N, n_iter=8):
@@ -418,7 +436,7 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
         d_x = aa * (dF * (-1j * two_pi_n) + (dM * (-1j * two_pi_n)).conj())
         J = np.concatenate([d_x, d_g, phi], axis=2)
         J = np.where(mask3[:, None, :], J, 0.0)
-        m = np.einsum("bkj,bj->bk", phi, np.where(keep, a, 0.0))
+        m = (phi @ np.where(keep, a, 0.0)[:, :, None].astype(phi.dtype))[:, :, 0]
         return m, J
 
     def cost(m):
@@ -429,8 +447,9 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
     eye = np.eye(3 * K)[None] * (~mask3)[:, :, None]
     for _ in range(n_iter):
         r = Y - m
-        A = np.einsum("bki,bkj->bij", J.conj(), J).real + eye
-        rhs = np.einsum("bki,bk->bi", J.conj(), r).real
+        Jh = J.conj().transpose(0, 2, 1)
+        A = (Jh @ J).real + eye
+        rhs = (Jh @ r[:, :, None])[:, :, 0].real
         dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
         dg = np.where(dg > 0, dg, 1.0)
         try:
@@ -634,7 +653,9 @@ def _decompose_batch(
         bound = np.exp(-2 * np.pi * np.where(keep, g, np.inf)).max(axis=1)
         candidates = np.flatnonzero(bound**2 > 1e-4 * var)
         if candidates.size:
-            mirror = _mirror_part(z[candidates], a[candidates], keep[candidates], N, S)
+            mirror = _blocked(_mirror_part)(
+                z[candidates], a[candidates], keep[candidates], N=N, S=S
+            )
             use = np.sum(np.abs(mirror) ** 2, axis=1) > 1e-4 * var[candidates] * S
             redo = candidates[use]
             if redo.size:
@@ -648,30 +669,33 @@ def _decompose_batch(
                 x, g, a, keep, x2, g2, a2, keep2 = (
                     _pad(v, width_cap) for v in (x, g, a, keep, x2, g2, a2, keep2)
                 )
-                x2, g2, a2 = _polish(Ya[redo], x2, g2, a2, keep2, N)
+                x2, g2, a2 = _blocked(_polish)(Ya[redo], x2, g2, a2, keep2, N=N)
                 x[redo], g[redo], a[redo], keep[redo] = x2, g2, a2, keep2
     a = a * scale[:, None]
     if refine:
-        # nearly noiseless rows (where the exact periodised model was
-        # polished) get more steps, and keep whichever model fits better
-        exact = np.zeros(rows.size, dtype=bool)
-        exact[redo] = True
-        xr, gr, ar = x.copy(), g.copy(), a.copy()
-        cost_plain = np.full(rows.size, np.inf)
-        for group, n_iter in ((~exact, 1), (exact, 10)):
-            idx = np.flatnonzero(group)
-            if idx.size:
-                xr[idx], gr[idx], ar[idx], cost_plain[idx] = _refine_plain(
-                    X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
-                )
         # residual of the periodised fit in the channel domain (Parseval:
         # each coefficient 1 .. N/2 stands for itself and its conjugate)
         dof = np.maximum(2 * S - keep.sum(axis=1), 1)
         cost_per = 2.0 * var * dof * scale**2 / N
         if redo.size:
-            cost_per[redo] = _periodic_cost(
+            cost_per[redo] = _blocked(_periodic_cost)(
                 X[rows[redo]], x[redo], g[redo], a[redo], keep[redo]
             )
+        # nearly noiseless rows (where the exact periodised model was
+        # polished) get more steps, unless the periodised model fits them to
+        # rounding already; each row keeps whichever model fits better
+        exact = np.zeros(rows.size, dtype=bool)
+        exact[redo] = True
+        signal = np.einsum("bn,bn->b", X[rows], X[rows])
+        done = exact & (cost_per <= 1e-20 * signal)
+        xr, gr, ar = x.copy(), g.copy(), a.copy()
+        cost_plain = np.full(rows.size, np.inf)
+        for group, n_iter in ((~exact, 1), (exact & ~done, 10)):
+            idx = np.flatnonzero(group)
+            if idx.size:
+                xr[idx], gr[idx], ar[idx], cost_plain[idx] = _refine_plain(
+                    X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
+                )
         # the periodised model is kept only where it fits clearly better
         use_plain = ~(cost_per < 0.5 * cost_plain)
         x = np.where(use_plain[:, None], xr, x)
