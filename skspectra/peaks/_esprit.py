@@ -482,11 +482,14 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
 
 
 def _lorentz_terms(n, x, g, a, kp):
-    """Per-peak plain Lorentzians and pieces of their derivatives."""
-    gg = np.where(kp, g, 1.0)[:, None, :]
-    u = (n - np.where(kp, x, 0.0)[:, None, :]) / gg
+    """Per-peak plain Lorentzians and pieces of their derivatives.
+
+    Arrays of shape (n_batch, K, N): one row per peak, channels contiguous.
+    """
+    gg = np.where(kp, g, 1.0)[:, :, None]
+    u = (n - np.where(kp, x, 0.0)[:, :, None]) / gg
     inv = 1.0 / (1.0 + u * u)
-    f_a = inv / (np.pi * gg) * kp[:, None, :]  # unit-area peaks
+    f_a = inv / (np.pi * gg) * kp[:, :, None]  # unit-area peaks
     return u, inv, gg, f_a
 
 
@@ -505,7 +508,7 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
     final_cost = np.full(n_rows, np.inf)
     if K == 0 or not np.any(keep):
         return x, g, a, final_cost
-    n = np.arange(N, dtype=np.float64)[None, :, None]
+    n = np.arange(N, dtype=np.float64)[None, None, :]
     x, g, a = x.copy(), g.copy(), a.copy()
     for start in range(0, n_rows, block):
         sl = slice(start, start + block)
@@ -516,19 +519,19 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
         free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
         xb, gb, ab = x[sl], g[sl], np.where(kp, a[sl], 0.0)
         u, inv, gg, f_a = _lorentz_terms(n, xb, gb, ab, kp)
-        peaks = f_a @ ab[:, :, None]
-        cb = (Xb - peaks[:, :, 0]).mean(axis=1)
-        resid = Xb - peaks[:, :, 0] - cb[:, None]
+        peaks = (ab[:, None, :] @ f_a)[:, 0]
+        cb = (Xb - peaks).mean(axis=1)
+        resid = Xb - peaks - cb[:, None]
         cost = np.einsum("bn,bn->b", resid, resid)
         for it in range(n_iter):
-            J = np.empty((nb, N, 3 * K + 1))
-            h2 = (ab[:, None, :] / gg) * inv  # a / g * inv
-            np.multiply(2.0 * u, h2 * f_a, out=J[:, :, :K])  # d/dx
-            np.multiply(u * u - 1.0, h2 * f_a, out=J[:, :, K : 2 * K])  # d/dg
-            J[:, :, 2 * K : 3 * K] = f_a
-            J[:, :, -1] = 1.0
-            A = np.matmul(J.transpose(0, 2, 1), J) + free
-            rhs = np.matmul(J.transpose(0, 2, 1), resid[:, :, None])[..., 0]
+            J = np.empty((nb, 3 * K + 1, N))  # one row per parameter
+            h2 = (ab[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
+            np.multiply(2.0 * u, h2, out=J[:, :K])  # d/dx
+            np.multiply(u * u - 1.0, h2, out=J[:, K : 2 * K])  # d/dg
+            J[:, 2 * K : 3 * K] = f_a
+            J[:, -1] = 1.0
+            A = np.matmul(J, J.transpose(0, 2, 1)) + free
+            rhs = np.matmul(J, resid[:, :, None])[..., 0]
             dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
             dg = np.where(dg > 0, dg, 1.0)
             try:
@@ -548,7 +551,7 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
             ok = np.all(~kp | ((gn > 0) & (np.abs(step[:, :K]) < 5 * gb)), axis=1)
             gn = np.where(ok[:, None], gn, gb)
             u_n, inv_n, gg_n, f_a_n = _lorentz_terms(n, xn, gn, an, kp)
-            resid_n = Xb - (f_a_n @ an[:, :, None])[:, :, 0] - cn[:, None]
+            resid_n = Xb - (an[:, None, :] @ f_a_n)[:, 0] - cn[:, None]
             cost_n = np.where(ok, np.einsum("bn,bn->b", resid_n, resid_n), np.inf)
             better = cost_n < cost
             if not np.any(better):
