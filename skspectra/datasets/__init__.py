@@ -2,11 +2,13 @@
 
 from skspectra.datasets._base import find_data_dir
 from skspectra.datasets._peaks import lorentzian, make_lorentzian_peaks
+from skspectra.datasets._xanes_loader import load_xanes_references
 from skspectra.utils._image import fold, unfold
 
 __all__ = [
     "find_data_dir",
     "fold",
+    "load_xanes_references",
     "lorentzian",
     "make_lorentzian_peaks",
     "unfold",

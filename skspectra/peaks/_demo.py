@@ -9,7 +9,8 @@ from skspectra.peaks._esprit import ESPRITPeaks
 def ti_l23_peaks(path, *, n_peaks="auto"):
     """Peaks of the Ti L2,3 white lines of a core-loss EELS spectrum.
 
-    The pre-edge background is a power law ``A E**-r`` fitted on 420-452 eV;
+    The pre-edge background is a power law ``A E**-r`` fitted on 420-452 eV
+    (:class:`~skspectra.preprocessing.PowerLawBackground`);
     the continuum under the white lines is a double arctangent edge step
     (L3 : L2 = 2 : 1, half-width 1 eV) placed at the L3 and L2 maxima, with
     the height of the mean signal at 472-478 eV.  ESPRITPeaks then decomposes
@@ -29,13 +30,13 @@ def ti_l23_peaks(path, *, n_peaks="auto"):
         The L3 and L2 maxima (eV) used to place the edge step.
     """
     from skspectra.io import read_msa
+    from skspectra.preprocessing import PowerLawBackground
 
     energy, counts, _ = read_msa(path)
     energy = np.asarray(energy, dtype=float)
     counts = np.asarray(counts, dtype=float).ravel()
-    pre = (energy > 420) & (energy < 452)
-    slope, intercept = np.polyfit(np.log(energy[pre]), np.log(counts[pre]), 1)
-    signal = counts - np.exp(intercept + slope * np.log(energy))
+    background = PowerLawBackground(energy=energy, fit_range=(420.0, 452.0))
+    signal = background.fit_transform(counts[None])[0]
     l3_zone = (energy > 456) & (energy < 462.5)
     l2_zone = (energy >= 462.5) & (energy < 470)
     e_l3 = energy[l3_zone][np.argmax(signal[l3_zone])]
