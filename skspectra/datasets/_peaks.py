@@ -17,6 +17,7 @@ def lorentzian(energy, position, width, area):
     Parameters
     ----------
     energy : array-like of shape (n_channels,)
+        Energies at which the peaks are evaluated.
     position, width, area : array-like of shape (..., n_peaks)
         Peak parameters; leading dimensions give several spectra.  NaN entries
         (padding) contribute nothing.
@@ -24,6 +25,11 @@ def lorentzian(energy, position, width, area):
     Returns
     -------
     spectra : ndarray of shape (..., n_channels)
+        The sum of the peaks at each energy.
+
+    See Also
+    --------
+    make_lorentzian_peaks : Random Lorentzian spectra with their truth.
 
     Examples
     --------
@@ -126,6 +132,11 @@ def make_lorentzian_peaks(
         ``widths``, ``areas``, ``heights`` of shape
         (n_spectra, max number of peaks), sorted by position and padded with
         NaN; ``noise_std`` (n_spectra,); ``X_clean``, the noiseless spectra.
+
+    See Also
+    --------
+    lorentzian : Evaluate Lorentzian peaks on an energy axis.
+    skspectra.peaks.ESPRITPeaks : Find the peaks again without a guess.
 
     Examples
     --------

@@ -764,8 +764,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         \qquad z = e^{-2\pi (g + i x) / N},
 
     a decaying exponential in :math:`k` plus its mirror image, the
-    aliased negative frequencies.  A sum of peaks is a sum of such pole
-    pairs.  The coefficients :math:`k = 1 \dots N-1` (leaving out
+    aliased negative frequencies, whose relative size on
+    :math:`1 \le k \le N/2` is at most about :math:`e^{-2\pi g}`.  The
+    coefficients :math:`k = 1 \dots N/2` of a real spectrum (leaving out
     :math:`k = 0`, so a constant offset does not matter) are arranged in a
     Hankel matrix with ``n_lags`` columns; the eigenvectors of its
     ``n_lags`` :math:`\times` ``n_lags`` Gram matrix give the signal
@@ -774,12 +775,15 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     or by a relative singular-value threshold; the shift invariance of the
     subspace gives the poles (least-squares ESPRIT).  Each decaying pole that
     maps inside the energy window gives a position and half-width,
-    :math:`x = -N \arg z / 2\pi`, :math:`g = -N \ln|z| / 2\pi`; the real
-    areas follow by linear least squares on the exact basis above; peaks
-    whose area is not ``min_significance`` standard errors above zero are
-    dropped and the rest refitted.  All steps run batched over the spectra:
-    one FFT, one batched Hermitian eigenproblem, one batched small
-    eigenvalue problem per model order, one batched least-squares solve.
+    :math:`x = -N \arg z / 2\pi`, :math:`g = -N \ln|z| / 2\pi`; growing
+    poles (the mirrors, or noise) are dropped.  The real areas follow by
+    linear least squares on the exact basis above (mirror terms included);
+    peaks whose area is not ``min_significance`` standard errors above zero
+    are dropped and the rest refitted.  With ``refine``, one Gauss-Newton
+    step of the least-squares fit of plain Lorentzians finishes the job.
+    All steps run batched over the spectra: one FFT, one batched Hermitian
+    eigenproblem, one batched small eigenvalue problem per model order, one
+    batched least-squares solve, one batched Gauss-Newton step.
 
     Parameters
     ----------
@@ -837,8 +841,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    skspectra.datasets.make_lorentzian_peaks : spectra with known peaks.
-    skspectra.datasets.lorentzian : evaluate peaks on an energy axis.
+    skspectra.datasets.make_lorentzian_peaks : Spectra with known peaks.
+    skspectra.datasets.lorentzian : Evaluate peaks on an energy axis.
+    skspectra.preprocessing.PowerLawBackground : Remove the background first.
 
     Notes
     -----
@@ -961,6 +966,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : ESPRITPeaks
+            The checked transformer.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         n_channels = X.shape[1]
@@ -1012,7 +1018,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         return e0 + pos * step, wid * step, area * step, count
 
     def transform(self, X):
-        """Peaks of each spectrum as a fixed-width feature matrix.
+        """Return the peaks of each spectrum as a fixed-width feature matrix.
 
         Parameters
         ----------
@@ -1035,7 +1041,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         return np.hstack([feats, count[:, None].astype(np.float64)])
 
     def inverse_transform(self, X):
-        """Spectra rebuilt from the peaks in a feature matrix.
+        """Rebuild spectra from the peaks in a feature matrix.
 
         Parameters
         ----------
@@ -1064,7 +1070,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         return lorentzian(self.energy_, pos, wid, area)
 
     def decompose(self, x):
-        """Peaks of one spectrum.
+        """Return the peaks of one spectrum as a list.
 
         Parameters
         ----------
@@ -1093,7 +1099,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         ]
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns.
+        """Return the names of the output columns.
 
         Parameters
         ----------
