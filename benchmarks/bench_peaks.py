@@ -48,9 +48,9 @@ def _errors(pos, wid, count, truth, rows):
 
 def _esprit(X, max_peaks, refine=True):
     est = ESPRITPeaks(max_peaks=max_peaks, refine=refine).fit(X)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = est.transform(X)
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     k = max_peaks
     return out[:, 0 : 3 * k : 3], out[:, 1 : 3 * k : 3], out[:, -1], elapsed
 
@@ -62,7 +62,7 @@ def _lmfit(X, truth, rows, rng):
     pos = np.full((X.shape[0], truth.positions.shape[1]), np.nan)
     wid = np.full_like(pos, np.nan)
     count = np.zeros(X.shape[0])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in rows:
         k = int(truth.n_peaks[i])
         model = None
@@ -86,7 +86,7 @@ def _lmfit(X, truth, rows, rng):
         pos[i, :k] = centres[order]
         wid[i, :k] = sigmas[order]
         count[i] = k
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     return pos, wid, count, elapsed
 
 
@@ -106,8 +106,8 @@ def main(argv=None):
     pos_n, wid_n, count_n, t_n = _esprit(X, max_peaks=8, refine=False)
     rows = np.arange(n_lmfit)
     pos_l, wid_l, count_l, t_l = _lmfit(X, truth, rows, rng)
-    per_e = t_e / n_spectra
-    per_l = t_l / n_lmfit
+    per_e = np.array(t_e) / n_spectra
+    per_l = np.array(t_l) / n_lmfit
     all_rows = np.arange(n_spectra)
     right_e, err_e = _errors(pos_e, wid_e, count_e, truth, all_rows)
     right_es, err_es = _errors(pos_e, wid_e, count_e, truth, rows)
@@ -120,7 +120,7 @@ def main(argv=None):
         f"(lmfit on the first {n_lmfit}, given the true count and starts)"
     )
     header = (
-        f"{'method':<34}{'ms/spectrum':>12}{'right count':>13}"
+        f"{'method':<34}{'wall ms':>9}{'CPU ms':>8}{'right count':>13}"
         f"{'pos err median':>16}{'pos err 95%':>13}{'pos err max':>13}"
     )
     print(header)
@@ -128,20 +128,22 @@ def main(argv=None):
 
     def line(name, per, right, err):
         print(
-            f"{name:<34}{per * 1e3:>12.3f}{right:>13.1%}"
+            f"{name:<34}{per[0] * 1e3:>9.3f}{per[1] * 1e3:>8.3f}{right:>13.1%}"
             f"{np.median(err):>16.4f}{np.quantile(err, 0.95):>13.4f}"
             f"{np.max(err):>13.4f}"
         )
 
-    per_n = t_n / n_spectra
+    per_n = np.array(t_n) / n_spectra
     line(f"ESPRITPeaks (all {n_spectra})", per_e, right_e, err_e)
     line(f"ESPRITPeaks (first {n_lmfit})", per_e, right_es, err_es)
     line("ESPRITPeaks refine=False (all)", per_n, right_n, err_n)
     line("ESPRITPeaks refine=False (first)", per_n, right_ns, err_ns)
     line(f"lmfit, true count + starts ({n_lmfit})", per_l, 1.0, err_l)
     print(
-        f"\nspeed-up over lmfit: ESPRITPeaks {per_l / per_e:.0f}x, "
-        f"refine=False {per_l / per_n:.0f}x; position error median, "
+        f"\nspeed-up over lmfit (wall / CPU): ESPRITPeaks "
+        f"{per_l[0] / per_e[0]:.0f}x / {per_l[1] / per_e[1]:.0f}x, refine=False "
+        f"{per_l[0] / per_n[0]:.0f}x / {per_l[1] / per_n[1]:.0f}x; "
+        f"position error median, "
         f"ESPRIT / lmfit on the same spectra: "
         f"{np.median(err_es) / np.median(err_l):.2f} (refine=False "
         f"{np.median(err_ns) / np.median(err_l):.2f})"
@@ -151,7 +153,7 @@ def main(argv=None):
     print("\naccuracy of ESPRITPeaks against noise (1024 channels, 3-8 peaks)")
     header = (
         f"{'SNR':>8}{'right count':>13}{'over':>7}{'under':>7}"
-        f"{'pos err median':>16}{'pos err 95%':>13}{'ms/spectrum':>13}"
+        f"{'pos err median':>16}{'pos err 95%':>13}{'wall ms':>13}"
     )
     print(header)
     print("-" * len(header))
@@ -168,7 +170,7 @@ def main(argv=None):
         print(
             f"{label:>8}{right:>13.1%}{over:>7.1%}{under:>7.1%}"
             f"{np.median(err):>16.4f}{np.quantile(err, 0.95):>13.4f}"
-            f"{t / n_curve * 1e3:>13.3f}"
+            f"{t[0] / n_curve * 1e3:>13.3f}"
         )
     print(f"\nload average after: {_load()}")
 

@@ -37,6 +37,8 @@ Fields: ``position`` (centre), ``width`` (half-width at half maximum) and
 # relative size (in amplitude) below which the non-constant part of a
 # spectrum counts as absent: a flat or all-zero spectrum has no peaks
 _FLAT_RTOL = 1e-10
+# areas below this fraction of the total are rounding remnants
+_ZERO_AREA_RTOL = 1e-10
 # spectra per batch: bounds the memory of the batched linear algebra
 _CHUNK = 2048
 
@@ -506,8 +508,9 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
     n_rows, N = X.shape
     K = keep.shape[1]
     final_cost = np.full(n_rows, np.inf)
+    t_values = np.full((n_rows, K), np.inf)
     if K == 0 or not np.any(keep):
-        return x, g, a, final_cost
+        return x, g, a, final_cost, t_values
     n = np.arange(N, dtype=np.float64)[None, None, :]
     x, g, a = x.copy(), g.copy(), a.copy()
     for start in range(0, n_rows, block):
@@ -563,6 +566,8 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
                 np.where(bc, an, ab),
                 np.where(better, cn, cb),
             )
+            resid = np.where(bc, resid_n, resid)
+            cost = np.where(better, cost_n, cost)
             if it == n_iter - 1:
                 break
             b3 = better[:, None, None]
@@ -572,11 +577,18 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
                 np.where(b3, gg_n, gg),
                 np.where(b3, f_a_n, f_a),
             )
-            resid = np.where(bc, resid_n, resid)
-            cost = np.where(better, cost_n, cost)
         x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
         final_cost[sl] = cost
-    return x, g, a, final_cost
+        # standard errors of the areas from the (last) normal matrix
+        Ainv = np.linalg.pinv(A / dg[:, :, None] / dg[:, None, :], hermitian=True)
+        var_a = np.diagonal(Ainv, axis1=1, axis2=2)[:, 2 * K : 3 * K]
+        var_a = var_a / dg[:, 2 * K : 3 * K] ** 2
+        dof = np.maximum(N - mask.sum(axis=1), 1)
+        se = np.sqrt(np.abs(var_a) * (cost / dof)[:, None])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_val = np.where(se > 0, ab / se, np.copysign(np.inf, ab))
+        t_values[sl] = np.where(kp, t_val, 0.0)
+    return x, g, a, final_cost, t_values
 
 
 def _periodic_cost(X, x, g, a, keep):
@@ -693,11 +705,14 @@ def _decompose_batch(
         done = exact & (cost_per <= 1e-20 * signal)
         xr, gr, ar = x.copy(), g.copy(), a.copy()
         cost_plain = np.full(rows.size, np.inf)
-        for group, n_iter in ((~exact, 1), (exact & ~done, 10)):
+        t_plain = np.full(x.shape, np.inf)
+        for group, n_iter in ((~exact, 1), (exact & ~done, 25)):
             idx = np.flatnonzero(group)
             if idx.size:
-                xr[idx], gr[idx], ar[idx], cost_plain[idx] = _refine_plain(
-                    X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
+                xr[idx], gr[idx], ar[idx], cost_plain[idx], t_plain[idx] = (
+                    _refine_plain(
+                        X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
+                    )
                 )
         # the periodised model is kept only where it fits clearly better
         use_plain = ~(cost_per < 0.5 * cost_plain)
@@ -705,8 +720,28 @@ def _decompose_batch(
         g = np.where(use_plain[:, None], gr, g)
         a = np.where(use_plain[:, None], ar, a)
         # a refined centre that left the window, or a refined area that is
-        # not positive, is not a peak of the window
+        # not positive (or, with n_peaks="auto", not significant), is not a
+        # peak of the window
         keep &= (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
+        if n_peaks == "auto":
+            before = keep.sum(axis=1)
+            keep &= ~use_plain[:, None] | (t_plain > min_significance)
+            # nearly noiseless rows that lost peaks: converge without them
+            again = np.flatnonzero(exact & use_plain & (keep.sum(axis=1) < before))
+            if again.size:
+                x[again], g[again], a[again], _, _ = _refine_plain(
+                    X[rows[again]],
+                    x[again],
+                    g[again],
+                    a[again],
+                    keep[again],
+                    n_iter=25,
+                )
+    # an area at rounding level next to the others is numerically zero (on
+    # noiseless window-cut spectra the refinement leaves such remnants of
+    # the poles that described the cut tails)
+    total = np.sum(np.where(keep, np.abs(a), 0.0), axis=1, keepdims=True)
+    keep &= np.abs(a) > _ZERO_AREA_RTOL * total
     # keep at most max_peaks (the largest), then sort by position
     limit = max_peaks if n_peaks == "auto" else min(max_peaks, n_peaks)
     key = np.where(keep, a, -np.inf)
