@@ -263,6 +263,14 @@ def _basis_project(z, Y, N):
     return b.real
 
 
+def _spd_inverse(A):
+    """Inverse of a batch of symmetric positive (semi)definite matrices."""
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(A, hermitian=True)
+
+
 def _fit_areas(G, b, mask, y_energy, n_coef):
     """Real areas of the peaks in ``mask`` by least squares, with their errors.
 
@@ -294,7 +302,7 @@ def _fit_areas(G, b, mask, y_energy, n_coef):
     dg = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
     dg = np.where(dg > 0, dg, 1.0)
     Gs = G / dg[:, :, None] / dg[:, None, :]
-    Ginv = np.linalg.pinv(Gs, hermitian=True)
+    Ginv = _spd_inverse(Gs)
     sol = (Ginv @ (b / dg)[:, :, None])[:, :, 0]
     area = np.where(mask, sol / dg, 0.0)
     # noise variance of one Fourier coefficient from the residual of the fit
@@ -580,7 +588,7 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
         x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
         final_cost[sl] = cost
         # standard errors of the areas from the (last) normal matrix
-        Ainv = np.linalg.pinv(A / dg[:, :, None] / dg[:, None, :], hermitian=True)
+        Ainv = _spd_inverse(A / dg[:, :, None] / dg[:, None, :])
         var_a = np.diagonal(Ainv, axis1=1, axis2=2)[:, 2 * K : 3 * K]
         var_a = var_a / dg[:, 2 * K : 3 * K] ** 2
         dof = np.maximum(N - mask.sum(axis=1), 1)
