@@ -17,7 +17,7 @@ INIT_PARAMS = {
     "PoissonNMF": {},
     "SparseNMF": {},
     # skspectra.peaks
-    "ESPRITPeaks": {},
+    "ESPRITPeaks": {"max_peaks": 3},
     # skspectra.neighbors
     "SimilarityKNNClassifier": {},
     "SimilarityKNNEstimator": {},

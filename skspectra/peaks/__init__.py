@@ -1,0 +1,5 @@
+"""Peak decomposition of spectra: Lorentzian peaks by ESPRIT."""
+
+from skspectra.peaks._esprit import ESPRITPeaks, Peak
+
+__all__ = ["ESPRITPeaks", "Peak"]
