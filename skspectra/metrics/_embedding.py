@@ -175,6 +175,7 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = _REGISTRY[self.metric].requires_non_negative
+        spec = _REGISTRY.get(self.metric) if isinstance(self.metric, str) else None
+        tags.input_tags.positive_only = spec is not None and spec.requires_non_negative
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
