@@ -75,8 +75,8 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     See Also
     --------
-    get_metric : the metric object with the embedding and its inverse map.
-    pairwise_spectral_distances : distance matrices computed the same way.
+    get_metric : The metric object with the embedding and its inverse map.
+    pairwise_spectral_distances : Distance matrices computed the same way.
 
     Notes
     -----
