@@ -715,9 +715,7 @@ class SpectralMetric:
             return _kernels.manhattan_pairwise(Zx, Zy, n_jobs=n_jobs)
         if self.name in ("cosine", "pearson"):
             # 1 - <a, b> on unit rows: one BLAS product, no square root
-            D = _kernels.cosine_similarity_matrix(Zx, Zy)
-            np.subtract(1.0, D, out=D)
-            return np.clip(D, 0.0, 2.0, out=D)
+            return _kernels.cosine_distance_matrix(Zx, Zy)
         D = _kernels.euclidean_pairwise(Zx, Zy)
         return self._from_embedded(D)
 

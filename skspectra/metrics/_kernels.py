@@ -3,13 +3,18 @@
 Three kernels cover every named metric:
 
 * L1 (``manhattan``) between embedded spectra, through SciPy's compiled
-  ``cdist``/``pdist`` in row blocks spread over threads (the compiled loop
+  ``cdist`` on cache-sized tiles spread over threads (the compiled loop
   releases the GIL), computing only the upper triangle when ``Y is None``;
 * L2 (``euclidean``) between embedded spectra through one BLAS matrix product,
   ``|a - b|^2 = |a|^2 + |b|^2 - 2 a.b``, with the pairs whose distance is small
   compared with the norms recomputed directly (the product form loses relative
-  accuracy there through cancellation);
+  accuracy there through cancellation); ``1 - <a, b>`` for unit rows;
 * a chunked Jensen-Shannon kernel, which has no embedding.
+
+No exact shortcut beats these for full matrices: every entry of an
+n x n L1 matrix depends on all m coordinates, so the work is n^2 m; the
+cumulative-distribution embedding already is what makes the 1-D earth
+mover's distance on a common sorted grid cost O(m) per pair without sorting.
 """
 
 import numpy as np
@@ -23,6 +28,9 @@ _BLOCK_ELEMENTS = 1 << 21
 _L1_BLOCK_BYTES = 1 << 18
 # below this many (pair x channel) operations threads cost more than they save
 _MIN_PARALLEL_WORK = 1 << 24
+# elementwise passes over a distance matrix run on chunks of this many
+# elements (512 KB), which stay in cache between passes
+_CHUNK_ELEMENTS = 1 << 16
 # the Jensen-Shannon kernel makes three passes over each block: blocks that
 # stay in cache (1 MB) are much faster than larger ones
 _JS_BLOCK_ELEMENTS = 1 << 17
@@ -107,57 +115,82 @@ def _refine_sq(A, B, D2, rows, cols, row_offset=0):
         D2[r, c] = np.einsum("ij,ij->i", diff, diff)
 
 
+def _mirror_upper(D, diagonal):
+    """Copy the upper triangle of square ``D`` onto the lower one, in tiles.
+
+    Gives exact symmetry; the diagonal is set to ``diagonal``.
+    """
+    n = D.shape[0]
+    t = 256
+    for i in range(0, n, t):
+        ti = slice(i, min(i + t, n))
+        for j in range(i, n, t):
+            tj = slice(j, min(j + t, n))
+            if i == j:
+                block = D[ti, ti]
+                lower = np.tril_indices(block.shape[0], -1)
+                block[lower] = block.T[lower]
+            else:
+                D[tj, ti] = D[ti, tj].T
+    np.fill_diagonal(D, diagonal)
+    return D
+
+
+def _chunk_rows(n_cols):
+    """Rows per chunk for cache-resident elementwise passes over a matrix."""
+    return max(1, _CHUNK_ELEMENTS // max(n_cols, 1))
+
+
 def euclidean_pairwise(A, B=None, n_jobs=None, squared=False):
     """L2 distances between rows through one matrix product, refined.
 
-    The matrix product is threaded by BLAS, so ``n_jobs`` is not used.
+    ``|a - b|^2 = |a|^2 + |b|^2 - 2 a.b`` from one BLAS product (threaded by
+    BLAS, so ``n_jobs`` is not used), after centring both sets on a common
+    mean (distances do not change; the norms shrink, so the product form
+    cancels less).  The elementwise work then runs in cache-sized row chunks,
+    and the pairs whose squared distance is below ``_REFINE_RTOL`` times
+    ``|a|^2 + |b|^2`` are recomputed directly.
     """
     symmetric = B is None
     A = np.asarray(A, dtype=np.float64)
     B = A if symmetric else np.asarray(B, dtype=np.float64)
-    # distances do not change under a common translation; centring makes the
-    # norms small against the distances, so the product form cancels less
-    # and fewer pairs need the direct recomputation
     centre = A.mean(axis=0) if symmetric else 0.5 * (A.mean(axis=0) + B.mean(axis=0))
     A = A - centre
     B = A if symmetric else B - centre
     sq_a = np.einsum("ij,ij->i", A, A)
     sq_b = sq_a if symmetric else np.einsum("ij,ij->i", B, B)
     n_a, n_b = A.shape[0], B.shape[0]
-    out = np.empty((n_a, n_b))
-    # row blocks keep the temporaries (scale, mask) small for big inputs
-    size = max(1, (1 << 24) // max(n_b, 1))
+    D = A @ B.T
+    size = _chunk_rows(n_b)
     for start in range(0, n_a, size):
         sl = slice(start, min(start + size, n_a))
-        D2 = A[sl] @ B.T
-        D2 *= -2.0
+        d = D[sl]
+        d *= -2.0
         scale = sq_a[sl, None] + sq_b[None, :]
-        D2 += scale
-        rows, cols = np.nonzero(D2 <= _REFINE_RTOL * scale)
+        d += scale
+        rows, cols = np.nonzero(d <= _REFINE_RTOL * scale)
         if rows.size:
-            _refine_sq(A, B, D2, rows, cols, row_offset=start)
-        np.maximum(D2, 0.0, out=D2)
-        out[sl] = D2
+            _refine_sq(A, B, d, rows, cols, row_offset=start)
+        np.maximum(d, 0.0, out=d)
+        if not squared:
+            np.sqrt(d, out=d)
     if symmetric:
-        # mirror the upper triangle: exact symmetry and a zero diagonal
-        iu = np.triu_indices(n_a, 1)
-        out[(iu[1], iu[0])] = out[iu]
-        np.fill_diagonal(out, 0.0)
-    if not squared:
-        np.sqrt(out, out=out)
-    return out
+        _mirror_upper(D, 0.0)
+    return D
 
 
-def cosine_similarity_matrix(A, B=None):
-    """Inner products of unit rows, clipped to [-1, 1]; symmetric for B=None."""
+def cosine_distance_matrix(A, B=None):
+    """``1 - <a, b>`` between unit rows, in [0, 2]; symmetric for B=None."""
     symmetric = B is None
-    S = A @ (A if symmetric else B).T
-    np.clip(S, -1.0, 1.0, out=S)
+    D = A @ (A if symmetric else B).T
+    size = _chunk_rows(D.shape[1])
+    for start in range(0, D.shape[0], size):
+        d = D[start : start + size]
+        np.subtract(1.0, d, out=d)
+        np.clip(d, 0.0, 2.0, out=d)
     if symmetric:
-        iu = np.triu_indices(S.shape[0], 1)
-        S[(iu[1], iu[0])] = S[iu]
-        np.fill_diagonal(S, 1.0)
-    return S
+        _mirror_upper(D, 0.0)
+    return D
 
 
 def _xlogx_rows(P):
@@ -221,8 +254,7 @@ def jensen_shannon_pairwise(P, Q=None, n_jobs=None):
             r, c = rows[s : s + step], cols[s : s + step]
             out[r, c] = js_divergence_direct(P[r], Q[c])
     np.maximum(out, 0.0, out=out)
+    np.sqrt(out, out=out)
     if symmetric:
-        iu = np.triu_indices(n_p, 1)
-        out[(iu[1], iu[0])] = out[iu]
-        np.fill_diagonal(out, 0.0)
-    return np.sqrt(out, out=out)
+        _mirror_upper(out, 0.0)
+    return out
