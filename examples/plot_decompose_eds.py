@@ -12,9 +12,9 @@ phase; otherwise a synthetic image with known truth is used.
 
 # %%
 import numpy as np
-from skspectra.decomposition import PoissonNMF
 
 from skspectra.datasets import find_data_dir, make_spectrum_image
+from skspectra.decomposition import PoissonNMF
 from skspectra.plotting import plot_components
 
 data_dir = find_data_dir()

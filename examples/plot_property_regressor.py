@@ -10,9 +10,9 @@ uncertainty from the ensemble spread.
 
 # %%
 import matplotlib.pyplot as plt
-from skspectra.neural_network import SpectrumPropertyRegressor
 
 from skspectra.datasets import make_xanes_series
+from skspectra.neural_network import SpectrumPropertyRegressor
 
 train = make_xanes_series(3000, 200, random_state=0)
 test = make_xanes_series(300, 200, noise=20, random_state=1)

@@ -12,9 +12,9 @@ the queries placed among the references.
 
 # %%
 import numpy as np
-from skspectra.neighbors import SimilarityKNNEstimator
 
 from skspectra.datasets import make_xanes_series
+from skspectra.neighbors import SimilarityKNNEstimator
 from skspectra.plotting import plot_similarity_map
 
 library = make_xanes_series(3000, 200, random_state=0)
