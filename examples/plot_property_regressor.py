@@ -21,7 +21,7 @@ model = SpectrumPropertyRegressor(hidden_layer_sizes=(64, 32), n_estimators=3,
                                   random_state=0)
 model.fit(train.data, train.target)
 mean, std = model.predict(test.data, return_std=True)
-print("R2 on noisy spectra:", model.score(test.data, test.target).round(3))
+print(f"R2 on noisy spectra: {model.score(test.data, test.target):.3f}")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), layout="constrained")
