@@ -18,7 +18,9 @@ from skspectra.neighbors import SimilarityKNNEstimator
 from skspectra.plotting import plot_similarity_map
 
 library = make_xanes_series(3000, 200, random_state=0)
-queries = make_xanes_series(300, 200, noise=20, random_state=1)
+# counting noise (Poisson) keeps the spectra non-negative, as distribution
+# distances such as the Wasserstein distance require
+queries = make_xanes_series(300, 200, counts=400, random_state=1)
 for metric in ["euclidean", "cosine", "pearson", "wasserstein"]:
     knn = SimilarityKNNEstimator(n_neighbors=10, metric=metric,
                                  weights="distance", energy=library.energy)
