@@ -14,7 +14,7 @@ def unfold(image):
 
     Parameters
     ----------
-    image : array-like of shape (*navigation_shape, n_channels)
+    image : array-like of shape (..., n_channels)
         Spectrum image with the energy axis last; at least two dimensions.
 
     Returns
@@ -60,7 +60,7 @@ def fold(X, navigation_shape):
 
     Returns
     -------
-    image : ndarray of shape (*navigation_shape, n_features)
+    image : ndarray of shape (..., n_features)
 
     See Also
     --------
