@@ -41,6 +41,9 @@ html_theme_options = {
 # the gallery runs on the real spectra when a data folder is found, and on
 # synthetic data otherwise (each example decides)
 os.environ.setdefault("MPLBACKEND", "Agg")
+_shared_data = Path(__file__).resolve().parents[2] / "shared" / "data"
+if _shared_data.is_dir():
+    os.environ.setdefault("SKSPECTRA_DATA", str(_shared_data))
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
