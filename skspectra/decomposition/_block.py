@@ -10,7 +10,11 @@ is one ``dask.compute`` call, run by whatever scheduler is active (threads, or
 a ``distributed`` cluster).
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 __all__ = ["BlockSource", "is_dask_array"]
 
@@ -18,6 +22,16 @@ __all__ = ["BlockSource", "is_dask_array"]
 # for efficient BLAS calls, small enough that a block read by one matrix
 # product is still in the last-level cache for the next one
 DEFAULT_BLOCK_BYTES = 4 * 2**20
+
+
+_CONTROLLER = None
+
+
+def _blas_controller():
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
 
 
 def is_dask_array(X):
@@ -38,14 +52,22 @@ class BlockSource:
         block.  Ignored for Dask arrays, whose row chunks are the blocks.
     clip_negative : bool
         Replace negative values by zero in every block.
+    n_threads : int or None
+        Blocks of an in-memory or memory-mapped array are processed by this
+        many threads at once, each with single-threaded BLAS (the products
+        are tall and skinny, so threads over blocks use the memory bandwidth
+        better than threads inside one product).  None: the number of CPUs.
     """
 
-    def __init__(self, X, dtype, block_size=None, clip_negative=False):
+    def __init__(self, X, dtype, block_size=None, clip_negative=False, n_threads=None):
         self.X = X
         self.dtype = np.dtype(dtype)
         self.clip_negative = clip_negative
         self.n_rows, self.n_cols = (int(s) for s in X.shape)
         self.is_dask = is_dask_array(X)
+        if n_threads is None:
+            n_threads = os.cpu_count() or 1
+        self.n_threads = max(1, int(n_threads))
         if self.is_dask:
             if len(X.chunks[1]) > 1:
                 self.X = X = X.rechunk({1: -1})
@@ -106,7 +128,12 @@ class BlockSource:
                 for b, args in zip(blocks, per_block_args)
             ]
             return list(dask.compute(*tasks))
-        return [
-            func(self._prepare(self.X[s]), *args, *shared_args)
-            for s, args in zip(self.slices, per_block_args)
-        ]
+        def one(i):
+            return func(self._prepare(self.X[self.slices[i]]), *per_block_args[i], *shared_args)
+
+        n_threads = min(self.n_threads, n)
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            if n_threads <= 1:
+                return [one(i) for i in range(n)]
+            with ThreadPoolExecutor(n_threads) as pool:
+                return list(pool.map(one, range(n)))

@@ -242,7 +242,7 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                 W, H, hist, n_iter, state = solver.fit_poisson(
                     W, H, self.max_iter, self.tol, self._callback(run)
                 )
-                W, J, err, wsum = solver.refine_poisson(W, H, state)
+                W, J, err, wsum = solver.refine_poisson(W, H, state, n_inner=1, inner_tol=0.0)
             hist = [*hist, J]
             if best is None or J < best["J"]:
                 best = dict(
@@ -365,7 +365,7 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if self._loss == "gaussian":
             W, *_ = solver.refine_gaussian(W, H, state)
         else:
-            W, *_ = solver.refine_poisson(W, H, state)
+            W, *_ = solver.refine_poisson(W, H, state, n_inner=300, inner_tol=1e-6)
         return (W.astype(np.float64) * self._scale).astype(dtype)
 
     def inverse_transform(self, X):

@@ -9,16 +9,21 @@ ARD relevances ``lam`` and (Gaussian model) the noise variance ``sigma2``:
 
 Gaussian (``loss="gaussian"``)::
 
-    J = (||X - W H||^2 + c_o * O) / (2 sigma2) + (N M / 2) log sigma2
-        + c_s * sum_k |w_k|_1 s_k + ARD
+    J = ||X - W H||^2 / (2 sigma2) + (N M / 2) log sigma2
+        + c_o * O / 2 + c_s * sum_k |w_k|_1 s_k + ARD
 
 Poisson (``loss="poisson"``)::
 
-    J = D_KL(X | W H + eps) + c_o * O / (2 xbar) + c_s * sum_k |w_k|_1 s_k + ARD
+    J = D_KL(X | W H + eps) + c_o * O / 2 + c_s * sum_k |w_k|_1 s_k + ARD
 
 with ``s_k = sum_j H_kj`` (the spectrum's L1 norm), the overlap
 ``O = sum_{k != l} (w_k . w_l) s_k s_l`` of the maps expressed in counts (so it
-does not depend on how scale is shared between ``W`` and ``H``), and the ARD
+does not depend on how scale is shared between ``W`` and ``H``) weighted by
+``c_o = orthogonality * N M kappa / ||X||^2`` (``kappa`` the ratio of the
+squared L2 to squared L1 pixel norms of X, so ``kappa O / ||X||^2`` is the
+fraction of the signal's energy in overlapping maps, and ``orthogonality=1``
+charges complete overlap as much as the whole data term at the noise level),
+and the ARD
 term of Tan & Fevotte (2013) with an exponential prior of scale ``lam_k`` on
 both factors of component ``k`` and an inverse-gamma(a, b) prior on
 ``lam_k``::
@@ -294,7 +299,7 @@ class Model:
         self.b = np.sqrt((self.a - 1.0) * (self.a - 2.0) * mean / n_learned)
         # kappa converts squared counts of a map to the L2 scale of the data
         self.kappa = stats["sumsq"] / max(stats["rowsum_sq"], 1e-300)
-        self.c_o = float(orthogonality) * self.kappa
+        self.c_o = float(orthogonality) * N * M * self.kappa / max(stats["sumsq"], 1e-300)
         xbar1 = stats["sum"] / N
         self.c_s = float(sparsity) * M / max(xbar1, 1e-300)
         self.mean = mean
@@ -304,8 +309,6 @@ class Model:
         self.eps = 1e-9 * mean if loss == "poisson" else 0.0
         self.penalised = self.ard or self.c_o > 0 or self.c_s > 0
         self.sigma2_floor = _SIGMA2_FLOOR * stats["sumsq"] / (N * M)
-        # an overlap scale for the Poisson model: its variance is its mean
-        self.xbar = max(mean, 1e-300)
 
     # ---- parts of the objective
     def ard_term(self, wsum, hsum, lam):
@@ -350,7 +353,7 @@ class Solver:
         Hd = H.astype(np.float64)
         P = Hd @ Hd.T
         if m.c_o > 0:
-            P = P + m.c_o * (np.outer(s, s) - np.diag(s * s))
+            P = P + sigma2 * m.c_o * (np.outer(s, s) - np.diag(s * s))
         lin = sigma2 * (m.c_s * s + m.inv_lam(lam))
         blocks = [(W[sl],) for sl in self.source.slices]
         res = self.source.run(
@@ -374,10 +377,10 @@ class Solver:
 
     def _gauss_objective(self, resid, G, s, wsum, hsum, sigma2, lam):
         m = self.model
-        Q = resid + m.c_o * Model.overlap(G, s)
         if not m.penalised:
             return 0.5 * resid
-        J = Q / (2.0 * sigma2) + 0.5 * m.N * m.M * np.log(sigma2)
+        J = resid / (2.0 * sigma2) + 0.5 * m.N * m.M * np.log(sigma2)
+        J += 0.5 * m.c_o * Model.overlap(G, s)
         J += m.c_s * float(wsum @ s)
         J += m.ard_term(wsum, hsum, lam)
         return float(J)
@@ -386,8 +389,7 @@ class Solver:
         m = self.model
         if not m.penalised:
             return 1.0
-        Q = resid + m.c_o * Model.overlap(G, s)
-        return max(Q / (m.N * m.M), m.sigma2_floor)
+        return max(resid / (m.N * m.M), m.sigma2_floor)
 
     def fit_gaussian(self, W, H, max_iter, tol, callback=None):
         m = self.model
@@ -411,7 +413,7 @@ class Solver:
             den = G @ Hd
             if m.c_o > 0:
                 Goff = G - np.diag(np.diag(G))
-                den += m.c_o * (Goff @ s)[:, None]
+                den += sigma2 * m.c_o * (Goff @ s)[:, None]
             den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
             newH = Hd * A / np.maximum(den, tiny)
             Hd[L] = newH[L]
@@ -455,7 +457,7 @@ class Solver:
         d = s * (1.0 + m.c_s) + m.inv_lam(lam)
         Poff = None
         if m.c_o > 0:
-            Poff = (m.c_o / m.xbar) * (np.outer(s, s) - np.diag(s * s))
+            Poff = m.c_o * (np.outer(s, s) - np.diag(s * s))
             Poff = Poff.astype(dtype)
         blocks = [(W[sl],) for sl in self.source.slices]
         res = self.source.run(
@@ -483,7 +485,7 @@ class Solver:
         kl = m.xlogx - xlog - m.sum + float(wsum @ s) + m.eps * m.N * m.M
         J = kl
         if m.c_o > 0:
-            J += m.c_o * Model.overlap(G, s) / (2.0 * m.xbar)
+            J += 0.5 * m.c_o * Model.overlap(G, s)
         J += m.c_s * float(wsum @ s)
         J += m.ard_term(wsum, hsum, lam)
         return float(J), float(kl)
@@ -497,7 +499,7 @@ class Solver:
         if m.c_o > 0:
             s = Hd.sum(axis=1)
             Goff = G - np.diag(np.diag(G))
-            q = (m.c_o / m.xbar) * (Goff @ s)[:, None] / np.maximum(Hd, tiny)
+            q = m.c_o * (Goff @ s)[:, None] / np.maximum(Hd, tiny)
         d = np.broadcast_to(d, Hd.shape)
         newH = _root_update(p, d, q, np.float64)
         Hd[m.learned] = newH[m.learned]
