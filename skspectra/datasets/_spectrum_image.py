@@ -9,7 +9,7 @@ from sklearn.utils import Bunch, check_random_state
 __all__ = ["make_spectrum_image"]
 
 
-def _edge_component(energy, onset, rng):
+def _edge_component(energy, onset, rng, background):
     """Core-loss edge: power-law pre-edge, smoothed step, white line, decay."""
     span = energy[-1] - energy[0]
     x = (energy - energy[0]) / span
@@ -21,15 +21,15 @@ def _edge_component(energy, onset, rng):
     white = (0.5 + 1.5 * rng.random_sample()) * np.exp(
         -0.5 * ((x - peak_pos) / (0.004 + 0.004 * rng.random_sample())) ** 2
     )
-    background = 0.15 * (1.0 + x * 20.0) ** -1.5
-    return background + step * tail + white
+    pre_edge = 0.15 * (1.0 + x * 20.0) ** -1.5 if background else 0.0
+    return pre_edge + step * tail + white
 
 
-def _peak_component(energy, centre, rng):
+def _peak_component(energy, centre, rng, background):
     """EDS-like component: a few Gaussian lines over a bremsstrahlung-like hump."""
     span = energy[-1] - energy[0]
     x = (energy - energy[0]) / span
-    spectrum = 0.02 * x * np.exp(-3.0 * x)
+    spectrum = 0.02 * x * np.exp(-3.0 * x) if background else np.zeros_like(x)
     centres = [(centre - energy[0]) / span]
     n_extra = rng.randint(1, 4)
     centres.extend(rng.uniform(0.05, 0.95, size=n_extra))
@@ -48,6 +48,7 @@ def make_spectrum_image(
     energy=None,
     kind="mixed",
     overlap=0.3,
+    background=True,
     counts_per_pixel=1000.0,
     noise="poisson",
     random_state=None,
@@ -83,6 +84,12 @@ def make_spectrum_image(
         Component shapes: EELS-like edges, EDS-like peaks, or alternating.
     overlap : float in [0, 1], default=0.3
         How much the abundance maps overlap spatially.
+    background : bool, default=True
+        Include a smooth background in every component (a power-law pre-edge
+        for edges, a bremsstrahlung-like hump for peaks).  Without it, peak
+        components are zero away from their lines, which makes the
+        factorisation of the noiseless image unique up to permutation and
+        scale when ``overlap`` is small.
     counts_per_pixel : float, default=1000.0
         Expected total counts in each pixel (sum over channels).
     noise : {"poisson", "gaussian"} or None, default="poisson"
@@ -147,9 +154,9 @@ def make_spectrum_image(
     for k in range(n_components):
         use_edge = kind == "edge" or (kind == "mixed" and k % 2 == 0)
         if use_edge:
-            components[k] = _edge_component(energy, positions[k], rng)
+            components[k] = _edge_component(energy, positions[k], rng, background)
         else:
-            components[k] = _peak_component(energy, positions[k], rng)
+            components[k] = _peak_component(energy, positions[k], rng, background)
     components /= components.sum(axis=1, keepdims=True)
 
     ny, nx = shape
@@ -158,7 +165,12 @@ def make_spectrum_image(
         [gaussian_filter(rng.standard_normal(shape), smooth, mode="wrap") for _ in range(n_components)],
         axis=-1,
     )
-    fields /= fields.std(axis=(0, 1), keepdims=True) + 1e-12
+    # equal marginal distributions (uniform ranks, unit variance), so that
+    # every phase covers a comparable share of the image
+    flat = fields.reshape(-1, n_components)
+    ranks = np.argsort(np.argsort(flat, axis=0), axis=0)
+    flat = ((ranks + 0.5) / flat.shape[0] - 0.5) * np.sqrt(12.0)
+    fields = flat.reshape(fields.shape)
     temperature = 0.05 + 1.5 * float(overlap)
     logits = fields / temperature
     logits -= logits.max(axis=-1, keepdims=True)

@@ -68,7 +68,7 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         max_iter=500,
         tol=1e-4,
         ard_shape=5.0,
-        prune_tol=1e-3,
+        prune_tol=1e-2,
         block_size=None,
         energy=None,
         random_state=None,
@@ -479,7 +479,7 @@ _DOC_COMMON = """
     ard_shape : float, default=5.0
         Shape ``a > 2`` of the inverse-gamma prior on the relevances; its
         scale is set from the data mean, ``b = sqrt((a-1)(a-2) mean(X) / K)``.
-    prune_tol : float, default=1e-3
+    prune_tol : float, default=1e-2
         With ARD, a learned component is pruned when its share of the total
         counts is below ``prune_tol`` times the largest share.
     block_size : int, default=None
@@ -634,7 +634,7 @@ class SparseNMF(_BaseSpectrumNMF):
         max_iter=500,
         tol=1e-4,
         ard_shape=5.0,
-        prune_tol=1e-3,
+        prune_tol=1e-2,
         block_size=None,
         energy=None,
         clip_negative=False,
