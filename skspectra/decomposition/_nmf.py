@@ -122,14 +122,16 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if minimum < 0:
             if self._loss == "poisson":
                 raise ValueError(
-                    "PoissonNMF models counts and X contains negative values "
+                    "Negative values in data passed to PoissonNMF: it models counts "
+                    "and X contains negative values "
                     f"(minimum {minimum:g}); a Poisson likelihood is not defined for "
                     "them. Use raw counts, or SparseNMF(clip_negative=True) for "
                     "background-subtracted data."
                 )
             if not self._clip_negative():
                 raise ValueError(
-                    f"X contains negative values (minimum {minimum:g}); NMF needs "
+                    f"Negative values in data passed to {type(self).__name__} "
+                    f"(minimum {minimum:g}); NMF needs "
                     "non-negative data. Pass clip_negative=True to set them to zero "
                     "(for example after background subtraction)."
                 )
@@ -365,7 +367,7 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if self._loss == "gaussian":
             W, *_ = solver.refine_gaussian(W, H, state)
         else:
-            W, *_ = solver.refine_poisson(W, H, state, n_inner=300, inner_tol=1e-6)
+            W, *_ = solver.refine_poisson(W, H, state, n_inner=200, inner_tol=1e-5)
         return (W.astype(np.float64) * self._scale).astype(dtype)
 
     def inverse_transform(self, X):
@@ -428,7 +430,7 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
+        tags.input_tags.positive_only = not self._clip_negative()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -606,7 +608,8 @@ class SparseNMF(_BaseSpectrumNMF):
     >>> image, truth = make_spectrum_image(
     ...     3, shape=(24, 24), n_channels=128, counts_per_pixel=5000,
     ...     noise="gaussian", random_state=0)
-    >>> nmf = SparseNMF(n_components=6, random_state=0).fit_image(image)
+    >>> nmf = SparseNMF(n_components=6, clip_negative=True, random_state=0)
+    >>> nmf = nmf.fit_image(image)
     >>> nmf.n_components_
     3
     >>> nmf.maps_.shape

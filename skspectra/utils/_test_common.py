@@ -12,8 +12,8 @@ from skspectra.utils.discovery import all_estimators
 
 INIT_PARAMS = {
     # skspectra.decomposition
-    "PoissonNMF": {},
-    "SparseNMF": {},
+    "PoissonNMF": {"n_components": 2, "max_iter": 50, "random_state": 0},
+    "SparseNMF": {"n_components": 2, "max_iter": 50, "random_state": 0},
     # skspectra.peaks
     "ESPRITPeaks": {},
     # skspectra.neighbors

@@ -93,7 +93,7 @@ def test_recovery_poisson_200_counts(image200):
     assert matched_cosine(est.components_, truth.components) >= 0.98
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])
 def test_ard_finds_four_of_ten(seed):
     # the 10-seed version of this check runs in benchmarks/bench_nmf.py --quick
     X, truth = make_spectrum_image(
@@ -109,12 +109,12 @@ def test_poisson_beats_gaussian_models_at_5_counts():
     from sklearn.decomposition import NMF
 
     X, truth = make_spectrum_image(
-        4, shape=(64, 64), n_channels=256, counts_per_pixel=5, random_state=3
+        4, shape=(48, 48), n_channels=256, counts_per_pixel=5, random_state=3
     )
     X = X.reshape(-1, 256)
-    pois = PoissonNMF(4, ard=False, random_state=0, max_iter=300).fit(X)
-    gaus = SparseNMF(4, ard=False, random_state=0, max_iter=300).fit(X)
-    skl = NMF(4, init="nndsvda", max_iter=300, random_state=0).fit(X)
+    pois = PoissonNMF(4, ard=False, random_state=0, max_iter=200).fit(X)
+    gaus = SparseNMF(4, ard=False, random_state=0, max_iter=200).fit(X)
+    skl = NMF(4, init="nndsvda", max_iter=200, random_state=0).fit(X)
     c_p = matched_cosine(pois.components_, truth.components)
     c_g = matched_cosine(gaus.components_, truth.components)
     c_s = matched_cosine(skl.components_, truth.components)
@@ -389,7 +389,8 @@ def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
     # the 4 x 4-binned maps: the part of a map that is signal reproduces,
     # the part that is noise does not.
     d = np.load(shared_data / "eds_tem_si_64x64.npz")
-    keep = d["energy_keV"] > 0.1
+    energy = d["energy_keV"]
+    keep = (energy > 0.1) & (energy < 10.0)
     X = d["X"][..., keep].astype(np.int64)
     rng = np.random.default_rng(0)
     X1 = rng.binomial(X, 0.5)
@@ -404,6 +405,6 @@ def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
             for k in range(a.shape[-1])
         ])
 
-    r_pois = reproducibility(PoissonNMF(3, ard=False, random_state=0))
-    r_gaus = reproducibility(SparseNMF(3, ard=False, random_state=0))
+    r_pois = reproducibility(PoissonNMF(3, ard=False, max_iter=100, random_state=0))
+    r_gaus = reproducibility(SparseNMF(3, ard=False, max_iter=100, random_state=0))
     assert np.isfinite(r_pois) and r_pois > r_gaus
