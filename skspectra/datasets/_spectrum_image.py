@@ -121,7 +121,9 @@ def make_spectrum_image(
     500.0
     """
     if not isinstance(n_components, numbers.Integral) or n_components < 1:
-        raise ValueError(f"n_components must be a positive integer; got {n_components!r}.")
+        raise ValueError(
+            f"n_components must be a positive integer; got {n_components!r}."
+        )
     shape = tuple(int(s) for s in shape)
     if len(shape) != 2 or min(shape) < 1:
         raise ValueError(f"shape must be (ny, nx) with positive sizes; got {shape}.")
@@ -147,7 +149,9 @@ def make_spectrum_image(
 
     lo, hi = energy[0], energy[-1]
     positions = lo + (hi - lo) * (
-        0.1 + 0.75 * (np.arange(n_components) + rng.uniform(0.1, 0.6, n_components))
+        0.1
+        + 0.75
+        * (np.arange(n_components) + rng.uniform(0.1, 0.6, n_components))
         / n_components
     )
     components = np.empty((n_components, n_channels))
@@ -162,7 +166,10 @@ def make_spectrum_image(
     ny, nx = shape
     smooth = max(ny, nx) / 8.0
     fields = np.stack(
-        [gaussian_filter(rng.standard_normal(shape), smooth, mode="wrap") for _ in range(n_components)],
+        [
+            gaussian_filter(rng.standard_normal(shape), smooth, mode="wrap")
+            for _ in range(n_components)
+        ],
         axis=-1,
     )
     # equal marginal distributions (uniform ranks, unit variance), so that

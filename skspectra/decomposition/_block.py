@@ -80,7 +80,9 @@ class BlockSource:
             bounds = list(range(0, self.n_rows, block_size)) + [self.n_rows]
             bounds = np.asarray(bounds, dtype=int)
         self.bounds = bounds
-        self.slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        self.slices = [
+            slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
 
     def _prepare(self, block):
         block = np.asarray(block)
@@ -125,11 +127,14 @@ class BlockSource:
             shared = delayed(shared_args, pure=True, traverse=False)
             tasks = [
                 delayed(task, pure=True)(b, args, shared)
-                for b, args in zip(blocks, per_block_args)
+                for b, args in zip(blocks, per_block_args, strict=True)
             ]
             return list(dask.compute(*tasks))
+
         def one(i):
-            return func(self._prepare(self.X[self.slices[i]]), *per_block_args[i], *shared_args)
+            return func(
+                self._prepare(self.X[self.slices[i]]), *per_block_args[i], *shared_args
+            )
 
         n_threads = min(self.n_threads, n)
         with _blas_controller().limit(limits=1, user_api="blas"):

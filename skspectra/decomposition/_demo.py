@@ -77,7 +77,7 @@ def run_demo(report, *, data_dir, random_state):
                 for c in nmf.components_
             ]
         )
-        for el, k in zip(_EDS_LINES, fractions.argmax(axis=0)):
+        for el, k in zip(_EDS_LINES, fractions.argmax(axis=0), strict=True):
             owners[int(k)].append(el)
         phases = "; ".join(
             f"component {k}: {' '.join(v) or '-'}" for k, v in owners.items()

@@ -32,7 +32,9 @@ def _is_out_of_core(X):
     return isinstance(X, np.memmap) or is_dask_array(X)
 
 
-class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _BaseSpectrumNMF(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Common machinery of SparseNMF and PoissonNMF."""
 
     _loss = None
@@ -99,8 +101,8 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if _is_out_of_core(X):
             if X.ndim != 2:
                 raise ValueError(
-                    f"Expected a 2-D array (n_pixels, n_channels); got shape {X.shape}. "
-                    "Use fit_image for a (ny, nx, n_channels) spectrum image."
+                    "Expected a 2-D array (n_pixels, n_channels); got shape "
+                    f"{X.shape}. Use fit_image for a (ny, nx, n_channels) image."
                 )
             if not np.issubdtype(X.dtype, np.number) or np.issubdtype(
                 X.dtype, np.complexfloating
@@ -244,11 +246,19 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                 W, H, hist, n_iter, state = solver.fit_poisson(
                     W, H, self.max_iter, self.tol, self._callback(run)
                 )
-                W, J, err, wsum = solver.refine_poisson(W, H, state, n_inner=1, inner_tol=0.0)
+                W, J, err, wsum = solver.refine_poisson(
+                    W, H, state, n_inner=1, inner_tol=0.0
+                )
             hist = [*hist, J]
             if best is None or J < best["J"]:
                 best = dict(
-                    W=W, H=H, hist=hist, n_iter=n_iter, state=state, J=J, err=err,
+                    W=W,
+                    H=H,
+                    hist=hist,
+                    n_iter=n_iter,
+                    state=state,
+                    J=J,
+                    err=err,
                     wsum=wsum,
                 )
         self._store(best, model, dtype)
@@ -271,7 +281,9 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         contribution = wsum * s
         total = contribution.sum()
         relevance = contribution / total if total > 0 else contribution
-        keep = ~model.learned | (relevance > self.prune_tol * relevance[model.learned].max(initial=0))
+        keep = ~model.learned | (
+            relevance > self.prune_tol * relevance[model.learned].max(initial=0)
+        )
         keep &= s > 0
         if not keep.any():
             keep[np.argmax(relevance)] = True
@@ -292,7 +304,9 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.reconstruction_err_ = float(best["err"])
         self.fixed_components_mask_ = ~model.learned[keep]
         if self._loss == "gaussian":
-            self.noise_variance_ = float(best["state"]["sigma2"]) if model.penalised else None
+            self.noise_variance_ = (
+                float(best["state"]["sigma2"]) if model.penalised else None
+            )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -360,7 +374,9 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         W = np.empty((source.n_rows, H.shape[0]), dtype=dtype)
         for sl in source.slices:
             Xb = np.asarray(source._prepare(source.X[sl]), dtype=np.float64)
-            W[sl] = np.maximum(Xb @ Hd.T, 0) / np.maximum(np.sum(Hd * Hd, axis=1), 1e-300)
+            W[sl] = np.maximum(Xb @ Hd.T, 0) / np.maximum(
+                np.sum(Hd * Hd, axis=1), 1e-300
+            )
             W[sl] /= H.shape[0]
         state = dict(self._state)
         state["lam"] = np.asarray(state["lam"])[keep]
@@ -386,7 +402,8 @@ class _BaseSpectrumNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         X = np.asarray(X, dtype=self.components_.dtype)
         if X.ndim != 2 or X.shape[1] != self.n_components_:
             raise ValueError(
-                f"Expected abundances of shape (n, {self.n_components_}); got {X.shape}."
+                f"Expected abundances of shape (n, {self.n_components_}); "
+                f"got {X.shape}."
             )
         return X @ self.components_
 
@@ -566,7 +583,9 @@ class SparseNMF(_BaseSpectrumNMF):
         Set negative values to zero instead of raising an error (for example
         after background subtraction of EELS spectra).
 """
-        + _DOC_ATTRS.format(err="Frobenius norm ``||X - W H||`` at the returned factors.")
+        + _DOC_ATTRS.format(
+            err="Frobenius norm ``||X - W H||`` at the returned factors."
+        )
         + """
     noise_variance_ : float or None
         Estimated noise variance (None without any penalty).

@@ -299,7 +299,9 @@ class Model:
         self.b = np.sqrt((self.a - 1.0) * (self.a - 2.0) * mean / n_learned)
         # kappa converts squared counts of a map to the L2 scale of the data
         self.kappa = stats["sumsq"] / max(stats["rowsum_sq"], 1e-300)
-        self.c_o = float(orthogonality) * N * M * self.kappa / max(stats["sumsq"], 1e-300)
+        self.c_o = (
+            float(orthogonality) * N * M * self.kappa / max(stats["sumsq"], 1e-300)
+        )
         xbar1 = stats["sum"] / N
         self.c_s = float(sparsity) * M / max(xbar1, 1e-300)
         self.mean = mean
@@ -367,7 +369,7 @@ class Solver:
                 inner_tol,
             ),
         )
-        for sl, r in zip(self.source.slices, res):
+        for sl, r in zip(self.source.slices, res, strict=True):
             W[sl] = r[0]
         A = np.sum([r[1] for r in res], axis=0)
         G = np.sum([r[2] for r in res], axis=0)
@@ -401,7 +403,9 @@ class Solver:
         # initial sigma2 and lam from the initial factors (exact minimisers)
         A, G, wsum, cross = self._gauss_pass(W, H, 1.0, lam, 0, 0.0)
         s = Hd.sum(axis=1)
-        resid = max(m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))), 0.0)
+        resid = max(
+            m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))), 0.0
+        )
         sigma2 = self._gauss_sigma2(resid, G, s)
         lam = m.update_lambda(wsum, s, np.ones(m.K))
         history = []
@@ -419,7 +423,8 @@ class Solver:
             Hd[L] = newH[L]
             s = Hd.sum(axis=1)
             resid = max(
-                m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))), 0.0
+                m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))),
+                0.0,
             )
             sigma2 = self._gauss_sigma2(resid, G, s)
             lam = m.update_lambda(wsum, s, lam)
@@ -472,7 +477,7 @@ class Solver:
                 inner_tol,
             ),
         )
-        for sl, r in zip(self.source.slices, res):
+        for sl, r in zip(self.source.slices, res, strict=True):
             W[sl] = r[0]
         B = np.sum([r[1] for r in res], axis=0)
         G = np.sum([r[2] for r in res], axis=0)

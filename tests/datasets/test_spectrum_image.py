@@ -8,7 +8,11 @@ from skspectra.datasets import make_spectrum_image
 
 def test_shapes_truth_and_counts():
     X, truth = make_spectrum_image(
-        4, shape=(12, 10), n_channels=64, counts_per_pixel=300, noise=None,
+        4,
+        shape=(12, 10),
+        n_channels=64,
+        counts_per_pixel=300,
+        noise=None,
         random_state=0,
     )
     assert X.shape == (12, 10, 64)
@@ -46,8 +50,9 @@ def test_overlap_controls_mixing():
 def test_energy_axis_and_kinds():
     energy = np.linspace(400.0, 900.0, 50)
     for kind in ("edge", "peak", "mixed"):
-        X, t = make_spectrum_image(2, n_channels=50, energy=energy, kind=kind,
-                                   random_state=3)
+        X, t = make_spectrum_image(
+            2, n_channels=50, energy=energy, kind=kind, random_state=3
+        )
         np.testing.assert_array_equal(t.energy, energy)
         assert np.all(np.isfinite(X))
 

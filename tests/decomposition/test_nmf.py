@@ -35,7 +35,10 @@ def image200():
 
 def small_data(seed, n=40, m=30, k=3, counts=50.0):
     X, truth = make_spectrum_image(
-        k, shape=(n // 8, 8), n_channels=m, counts_per_pixel=counts * m / 10,
+        k,
+        shape=(n // 8, 8),
+        n_channels=m,
+        counts_per_pixel=counts * m / 10,
         random_state=seed,
     )
     return X.reshape(-1, m), truth
@@ -58,8 +61,15 @@ def test_objective_never_increases(n, m, k, seed, ard, orth, sparsity, poisson):
     X[0, 0] += 1.0  # never all zero
     cls = PoissonNMF if poisson else SparseNMF
     est = cls(
-        n_components=min(k, n, m), ard=ard, orthogonality=orth, sparsity=sparsity,
-        max_iter=40, tol=0.0, random_state=seed, init="random", block_size=7,
+        n_components=min(k, n, m),
+        ard=ard,
+        orthogonality=orth,
+        sparsity=sparsity,
+        max_iter=40,
+        tol=0.0,
+        random_state=seed,
+        init="random",
+        block_size=7,
     ).fit(X)
     J = est.objective_history_
     assert J.shape == (est.n_iter_ + 1,)
@@ -74,8 +84,14 @@ def test_exact_recovery_of_noiseless_data(cls):
     # peaks without background and nearly pure pixels: the factorisation is
     # unique up to permutation and scale, so it must be found exactly
     X, truth = make_spectrum_image(
-        3, shape=(24, 24), n_channels=96, overlap=0.0, kind="peak",
-        background=False, noise=None, random_state=1,
+        3,
+        shape=(24, 24),
+        n_channels=96,
+        overlap=0.0,
+        kind="peak",
+        background=False,
+        noise=None,
+        random_state=1,
     )
     X = X.reshape(-1, 96)
     est = cls(3, ard=False, max_iter=800, tol=1e-10, random_state=0).fit(X)
@@ -124,7 +140,11 @@ def test_poisson_beats_gaussian_models_at_5_counts():
 
 def test_scale_invariant_number_of_components():
     X, _ = make_spectrum_image(
-        3, shape=(24, 24), n_channels=128, counts_per_pixel=5000, noise="gaussian",
+        3,
+        shape=(24, 24),
+        n_channels=128,
+        counts_per_pixel=5000,
+        noise="gaussian",
         random_state=4,
     )
     X = np.clip(X.reshape(-1, 128), 0, None)
@@ -144,7 +164,9 @@ def test_block_size_does_not_change_the_result(cls):
     ref = cls(**kw).fit(X)
     for bs in (1, 5, 64):
         est = cls(block_size=bs, **kw).fit(X)
-        np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(
+            est.components_, ref.components_, rtol=1e-8, atol=1e-12
+        )
         # every iteration agrees to rounding; the final W refinement stops
         # per block, so the last value agrees to its tolerance
         np.testing.assert_allclose(
@@ -161,7 +183,9 @@ def test_memmap_and_dask_inputs_match(cls, tmp_path):
     X, _ = small_data(1, n=64, m=40)
     kw = dict(n_components=3, max_iter=25, tol=0.0, random_state=0, block_size=16)
     ref = cls(**kw).fit(X)
-    mm = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=X.dtype, shape=X.shape)
+    mm = np.lib.format.open_memmap(
+        tmp_path / "x.npy", mode="w+", dtype=X.dtype, shape=X.shape
+    )
     mm[:] = X
     mm.flush()
     mm = np.load(tmp_path / "x.npy", mmap_mode="r")
@@ -170,7 +194,9 @@ def test_memmap_and_dask_inputs_match(cls, tmp_path):
     dX = da.from_array(X, chunks=(16, 40))
     est = cls(**kw).fit(dX)
     np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-8, atol=1e-12)
-    np.testing.assert_allclose(est.transform(dX), ref.transform(X), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        est.transform(dX), ref.transform(X), rtol=1e-6, atol=1e-9
+    )
 
 
 def test_dask_distributed_local_cluster():
@@ -179,9 +205,12 @@ def test_dask_distributed_local_cluster():
     X, _ = small_data(2, n=48, m=32)
     kw = dict(n_components=3, max_iter=10, tol=0.0, random_state=0, block_size=12)
     ref = PoissonNMF(**kw).fit(X)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         est = PoissonNMF(**kw).fit(da.from_array(X, chunks=(12, 32)))
     np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-8, atol=1e-12)
 
@@ -314,9 +343,10 @@ def test_best_restart_reports_its_own_statistics():
         for s in range(3)
     ]
     # the kept restart is at least as good as a typical single run
-    assert est.reconstruction_err_ <= max(
-        clone(s).fit(X).reconstruction_err_ for s in singles
-    ) + 1e-9
+    assert (
+        est.reconstruction_err_
+        <= max(clone(s).fit(X).reconstruction_err_ for s in singles) + 1e-9
+    )
 
 
 def test_poisson_reconstruction_err_is_the_kl_divergence():
@@ -371,11 +401,23 @@ def test_eds_sem_three_phases(shared_data):
     X = d["X"][..., keep]
     est = PoissonNMF(3, ard=False, orthogonality=30.0, random_state=0)
     est.fit_image(X)
-    lines = {"O": 0.525, "Mg": 1.254, "Al": 1.487, "Si": 1.740, "P": 2.013,
-             "Ca": 3.692, "Ti": 4.511, "Fe": 6.404}
-    frac = np.array([list(_line_fractions(c, energy[keep], lines).values())
-                     for c in est.components_])
-    owner = dict(zip(lines, frac.argmax(axis=0)))
+    lines = {
+        "O": 0.525,
+        "Mg": 1.254,
+        "Al": 1.487,
+        "Si": 1.740,
+        "P": 2.013,
+        "Ca": 3.692,
+        "Ti": 4.511,
+        "Fe": 6.404,
+    }
+    frac = np.array(
+        [
+            list(_line_fractions(c, energy[keep], lines).values())
+            for c in est.components_
+        ]
+    )
+    owner = dict(zip(lines, frac.argmax(axis=0), strict=True))
     silicate = {owner[e] for e in ("O", "Mg", "Al", "Si")}
     ca_p = {owner[e] for e in ("Ca", "P")}
     ti_fe = {owner[e] for e in ("Ti", "Fe")}
@@ -400,10 +442,12 @@ def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
         est.fit_image(X)
         a, b = est.transform_image(X1), est.transform_image(X2)
         binned = [m.reshape(16, 4, 16, 4, -1).sum(axis=(1, 3)) for m in (a, b)]
-        return np.mean([
-            np.corrcoef(binned[0][..., k].ravel(), binned[1][..., k].ravel())[0, 1]
-            for k in range(a.shape[-1])
-        ])
+        return np.mean(
+            [
+                np.corrcoef(binned[0][..., k].ravel(), binned[1][..., k].ravel())[0, 1]
+                for k in range(a.shape[-1])
+            ]
+        )
 
     r_pois = reproducibility(PoissonNMF(3, ard=False, max_iter=100, random_state=0))
     r_gaus = reproducibility(SparseNMF(3, ard=False, max_iter=100, random_state=0))
