@@ -397,7 +397,7 @@ class _BaseSpectrumNMF(
         if self._loss == "gaussian":
             W, *_ = solver.refine_gaussian(W, H, state)
         else:
-            W, *_ = solver.refine_poisson(W, H, state, n_inner=200, inner_tol=1e-5)
+            W, *_ = solver.refine_poisson(W, H, state, n_inner=100, inner_tol=1e-4)
         return (W.astype(np.float64) * self._scale).astype(dtype)
 
     def inverse_transform(self, X):

@@ -437,6 +437,7 @@ def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
     rng = np.random.default_rng(0)
     X1 = rng.binomial(X, 0.5)
     X2 = X - X1
+    X, X1, X2 = (x.astype(np.float32) for x in (X, X1, X2))
 
     def reproducibility(est):
         est.fit_image(X)
