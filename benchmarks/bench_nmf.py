@@ -34,6 +34,7 @@ N_JOBS = {}
 # wall-clock time by default; CPU time of the process with --threads 1, which
 # is robust to other jobs on a shared machine
 CLOCK = [time.perf_counter]
+PEERS = [True]
 
 
 def frob(X, W, H):
@@ -138,6 +139,8 @@ def bench_speed(ny, nx, nc, n_iter):
         "(target <= 1.5)"
     )
     try:
+        if not PEERS[0]:
+            raise ImportError("skipped (--no-peers)")
         import hyperspy.api as hs
 
         sig = hs.signals.Signal1D(X.reshape(ny, nx, nc))
@@ -174,6 +177,8 @@ def bench_speed(ny, nx, nc, n_iter):
     except ImportError as exc:
         print(f"HyperSpy not available: {exc}")
     try:
+        if not PEERS[0]:
+            raise ImportError("skipped (--no-peers)")
         from pymcr.mcr import McrAR
 
         sk0 = NMF(8, init="nndsvda", max_iter=1, **common)
@@ -307,9 +312,9 @@ X = np.load(path, mmap_mode="r")
 X = np.ascontiguousarray(X)  # in memory: the peak counts X itself
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 cls = {"PoissonNMF": PoissonNMF, "SparseNMF": SparseNMF}[cls_name]
-t0 = CLOCK[0]()
+t0 = time.perf_counter()
 est = cls(8, ard=False, max_iter=n_iter, tol=0.0, random_state=0).fit(X)
-dt = CLOCK[0]() - t0
+dt = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(f"{cls_name}: {X.nbytes / 2**30:.2f} GB X, fit {dt:.1f} s for {est.n_iter_} "
       f"iterations (with set-up), peak RSS {peak / 2**30:.2f} GB = "
@@ -354,12 +359,21 @@ def main(argv=None):
     )
     parser.add_argument("--no-speed", action="store_true", help="skip the speed table")
     parser.add_argument(
+        "--no-peers", action="store_true", help="skip HyperSpy and pyMCR"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="best of this many timings"
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=None,
         help="limit every method to this many threads (BLAS and skspectra's n_jobs)",
     )
     args = parser.parse_args(argv)
+    PEERS[0] = not args.no_peers
+    global REPEATS
+    REPEATS = args.repeats
     if args.threads:
         from threadpoolctl import threadpool_limits
 
