@@ -308,8 +308,7 @@ import resource, sys, time
 import numpy as np
 from skspectra.decomposition import PoissonNMF, SparseNMF
 path, cls_name, n_iter = sys.argv[1], sys.argv[2], int(sys.argv[3])
-X = np.load(path, mmap_mode="r")
-X = np.ascontiguousarray(X)  # in memory: the peak counts X itself
+X = np.load(path, mmap_mode="r")  # a numpy.memmap: read block by block
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 cls = {"PoissonNMF": PoissonNMF, "SparseNMF": SparseNMF}[cls_name]
 t0 = time.perf_counter()
@@ -319,7 +318,8 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(f"{cls_name}: {X.nbytes / 2**30:.2f} GB X, fit {dt:.1f} s for {est.n_iter_} "
       f"iterations (with set-up), peak RSS {peak / 2**30:.2f} GB = "
       f"{peak / X.nbytes:.2f} x X "
-      f"(after loading X: {base / 2**30:.2f} GB)")
+      f"(before the fit: {base / 2**30:.2f} GB; the peak counts the pages of X "
+      "read through the memory map)")
 """
 
 
