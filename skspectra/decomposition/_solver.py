@@ -242,11 +242,15 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
     dtype = Xb.dtype
     tiny = _tiny(dtype)
     Wb = Wb.astype(dtype, copy=True)
+    H = np.ascontiguousarray(H, dtype=dtype)
+    # two block-sized buffers, reused: the model W_b H + eps and the ratio
+    WH = np.empty_like(Xb)
+    R = np.empty_like(Xb)
     for _ in range(n_inner):
-        WH = Wb @ H
+        np.matmul(Wb, H, out=WH)
         WH += eps
-        np.divide(Xb, WH, out=WH)
-        p = Wb * (WH @ H.T)
+        np.divide(Xb, WH, out=R)
+        p = Wb * (R @ H.T)
         q = None
         if Poff is not None:
             q = (Wb @ Poff) / np.maximum(Wb, tiny)
@@ -258,9 +262,9 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
                 break
         else:
             Wb = new
-    WH = Wb @ H
+    np.matmul(Wb, H, out=WH)
     WH += eps
-    R = Xb / WH
+    np.divide(Xb, WH, out=R)
     B = (Wb.T @ R).astype(np.float64)
     np.log(WH, out=WH)
     xlog = float(np.vdot(Xb, WH))
