@@ -191,6 +191,18 @@ def nndsvd(U, S, Vt, variant, mean, rng):
 
 
 # ------------------------------------------------------------ block kernels
+def _flush(a, tiny):
+    """Set values below ``tiny`` to zero (in place).
+
+    Factors that ARD shrinks towards zero would otherwise pass through the
+    subnormal range, where floating-point arithmetic is many times slower;
+    a multiplicative update keeps a zero at zero, so this only ends the
+    shrinking a little earlier, far below the data's resolution.
+    """
+    a[a < tiny] = 0
+    return a
+
+
 def _root_update(p, d, q, dtype):
     """Positive root of ``q w^2 + d w - p = 0`` (``p/d`` when ``q`` is 0)."""
     tiny = _tiny(dtype)
@@ -217,6 +229,7 @@ def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
         np.maximum(den, tiny, out=den)
         new = Wb * XHt
         new /= den
+        _flush(new, tiny)
         if inner_tol > 0:
             change = np.linalg.norm(new - Wb)
             Wb = new
@@ -254,7 +267,7 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
         q = None
         if Poff is not None:
             q = (Wb @ Poff) / np.maximum(Wb, tiny)
-        new = _root_update(p, d, q, dtype)
+        new = _flush(_root_update(p, d, q, dtype), tiny)
         if inner_tol > 0:
             change = np.linalg.norm(new - Wb)
             Wb = new
@@ -423,7 +436,7 @@ class Solver:
                 Goff = G - np.diag(np.diag(G))
                 den += sigma2 * m.c_o * (Goff @ s)[:, None]
             den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
-            newH = Hd * A / np.maximum(den, tiny)
+            newH = _flush(Hd * A / np.maximum(den, tiny), _tiny(m.dtype))
             Hd[L] = newH[L]
             s = Hd.sum(axis=1)
             resid = max(
@@ -510,7 +523,7 @@ class Solver:
             Goff = G - np.diag(np.diag(G))
             q = m.c_o * (Goff @ s)[:, None] / np.maximum(Hd, tiny)
         d = np.broadcast_to(d, Hd.shape)
-        newH = _root_update(p, d, q, np.float64)
+        newH = _flush(_root_update(p, d, q, np.float64), _tiny(m.dtype))
         Hd[m.learned] = newH[m.learned]
         return Hd
 
