@@ -3,6 +3,7 @@
 from skspectra.datasets._base import find_data_dir
 from skspectra.datasets._descriptor import make_descriptor_spectra
 from skspectra.datasets._peaks import lorentzian, make_lorentzian_peaks
+from skspectra.datasets._spectrum_image import make_spectrum_image
 from skspectra.datasets._xanes import make_xanes_series
 from skspectra.datasets._xanes_loader import load_xanes_references
 from skspectra.utils._image import fold, unfold
@@ -15,5 +16,6 @@ __all__ = [
     "make_xanes_series",
     "lorentzian",
     "make_lorentzian_peaks",
+    "make_spectrum_image",
     "unfold",
 ]

@@ -14,8 +14,8 @@ INIT_PARAMS = {
     # skspectra.metrics
     "MetricEmbedding": {},
     # skspectra.decomposition
-    "PoissonNMF": {},
-    "SparseNMF": {},
+    "PoissonNMF": {"n_components": 2, "max_iter": 50, "random_state": 0},
+    "SparseNMF": {"n_components": 2, "max_iter": 50, "random_state": 0},
     # skspectra.peaks
     "ESPRITPeaks": {"max_peaks": 3},
     # skspectra.neighbors

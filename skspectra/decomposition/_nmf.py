@@ -1,0 +1,782 @@
+"""SparseNMF and PoissonNMF: spectrum-image NMF with ARD and soft orthogonality."""
+
+import numbers
+import os
+import warnings
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skspectra.decomposition._block import is_dask_array
+from skspectra.decomposition._solver import (
+    Model,
+    Solver,
+    data_statistics,
+    make_source,
+    nndsvd,
+    randomized_svd_blocks,
+)
+from skspectra.utils import check_energy, fold, unfold
+
+__all__ = ["PoissonNMF", "SparseNMF"]
+
+
+def _is_out_of_core(X):
+    return isinstance(X, np.memmap) or is_dask_array(X)
+
+
+class _BaseSpectrumNMF(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Common machinery of SparseNMF and PoissonNMF."""
+
+    _loss = None
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "ard": ["boolean"],
+        "orthogonality": [Interval(numbers.Real, 0, None, closed="left")],
+        "sparsity": [Interval(numbers.Real, 0, None, closed="left")],
+        "fixed_components": ["array-like", None],
+        "init": [StrOptions({"random", "nndsvd", "nndsvda", "nndsvdar"})],
+        "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "ard_shape": [Interval(numbers.Real, 2, None, closed="neither")],
+        "prune_tol": [Interval(numbers.Real, 0, 1, closed="left")],
+        "block_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_jobs": [numbers.Integral, None],
+        "energy": ["array-like", None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=10,
+        *,
+        ard=True,
+        orthogonality=0.0,
+        sparsity=0.0,
+        fixed_components=None,
+        init="nndsvda",
+        n_init=1,
+        max_iter=500,
+        tol=1e-4,
+        ard_shape=5.0,
+        prune_tol=1e-2,
+        block_size=None,
+        n_jobs=None,
+        energy=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.ard = ard
+        self.orthogonality = orthogonality
+        self.sparsity = sparsity
+        self.fixed_components = fixed_components
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.ard_shape = ard_shape
+        self.prune_tol = prune_tol
+        self.block_size = block_size
+        self.n_jobs = n_jobs
+        self.energy = energy
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------- checks
+    def _clip_negative(self):
+        return False
+
+    def _check_X(self, X, reset):
+        """Validate X; return (X, working dtype). Keeps memmap/Dask lazy."""
+        if _is_out_of_core(X):
+            if X.ndim != 2:
+                raise ValueError(
+                    "Expected a 2-D array (n_pixels, n_channels); got shape "
+                    f"{X.shape}. Use fit_image for a (ny, nx, n_channels) image."
+                )
+            if not np.issubdtype(X.dtype, np.number) or np.issubdtype(
+                X.dtype, np.complexfloating
+            ):
+                raise TypeError(f"X must hold real numbers; got dtype {X.dtype}.")
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            dtype = np.float32 if X.dtype == np.float32 else np.float64
+            return X, dtype
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2 if reset else 1,
+        )
+        return X, X.dtype.type
+
+    def _check_negative(self, minimum):
+        if minimum < 0:
+            if self._loss == "poisson":
+                raise ValueError(
+                    "Negative values in data passed to PoissonNMF: it models counts "
+                    "and X contains negative values "
+                    f"(minimum {minimum:g}); a Poisson likelihood is not defined for "
+                    "them. Use raw counts, or SparseNMF(clip_negative=True) for "
+                    "background-subtracted data."
+                )
+            if not self._clip_negative():
+                raise ValueError(
+                    f"Negative values in data passed to {type(self).__name__} "
+                    f"(minimum {minimum:g}); NMF needs "
+                    "non-negative data. Pass clip_negative=True to set them to zero "
+                    "(for example after background subtraction)."
+                )
+
+    def _check_fixed(self, n_features, dtype):
+        if self.fixed_components is None:
+            return None
+        F = np.asarray(self.fixed_components, dtype=np.float64)
+        if F.ndim == 1:
+            F = F[None, :]
+        if F.ndim != 2 or F.shape[1] != n_features:
+            raise ValueError(
+                f"fixed_components must have shape (n_fixed, {n_features}) to match "
+                f"the channels of X; got {F.shape}."
+            )
+        if not np.all(np.isfinite(F)):
+            raise ValueError("fixed_components contains NaN or infinite values.")
+        if np.any(F < 0):
+            raise ValueError("fixed_components must be non-negative spectra.")
+        sums = F.sum(axis=1)
+        if np.any(sums <= 0):
+            raise ValueError("fixed_components contains an all-zero spectrum.")
+        if F.shape[0] > self.n_components:
+            raise ValueError(
+                f"n_components={self.n_components} must be at least the number of "
+                f"fixed components ({F.shape[0]})."
+            )
+        return F / sums[:, None]
+
+    def _n_threads(self):
+        if self.n_jobs is None:
+            return os.cpu_count() or 1
+        return max(1, effective_n_jobs(self.n_jobs))
+
+    # ------------------------------------------------------------- init
+    def _initialize(self, source, stats, K, rng, fixed):
+        N, M = source.n_rows, source.n_cols
+        mean = stats["mean"]
+        if self.init == "random":
+            avg = np.sqrt(mean / K)
+            W = np.abs(avg * rng.standard_normal((N, K)))
+            H = np.abs(avg * rng.standard_normal((K, M)))
+        else:
+            U, S, Vt = randomized_svd_blocks(source, K, rng)
+            W, H = nndsvd(U, S, Vt, self.init, mean, rng)
+            if S.shape[0] < K:  # rank of X below K: fill the rest
+                avg = np.sqrt(mean / K)
+                extra = K - S.shape[0]
+                W = np.hstack([W, np.abs(avg * rng.standard_normal((N, extra)))])
+                H = np.vstack([H, np.abs(avg * rng.standard_normal((extra, M)))])
+        if fixed is not None:
+            n_fixed = fixed.shape[0]
+            learned_sums = H[n_fixed:].sum(axis=1)
+            scale = learned_sums.mean() if learned_sums.size else np.sqrt(mean / K) * M
+            H[:n_fixed] = fixed * scale
+            W[:, :n_fixed] = np.sqrt(mean / K)
+        return W, H
+
+    # ------------------------------------------------------------- fit
+    def _fit(self, X):
+        X, dtype = self._check_X(X, reset=True)
+        N, M = X.shape
+        self.energy_ = check_energy(self.energy, M)
+        fixed = self._check_fixed(M, dtype)
+        K = int(self.n_components)
+        if K > min(N, M):
+            warnings.warn(
+                f"n_components={K} is larger than min(n_pixels, n_channels)="
+                f"{min(N, M)}; using {min(N, M)} components.",
+                UserWarning,
+                stacklevel=3,
+            )
+            K = min(N, M)
+        n_fixed = 0 if fixed is None else fixed.shape[0]
+        if n_fixed > K:
+            raise ValueError(
+                f"{n_fixed} fixed components do not fit in {K} components "
+                f"(at most min(n_pixels, n_channels)={min(N, M)})."
+            )
+        source = make_source(
+            X, dtype, self.block_size, self._clip_negative(), self._n_threads()
+        )
+        stats = data_statistics(source, need_xlogx=self._loss == "poisson")
+        self._check_negative(stats["min"])
+        if stats["sum"] <= 0:
+            raise ValueError(
+                "X is zero everywhere (after clipping negative values); there is "
+                "nothing to factorise."
+            )
+        learned = np.ones(K, dtype=bool)
+        learned[:n_fixed] = False
+        model = Model(
+            loss=self._loss,
+            stats=stats,
+            n_components=K,
+            learned=learned,
+            ard=self.ard,
+            ard_shape=self.ard_shape,
+            orthogonality=self.orthogonality,
+            sparsity=self.sparsity,
+            dtype=dtype,
+        )
+        solver = Solver(source, model)
+        rng = check_random_state(self.random_state)
+        best = None
+        for run in range(self.n_init):
+            W0, H0 = self._initialize(source, stats, K, rng, fixed)
+            W = W0.astype(dtype)
+            H = H0.astype(dtype)
+            if self._loss == "gaussian":
+                W, H, hist, n_iter, state = solver.fit_gaussian(
+                    W, H, self.max_iter, self.tol, self._callback(run)
+                )
+                W, J, err, wsum = solver.refine_gaussian(W, H, state)
+                err = float(np.sqrt(err))
+            else:
+                W, H, hist, n_iter, state = solver.fit_poisson(
+                    W, H, self.max_iter, self.tol, self._callback(run)
+                )
+                W, J, err, wsum = solver.refine_poisson(
+                    W, H, state, n_inner=1, inner_tol=0.0
+                )
+            hist = [*hist, J]
+            if best is None or J < best["J"]:
+                best = dict(
+                    W=W,
+                    H=H,
+                    hist=hist,
+                    n_iter=n_iter,
+                    state=state,
+                    J=J,
+                    err=err,
+                    wsum=wsum,
+                )
+        self._store(best, model, dtype)
+        return best["W"]
+
+    def _callback(self, run):
+        if not self.verbose:
+            return None
+
+        def report(it, J):
+            if it % 10 == 0 or it == 1:
+                print(f"[{type(self).__name__}] run {run} iteration {it}: J = {J:.6g}")
+
+        return report
+
+    def _store(self, best, model, dtype):
+        H = best["H"].astype(np.float64)
+        s = H.sum(axis=1)
+        wsum = np.asarray(best["wsum"], dtype=np.float64)
+        contribution = wsum * s
+        total = contribution.sum()
+        relevance = contribution / total if total > 0 else contribution
+        keep = ~model.learned | (
+            relevance > self.prune_tol * relevance[model.learned].max(initial=0)
+        )
+        keep &= s > 0
+        if not keep.any():
+            keep[np.argmax(relevance)] = True
+        self.relevance_ = relevance
+        self.active_components_ = keep
+        s_keep = s[keep]
+        self.components_ = (H[keep] / s_keep[:, None]).astype(dtype)
+        self.n_components_ = int(keep.sum())
+        self._H = best["H"][keep].astype(dtype)
+        self._scale = s_keep
+        self._model = model
+        self._model_keep = keep
+        self._state = best["state"]
+        W = best["W"][:, keep].astype(np.float64) * s_keep
+        best["W"] = W.astype(dtype)
+        self.n_iter_ = int(best["n_iter"])
+        self.objective_history_ = np.asarray(best["hist"], dtype=np.float64)
+        self.reconstruction_err_ = float(best["err"])
+        self.fixed_components_mask_ = ~model.learned[keep]
+        if self._loss == "gaussian":
+            self.noise_variance_ = (
+                float(best["state"]["sigma2"]) if model.penalised else None
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn component spectra, their number and abundance maps from X.
+
+        Parameters
+        ----------
+        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_pixels, n_channels)
+            Spectra, one per row (an unfolded spectrum image).
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit and return the abundances of the training spectra.
+
+        Parameters
+        ----------
+        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_pixels, n_channels)
+            Spectra, one per row.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        W : ndarray of shape (n_pixels, n_components_)
+            Abundances (counts contributed by each unit-sum component).
+        """
+        return self._fit(X)
+
+    def transform(self, X):
+        """Abundances of new spectra with the component spectra held fixed.
+
+        Parameters
+        ----------
+        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_pixels, n_channels)
+            Spectra on the training energy grid.
+
+        Returns
+        -------
+        W : ndarray of shape (n_pixels, n_components_)
+            Abundances.
+        """
+        check_is_fitted(self)
+        X, _ = self._check_X(X, reset=False)
+        dtype = self.components_.dtype
+        source = make_source(
+            X, dtype, self.block_size, self._clip_negative(), self._n_threads()
+        )
+        stats = data_statistics(source, need_xlogx=False)
+        self._check_negative(stats["min"])
+        m = self._model
+        keep = self._model_keep
+        sub = _SubModel(m, keep)
+        solver = Solver(source, sub)
+        H = self._H
+        Hd = H.astype(np.float64)
+        # deterministic start: least-squares-like projection on each spectrum
+        W = np.empty((source.n_rows, H.shape[0]), dtype=dtype)
+        for sl in source.slices:
+            Xb = np.asarray(source._prepare(source.X[sl]), dtype=np.float64)
+            W[sl] = np.maximum(Xb @ Hd.T, 0) / np.maximum(
+                np.sum(Hd * Hd, axis=1), 1e-300
+            )
+            W[sl] /= H.shape[0]
+        state = dict(self._state)
+        state["lam"] = np.asarray(state["lam"])[keep]
+        if self._loss == "gaussian":
+            W, *_ = solver.refine_gaussian(W, H, state)
+        else:
+            W, *_ = solver.refine_poisson(W, H, state, n_inner=100, inner_tol=1e-4)
+        return (W.astype(np.float64) * self._scale).astype(dtype)
+
+    def inverse_transform(self, X):
+        """Spectra rebuilt from abundances: ``X @ components_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pixels, n_components_)
+            Abundances.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_pixels, n_channels)
+        """
+        check_is_fitted(self)
+        X = np.asarray(X, dtype=self.components_.dtype)
+        if X.ndim != 2 or X.shape[1] != self.n_components_:
+            raise ValueError(
+                f"Expected abundances of shape (n, {self.n_components_}); "
+                f"got {X.shape}."
+            )
+        return X @ self.components_
+
+    # ------------------------------------------------------------- images
+    def fit_image(self, image):
+        """Fit a spectrum image ``(ny, nx, n_channels)`` and keep its maps.
+
+        Parameters
+        ----------
+        image : array-like or numpy.memmap of shape (ny, nx, n_channels)
+            Spectrum image with the channel axis last.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator with ``maps_`` of shape (ny, nx, n_components_).
+        """
+        nav = tuple(np.shape(image)[:-1])
+        W = self.fit_transform(unfold(image))
+        self.maps_ = fold(W, nav)
+        return self
+
+    def transform_image(self, image):
+        """Abundance maps of a spectrum image, shape (ny, nx, n_components_).
+
+        Parameters
+        ----------
+        image : array-like of shape (ny, nx, n_channels)
+            Spectrum image on the training energy grid.
+
+        Returns
+        -------
+        maps : ndarray of shape (ny, nx, n_components_)
+        """
+        nav = tuple(np.shape(image)[:-1])
+        return fold(self.transform(unfold(image)), nav)
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = not self._clip_negative()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class _SubModel:
+    """A fitted Model restricted to the kept components (for transform)."""
+
+    def __init__(self, model, keep):
+        self.__dict__.update(model.__dict__)
+        self.learned = model.learned[keep]
+        self.K = int(keep.sum())
+
+    ard_term = Model.ard_term
+    update_lambda = Model.update_lambda
+    inv_lam = Model.inv_lam
+
+
+_DOC_COMMON = """
+    Parameters
+    ----------
+    n_components : int, default=10
+        Number of components, or with ``ard=True`` an upper bound on it from
+        which irrelevant components are pruned.  Values above
+        ``min(n_pixels, n_channels)`` are reduced to it with a warning.
+    ard : bool, default=True
+        Automatic relevance determination: learn the number of components.
+    orthogonality : float, default=0.0
+        Weight of the soft orthogonality penalty on the maps (overlap of the
+        maps in counts, on the scale of the data term); 0 switches it off,
+        values about 0.1-10 remove unnatural spatial overlap.
+    sparsity : float, default=0.0
+        Weight of an L1 penalty on the abundances (in counts, relative to the
+        mean counts per pixel and the channel count).
+    fixed_components : array-like of shape (n_fixed, n_channels), default=None
+        Known spectra held fixed (their shape; their abundances are learned).
+        They come first in ``components_`` and are never pruned.
+    init : {"nndsvda", "nndsvd", "nndsvdar", "random"}, default="nndsvda"
+        Initialisation: non-negative double SVD on a randomized SVD computed
+        block by block, or random values scaled to the data mean.
+    n_init : int, default=1
+        Number of restarts; the one with the lowest final objective is kept
+        with its own history and statistics.
+    max_iter : int, default=500
+        Maximum number of iterations (passes over X).
+    tol : float, default=1e-4
+        Stop when the last decrease of the objective is below ``tol`` times
+        the total decrease since the first iteration.
+    ard_shape : float, default=5.0
+        Shape ``a > 2`` of the inverse-gamma prior on the relevances; its
+        scale is set from the data mean, ``b = sqrt((a-1)(a-2) mean(X) / K)``.
+    prune_tol : float, default=1e-2
+        With ARD, a learned component is pruned when its share of the total
+        counts is below ``prune_tol`` times the largest share.
+    block_size : int, default=None
+        Rows (pixels) per block of the one-pass solver; None chooses about
+        4 MB per block.  Results do not depend on it beyond rounding.  Dask
+        arrays use their row chunks.
+    n_jobs : int, default=None
+        Threads that work on row blocks at once, each with single-threaded
+        BLAS (the products are tall and skinny, so threads over blocks use
+        the memory bandwidth better than threads inside one product).  None
+        uses every CPU; -1 too; results do not depend on it.
+    energy : array-like of shape (n_channels,), default=None
+        Channel energies, for labelling (``energy_``); default channel index.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initialisation.
+    verbose : int, default=0
+        Print the objective every 10 iterations."""
+
+_DOC_ATTRS = """
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components_, n_features_in_)
+        Component spectra, each of unit sum (the scale convention), so the
+        abundances are counts contributed by each component.
+    n_components_ : int
+        Number of components kept (learned by ARD).
+    relevance_ : ndarray of shape (n_components,)
+        Share of the total counts of every initial component.
+    active_components_ : ndarray of bool of shape (n_components,)
+        Which initial components were kept.
+    fixed_components_mask_ : ndarray of bool of shape (n_components_,)
+        True for the components given in ``fixed_components``.
+    n_iter_ : int
+        Number of iterations run (passes over X, not counting the initial
+        statistics and initialisation passes and the final W refinement).
+    objective_history_ : ndarray of shape (n_iter_ + 1,)
+        Objective once per pass over X; non-increasing.  The last value is the
+        objective at the returned factors.
+    reconstruction_err_ : float
+        {err}
+    energy_ : ndarray of shape (n_features_in_,)
+        Validated channel energies.
+    n_features_in_ : int
+        Number of channels seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the channels, when X has string column names.
+    maps_ : ndarray of shape (ny, nx, n_components_)
+        Abundance maps, set by :meth:`fit_image` only."""
+
+
+class SparseNMF(_BaseSpectrumNMF):
+    __doc__ = (
+        """Sparse NMF of spectrum images with ARD and soft orthogonality.
+
+    Factorises spectra ``X`` (pixels x channels) as ``X ~ W H`` with
+    abundance maps ``W >= 0`` and component spectra ``H >= 0`` under Gaussian
+    noise, following the model of Shiga et al. (2016): a soft orthogonality
+    penalty on the maps, sparsity, and automatic relevance determination
+    (ARD) that starts from ``n_components`` and prunes the components whose
+    relevance shrinks to zero, so that ``n_components_`` is learned.  The
+    negative log posterior minimised is
+
+    .. math::
+
+        J = \\frac{\\|X - WH\\|_F^2 + \\omega\\kappa O}{2\\sigma^2}
+            + \\frac{NM}{2}\\log\\sigma^2
+            + c_s \\sum_k \\|w_k\\|_1 s_k
+            + \\sum_k \\frac{\\|w_k\\|_1 + \\|h_k\\|_1 + b}{\\lambda_k}
+            + (N + M + a + 1) \\log \\lambda_k
+
+    with :math:`s_k = \\|h_k\\|_1`, the overlap of the maps in counts
+    :math:`O = \\sum_{k \\ne l} (w_k \\cdot w_l) s_k s_l`, the orthogonality
+    weight :math:`\\omega` (``orthogonality``), :math:`\\kappa` the ratio of
+    the data's squared L2 to squared L1 pixel norms, the noise variance
+    :math:`\\sigma^2` estimated with the factors, and an exponential ARD
+    prior of scale :math:`\\lambda_k` on both factors of component k with an
+    inverse-gamma(a, b) hyperprior (the scale-balanced form of Tan &
+    Fevotte, 2013).  Without penalties ``J`` is ``0.5 ||X - WH||^2``.
+
+    Every hyperparameter is set relative to the data (``b`` from the mean,
+    ``sigma^2`` estimated), so multiplying X by any constant multiplies the
+    factors and leaves ``n_components_`` unchanged.
+"""
+        + _DOC_COMMON
+        + """
+    clip_negative : bool, default=False
+        Set negative values to zero instead of raising an error (for example
+        after background subtraction of EELS spectra).
+"""
+        + _DOC_ATTRS.format(
+            err="Frobenius norm ``||X - W H||`` at the returned factors."
+        )
+        + """
+    noise_variance_ : float or None
+        Estimated noise variance (None without any penalty).
+
+    See Also
+    --------
+    PoissonNMF : the same model under a Poisson likelihood for low counts.
+    sklearn.decomposition.NMF : NMF without ARD or orthogonality.
+
+    Notes
+    -----
+    Optimised by multiplicative updates, each step of which cannot increase
+    ``J`` (a majorisation-minimisation scheme; the relevances and the noise
+    variance are exact minimisers), arranged so that one iteration reads X
+    once: X is visited in row blocks, each block's maps are updated and the
+    statistics ``W^T X`` and ``W^T W`` of the spectra update are accumulated
+    in the same visit.  No N x M temporary is formed, and X may be a NumPy
+    array, a ``numpy.memmap`` or a Dask array.  Shiga et al. use hierarchical
+    alternating least squares with spectra of unit L2 norm; here the scale
+    convention is unit sum, applied to the returned ``components_``.
+
+    References
+    ----------
+    .. [1] M. Shiga, K. Tatsumi, S. Muto, K. Tsuda, Y. Yamamoto, T. Mori and
+       T. Tanji, "Sparse modeling of EELS and EDX spectral imaging data by
+       nonnegative matrix factorization", Ultramicroscopy 170 (2016) 43-59,
+       :doi:`10.1016/j.ultramic.2016.08.006`.
+    .. [2] V. Y. F. Tan and C. Fevotte, "Automatic relevance determination in
+       nonnegative matrix factorization with the beta-divergence", IEEE
+       Trans. Pattern Anal. Mach. Intell. 35 (2013) 1592-1605,
+       :doi:`10.1109/TPAMI.2012.240`.
+    .. [3] D. D. Lee and H. S. Seung, "Algorithms for non-negative matrix
+       factorization", Adv. Neural Inf. Process. Syst. 13 (2001) 556-562.
+
+    Examples
+    --------
+    >>> from skspectra.datasets import make_spectrum_image
+    >>> from skspectra.decomposition import SparseNMF
+    >>> image, truth = make_spectrum_image(
+    ...     3, shape=(24, 24), n_channels=128, counts_per_pixel=5000,
+    ...     noise="gaussian", random_state=0)
+    >>> nmf = SparseNMF(n_components=6, clip_negative=True, random_state=0)
+    >>> nmf = nmf.fit_image(image)
+    >>> nmf.n_components_
+    3
+    >>> nmf.maps_.shape
+    (24, 24, 3)
+    """
+    )
+
+    _loss = "gaussian"
+
+    _parameter_constraints: dict = {
+        **_BaseSpectrumNMF._parameter_constraints,
+        "clip_negative": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=10,
+        *,
+        ard=True,
+        orthogonality=0.0,
+        sparsity=0.0,
+        fixed_components=None,
+        init="nndsvda",
+        n_init=1,
+        max_iter=500,
+        tol=1e-4,
+        ard_shape=5.0,
+        prune_tol=1e-2,
+        block_size=None,
+        n_jobs=None,
+        energy=None,
+        clip_negative=False,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            n_components=n_components,
+            ard=ard,
+            orthogonality=orthogonality,
+            sparsity=sparsity,
+            fixed_components=fixed_components,
+            init=init,
+            n_init=n_init,
+            max_iter=max_iter,
+            tol=tol,
+            ard_shape=ard_shape,
+            prune_tol=prune_tol,
+            block_size=block_size,
+            n_jobs=n_jobs,
+            energy=energy,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.clip_negative = clip_negative
+
+    def _clip_negative(self):
+        return self.clip_negative
+
+
+class PoissonNMF(_BaseSpectrumNMF):
+    __doc__ = (
+        """NMF of low-count spectrum images under a Poisson likelihood, with ARD.
+
+    The factorisation ``X ~ W H`` of :class:`SparseNMF` with the Gaussian
+    likelihood replaced by the Poisson one, i.e. the generalised
+    Kullback-Leibler divergence, following Shiga & Muto (2019): for EDS and
+    EELS spectrum images with few counts per channel, where the Gaussian
+    model weights the empty channels wrongly.  The negative log posterior is
+
+    .. math::
+
+        J = \\sum_{ij} \\left[X_{ij}\\log\\frac{X_{ij}}{(WH)_{ij} + \\epsilon}
+            - X_{ij} + (WH)_{ij} + \\epsilon\\right]
+            + \\frac{\\omega\\kappa O}{2\\bar x}
+            + c_s \\sum_k \\|w_k\\|_1 s_k
+            + \\sum_k \\frac{\\|w_k\\|_1 + \\|h_k\\|_1 + b}{\\lambda_k}
+            + (N + M + a + 1) \\log \\lambda_k
+
+    with the terms of :class:`SparseNMF` (``\\bar x`` is the mean count, the
+    Poisson variance scale; :math:`\\epsilon = 10^{-9}\\bar x` keeps the
+    model positive where it would vanish).  Counts must be non-negative;
+    zeros are handled exactly.  Counts carry their own noise level, so unlike
+    :class:`SparseNMF` the answer depends on the number of counts, as it
+    should.
+"""
+        + _DOC_COMMON
+        + _DOC_ATTRS.format(
+            err="Generalised Kullback-Leibler divergence ``D(X | W H)`` at the "
+            "returned factors."
+        )
+        + """
+
+    See Also
+    --------
+    SparseNMF : the Gaussian-noise model.
+    sklearn.decomposition.NMF : with ``beta_loss="kullback-leibler"``.
+
+    Notes
+    -----
+    Multiplicative updates (majorisation-minimisation, so ``J`` never
+    increases; with the orthogonality penalty the minimiser of the auxiliary
+    function is the positive root of a quadratic).  One pass over X per
+    iteration: for each row block, ``W_b H`` is formed for that block only,
+    the block's maps are updated, and ``W_b^T (X_b / (W_b H))`` is
+    accumulated for the spectra update; the extra memory is a few blocks, not
+    an N x M array.
+
+    References
+    ----------
+    .. [1] M. Shiga and S. Muto, "Non-negative matrix factorization and its
+       extensions for spectral image data analysis", e-J. Surf. Sci.
+       Nanotechnol. 17 (2019) 148-154, :doi:`10.1380/ejssnt.2019.148`.
+    .. [2] M. Shiga et al., Ultramicroscopy 170 (2016) 43-59,
+       :doi:`10.1016/j.ultramic.2016.08.006`.
+    .. [3] V. Y. F. Tan and C. Fevotte, IEEE Trans. Pattern Anal. Mach.
+       Intell. 35 (2013) 1592-1605, :doi:`10.1109/TPAMI.2012.240`.
+
+    Examples
+    --------
+    >>> from skspectra.datasets import make_spectrum_image
+    >>> from skspectra.decomposition import PoissonNMF
+    >>> image, truth = make_spectrum_image(
+    ...     3, shape=(24, 24), n_channels=128, counts_per_pixel=300, random_state=0)
+    >>> nmf = PoissonNMF(n_components=6, random_state=0).fit_image(image)
+    >>> nmf.n_components_
+    3
+    >>> nmf.components_.sum(axis=1).round(6)
+    array([1., 1., 1.])
+    """
+    )
+
+    _loss = "poisson"

@@ -1,0 +1,572 @@
+"""The shared one-pass block solver of SparseNMF and PoissonNMF.
+
+Model and notation
+------------------
+``X`` (N pixels x M channels) is approximated by ``W H`` with ``W >= 0``
+(N x K abundances) and ``H >= 0`` (K x M spectra).  Both solvers minimise a
+negative log posterior ``J`` by block-coordinate descent over ``W``, ``H``, the
+ARD relevances ``lam`` and (Gaussian model) the noise variance ``sigma2``:
+
+Gaussian (``loss="gaussian"``)::
+
+    J = ||X - W H||^2 / (2 sigma2) + (N M / 2) log sigma2
+        + c_o * O / 2 + c_s * sum_k |w_k|_1 s_k + ARD
+
+Poisson (``loss="poisson"``)::
+
+    J = D_KL(X | W H + eps) + c_o * O / 2 + c_s * sum_k |w_k|_1 s_k + ARD
+
+with ``s_k = sum_j H_kj`` (the spectrum's L1 norm), the overlap
+``O = sum_{k != l} (w_k . w_l) s_k s_l`` of the maps expressed in counts (so it
+does not depend on how scale is shared between ``W`` and ``H``) weighted by
+``c_o = orthogonality * N M kappa / ||X||^2`` (``kappa`` the ratio of the
+squared L2 to squared L1 pixel norms of X, so ``kappa O / ||X||^2`` is the
+fraction of the signal's energy in overlapping maps, and ``orthogonality=1``
+charges complete overlap as much as the whole data term at the noise level),
+and the ARD
+term of Tan & Fevotte (2013) with an exponential prior of scale ``lam_k`` on
+both factors of component ``k`` and an inverse-gamma(a, b) prior on
+``lam_k``::
+
+    ARD = sum_k (|w_k|_1 + |h_k|_1 + b) / lam_k + (N + M + a + 1) log lam_k.
+
+Every step cannot increase ``J``: the ``W`` and ``H`` steps minimise a
+majorising auxiliary function (Lee & Seung; the quadratic penalty terms have
+non-negative coefficients, so the diagonal majoriser applies; with the
+overlap penalty under the Poisson model the minimiser of the auxiliary is the
+positive root of a quadratic); ``lam`` and ``sigma2`` are set to their exact
+minimisers.
+
+One pass over X per iteration
+-----------------------------
+The ``W`` step is separable over pixels, so it is done block by block: for a
+row block ``X_b`` the block's ``W_b`` is updated from ``X_b H^T`` (Gaussian)
+or from ``(X_b / (W_b H)) H^T`` (Poisson), and in the same visit the
+statistics of the ``H`` step are accumulated from the *updated* ``W_b``:
+``W_b^T X_b`` and ``W_b^T W_b`` (Gaussian) or ``W_b^T (X_b / (W_b H))``
+(Poisson).  The ``H`` step then needs no further access to X.  This is exactly
+the classical alternating order (all of W, then H), not an approximation, and
+X is read once per iteration; no N x M temporary is formed.
+"""
+
+import numpy as np
+
+from skspectra.decomposition._block import BlockSource
+
+# relative floor of sigma2 (a noiseless exact fit would otherwise drive the
+# Gaussian objective to -inf)
+_SIGMA2_FLOOR = 1e-12
+
+
+def _tiny(dtype):
+    return np.finfo(dtype).tiny * 1e3
+
+
+# ---------------------------------------------------------------- data pass
+def _stats_block(Xb, need_xlogx):
+    """Statistics of one block (float64), and validity information."""
+    finite = bool(np.isfinite(Xb).all())
+    if not finite:
+        return {"finite": False}
+    Xd = Xb.astype(np.float64, copy=False)
+    row_sum = Xd.sum(axis=1)
+    out = {
+        "finite": True,
+        "min": float(Xd.min()) if Xd.size else 0.0,
+        "sum": float(row_sum.sum()),
+        "sumsq": float(np.einsum("ij,ij->", Xd, Xd)),
+        "rowsum_sq": float(row_sum @ row_sum),
+        "col_sum": Xd.sum(axis=0),
+        "zero_rows": int(np.count_nonzero(row_sum == 0)),
+        "xlogx": 0.0,
+    }
+    if need_xlogx:
+        pos = Xd[Xd > 0]
+        out["xlogx"] = float(np.sum(pos * np.log(pos)))
+    return out
+
+
+def data_statistics(source, *, need_xlogx):
+    """One pass over X: validity checks and the constants of the model.
+
+    Raises
+    ------
+    ValueError
+        If X contains NaN or infinity.
+    """
+    parts = source.run(_stats_block, shared_args=(need_xlogx,))
+    if not all(p["finite"] for p in parts):
+        raise ValueError(
+            "Input X contains NaN or infinity; remove or replace those values "
+            "(for example dead pixels) before the decomposition."
+        )
+    N, M = source.n_rows, source.n_cols
+    stats = {
+        "N": N,
+        "M": M,
+        "min": min(p["min"] for p in parts),
+        "sum": sum(p["sum"] for p in parts),
+        "sumsq": sum(p["sumsq"] for p in parts),
+        "rowsum_sq": sum(p["rowsum_sq"] for p in parts),
+        "col_sum": np.sum([p["col_sum"] for p in parts], axis=0),
+        "zero_rows": sum(p["zero_rows"] for p in parts),
+        "xlogx": sum(p["xlogx"] for p in parts),
+    }
+    stats["mean"] = stats["sum"] / (N * M)
+    stats["zero_cols"] = int(np.count_nonzero(stats["col_sum"] == 0))
+    return stats
+
+
+# ------------------------------------------------------- randomized SVD init
+def _mul_block(Xb, Om):
+    return Xb.astype(np.float64, copy=False) @ Om
+
+
+def _tmul_block(Xb, Qb):
+    return Qb.T @ Xb.astype(np.float64, copy=False)
+
+
+def randomized_svd_blocks(source, k, rng, n_oversamples=10, n_power_iter=2):
+    """Truncated SVD of X by a randomized range finder, one pass per product.
+
+    Halko, Martinsson & Tropp, SIAM Rev. 53 (2011) 217,
+    doi:10.1137/090771806.
+    """
+    M = source.n_cols
+    ell = min(k + n_oversamples, min(source.n_rows, M))
+    Om = rng.standard_normal((M, ell))
+    Y = np.concatenate(source.run(_mul_block, shared_args=(Om,)), axis=0)
+    for _ in range(n_power_iter):
+        Q, _ = np.linalg.qr(Y)
+        blocks = [(Q[s],) for s in source.slices]
+        Z = np.sum(source.run(_tmul_block, per_block_args=blocks), axis=0).T
+        Z, _ = np.linalg.qr(Z)
+        Y = np.concatenate(source.run(_mul_block, shared_args=(Z,)), axis=0)
+    Q, _ = np.linalg.qr(Y)
+    blocks = [(Q[s],) for s in source.slices]
+    B = np.sum(source.run(_tmul_block, per_block_args=blocks), axis=0)
+    Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
+    U = Q @ Ub
+    return U[:, :k], S[:k], Vt[:k]
+
+
+def nndsvd(U, S, Vt, variant, mean, rng):
+    """Non-negative double SVD initialisation.
+
+    Boutsidis & Gallopoulos, Pattern Recognit. 41 (2008) 1350,
+    doi:10.1016/j.patcog.2007.09.010.  ``variant`` "nndsvd" leaves zeros,
+    "nndsvda" fills them with the data mean, "nndsvdar" with small random
+    values.
+    """
+    k = S.shape[0]
+    W = np.zeros((U.shape[0], k))
+    H = np.zeros((k, Vt.shape[1]))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0] = np.sqrt(S[0]) * np.abs(Vt[0])
+    for j in range(1, k):
+        x, y = U[:, j], Vt[j]
+        xp, xn = np.maximum(x, 0), np.maximum(-x, 0)
+        yp, yn = np.maximum(y, 0), np.maximum(-y, 0)
+        nxp, nyp = np.linalg.norm(xp), np.linalg.norm(yp)
+        nxn, nyn = np.linalg.norm(xn), np.linalg.norm(yn)
+        mp, mn = nxp * nyp, nxn * nyn
+        if mp >= mn:
+            u, v, sigma = xp / max(nxp, 1e-300), yp / max(nyp, 1e-300), mp
+        else:
+            u, v, sigma = xn / max(nxn, 1e-300), yn / max(nyn, 1e-300), mn
+        lbd = np.sqrt(S[j] * sigma)
+        W[:, j] = lbd * u
+        H[j] = lbd * v
+    eps = 1e-6 * np.sqrt(mean / k)
+    W[W < eps] = 0
+    H[H < eps] = 0
+    if variant == "nndsvda":
+        W[W == 0] = np.sqrt(mean / k)
+        H[H == 0] = np.sqrt(mean / k)
+    elif variant == "nndsvdar":
+        avg = np.sqrt(mean / k)
+        W[W == 0] = np.abs(avg * rng.standard_normal(np.count_nonzero(W == 0)) / 100)
+        H[H == 0] = np.abs(avg * rng.standard_normal(np.count_nonzero(H == 0)) / 100)
+    return W, H
+
+
+# ------------------------------------------------------------ block kernels
+def _flush(a, tiny):
+    """Set values below ``tiny`` to zero (in place).
+
+    Factors that ARD shrinks towards zero would otherwise pass through the
+    subnormal range, where floating-point arithmetic is many times slower;
+    a multiplicative update keeps a zero at zero, so this only ends the
+    shrinking a little earlier, far below the data's resolution.
+    """
+    a[a < tiny] = 0
+    return a
+
+
+def _root_update(p, d, q, dtype):
+    """Positive root of ``q w^2 + d w - p = 0`` (``p/d`` when ``q`` is 0)."""
+    tiny = _tiny(dtype)
+    if q is None:
+        return p / np.maximum(d, tiny)
+    disc = np.sqrt(d * d + 4.0 * q * p)
+    return (2.0 * p) / np.maximum(d + disc, tiny)
+
+
+def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
+    """W step of the Gaussian model on one block, then the H statistics.
+
+    Minimises ``0.5 tr(W P W^T) - tr(W^T X H^T) + lin . colsum(W)`` over the
+    block's rows by multiplicative updates (``P`` has non-negative entries),
+    ``n_inner`` times or until the relative change is below ``inner_tol``.
+    """
+    dtype = Xb.dtype
+    tiny = _tiny(dtype)
+    XHt = Xb @ H.T
+    Wb = Wb.astype(dtype, copy=True)
+    for _ in range(n_inner):
+        den = Wb @ P
+        den += lin
+        np.maximum(den, tiny, out=den)
+        new = Wb * XHt
+        new /= den
+        _flush(new, tiny)
+        if inner_tol > 0:
+            change = np.linalg.norm(new - Wb)
+            Wb = new
+            if change <= inner_tol * (np.linalg.norm(Wb) + tiny):
+                break
+        else:
+            Wb = new
+    A = (Wb.T @ Xb).astype(np.float64)
+    Wd = Wb.astype(np.float64)
+    G = Wd.T @ Wd
+    cross = float(np.einsum("ik,ik->", Wd, XHt.astype(np.float64, copy=False)))
+    return Wb, A, G, Wd.sum(axis=0), cross
+
+
+def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
+    """W step of the Poisson model on one block, then the H statistics.
+
+    ``d`` is the linear part of the gradient (row sums of H plus penalties),
+    ``Poff`` the overlap-penalty matrix or None.  Returns the updated block,
+    ``W_b^T (X_b / (W_b H + eps))``, ``W_b^T W_b``, the column sums of
+    ``W_b`` and ``sum X_b log(W_b H + eps)`` at the updated ``W_b``.
+    """
+    dtype = Xb.dtype
+    tiny = _tiny(dtype)
+    Wb = Wb.astype(dtype, copy=True)
+    H = np.ascontiguousarray(H, dtype=dtype)
+    # two block-sized buffers, reused: the model W_b H + eps and the ratio
+    WH = np.empty_like(Xb)
+    R = np.empty_like(Xb)
+    for _ in range(n_inner):
+        np.matmul(Wb, H, out=WH)
+        WH += eps
+        np.divide(Xb, WH, out=R)
+        p = Wb * (R @ H.T)
+        q = None
+        if Poff is not None:
+            q = (Wb @ Poff) / np.maximum(Wb, tiny)
+        new = _flush(_root_update(p, d, q, dtype), tiny)
+        if inner_tol > 0:
+            change = np.linalg.norm(new - Wb)
+            Wb = new
+            if change <= inner_tol * (np.linalg.norm(Wb) + tiny):
+                break
+        else:
+            Wb = new
+    np.matmul(Wb, H, out=WH)
+    WH += eps
+    np.divide(Xb, WH, out=R)
+    B = (Wb.T @ R).astype(np.float64)
+    np.log(WH, out=WH)
+    xlog = float(np.vdot(Xb, WH))
+    Wd = Wb.astype(np.float64)
+    G = Wd.T @ Wd
+    return Wb, B, G, Wd.sum(axis=0), xlog
+
+
+# ----------------------------------------------------------------- solver
+class Model:
+    """Constants of one fit: loss, penalties, hyperparameters."""
+
+    def __init__(
+        self,
+        *,
+        loss,
+        stats,
+        n_components,
+        learned,
+        ard,
+        ard_shape,
+        orthogonality,
+        sparsity,
+        dtype,
+    ):
+        N, M = stats["N"], stats["M"]
+        self.loss = loss
+        self.N, self.M, self.K = N, M, n_components
+        self.dtype = np.dtype(dtype)
+        self.learned = np.asarray(learned, dtype=bool)
+        self.ard = bool(ard)
+        self.a = float(ard_shape)
+        n_learned = max(int(self.learned.sum()), 1)
+        mean = stats["mean"]
+        # inverse-gamma scale from E[X] = K E[lam^2] (Tan & Fevotte 2013)
+        self.b = np.sqrt((self.a - 1.0) * (self.a - 2.0) * mean / n_learned)
+        # kappa converts squared counts of a map to the L2 scale of the data
+        self.kappa = stats["sumsq"] / max(stats["rowsum_sq"], 1e-300)
+        self.c_o = (
+            float(orthogonality) * N * M * self.kappa / max(stats["sumsq"], 1e-300)
+        )
+        xbar1 = stats["sum"] / N
+        self.c_s = float(sparsity) * M / max(xbar1, 1e-300)
+        self.mean = mean
+        self.sumsq = stats["sumsq"]
+        self.sum = stats["sum"]
+        self.xlogx = stats["xlogx"]
+        self.eps = 1e-9 * mean if loss == "poisson" else 0.0
+        self.penalised = self.ard or self.c_o > 0 or self.c_s > 0
+        self.sigma2_floor = _SIGMA2_FLOOR * stats["sumsq"] / (N * M)
+
+    # ---- parts of the objective
+    def ard_term(self, wsum, hsum, lam):
+        if not self.ard:
+            return 0.0
+        L = self.learned
+        c = self.N + self.M + self.a + 1.0
+        return float(
+            np.sum((wsum[L] + hsum[L] + self.b) / lam[L]) + c * np.sum(np.log(lam[L]))
+        )
+
+    def update_lambda(self, wsum, hsum, lam):
+        if self.ard:
+            L = self.learned
+            lam = lam.copy()
+            lam[L] = (wsum[L] + hsum[L] + self.b) / (self.N + self.M + self.a + 1.0)
+        return lam
+
+    def inv_lam(self, lam):
+        out = np.zeros(self.K)
+        if self.ard:
+            out[self.learned] = 1.0 / lam[self.learned]
+        return out
+
+    @staticmethod
+    def overlap(G, s):
+        return float(s @ G @ s - np.sum(np.diag(G) * s * s))
+
+
+class Solver:
+    """Block-coordinate descent for one model on one data source."""
+
+    def __init__(self, source, model):
+        self.source = source
+        self.model = model
+
+    # ---------------------------------------------------------- Gaussian
+    def _gauss_pass(self, W, H, sigma2, lam, n_inner, inner_tol):
+        m = self.model
+        dtype = m.dtype
+        s = H.astype(np.float64).sum(axis=1)
+        Hd = H.astype(np.float64)
+        P = Hd @ Hd.T
+        if m.c_o > 0:
+            P = P + sigma2 * m.c_o * (np.outer(s, s) - np.diag(s * s))
+        lin = sigma2 * (m.c_s * s + m.inv_lam(lam))
+        blocks = [(W[sl],) for sl in self.source.slices]
+        res = self.source.run(
+            gaussian_block,
+            per_block_args=blocks,
+            shared_args=(
+                H.astype(dtype),
+                P.astype(dtype),
+                lin.astype(dtype),
+                n_inner,
+                inner_tol,
+            ),
+        )
+        for sl, r in zip(self.source.slices, res, strict=True):
+            W[sl] = r[0]
+        A = np.sum([r[1] for r in res], axis=0)
+        G = np.sum([r[2] for r in res], axis=0)
+        wsum = np.sum([r[3] for r in res], axis=0)
+        cross = sum(r[4] for r in res)
+        return A, G, wsum, cross
+
+    def _gauss_objective(self, resid, G, s, wsum, hsum, sigma2, lam):
+        m = self.model
+        if not m.penalised:
+            return 0.5 * resid
+        J = resid / (2.0 * sigma2) + 0.5 * m.N * m.M * np.log(sigma2)
+        J += 0.5 * m.c_o * Model.overlap(G, s)
+        J += m.c_s * float(wsum @ s)
+        J += m.ard_term(wsum, hsum, lam)
+        return float(J)
+
+    def _gauss_sigma2(self, resid, G, s):
+        m = self.model
+        if not m.penalised:
+            return 1.0
+        return max(resid / (m.N * m.M), m.sigma2_floor)
+
+    def fit_gaussian(self, W, H, max_iter, tol, callback=None):
+        m = self.model
+        L = m.learned
+        tiny = _tiny(np.float64)
+        Hd = H.astype(np.float64)
+        lam = np.ones(m.K)
+        sigma2 = 1.0
+        # initial sigma2 and lam from the initial factors (exact minimisers)
+        A, G, wsum, cross = self._gauss_pass(W, H, 1.0, lam, 0, 0.0)
+        s = Hd.sum(axis=1)
+        resid = max(
+            m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))), 0.0
+        )
+        sigma2 = self._gauss_sigma2(resid, G, s)
+        lam = m.update_lambda(wsum, s, np.ones(m.K))
+        history = []
+        n_iter = 0
+        for it in range(max_iter):
+            A, G, wsum, _ = self._gauss_pass(W, H, sigma2, lam, 1, 0.0)
+            # H step (learned rows only)
+            s = Hd.sum(axis=1)
+            den = G @ Hd
+            if m.c_o > 0:
+                Goff = G - np.diag(np.diag(G))
+                den += sigma2 * m.c_o * (Goff @ s)[:, None]
+            den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
+            newH = _flush(Hd * A / np.maximum(den, tiny), _tiny(m.dtype))
+            Hd[L] = newH[L]
+            s = Hd.sum(axis=1)
+            resid = max(
+                m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))),
+                0.0,
+            )
+            sigma2 = self._gauss_sigma2(resid, G, s)
+            lam = m.update_lambda(wsum, s, lam)
+            J = self._gauss_objective(resid, G, s, wsum, s, sigma2, lam)
+            history.append(J)
+            n_iter = it + 1
+            H = Hd.astype(m.dtype)
+            if callback is not None:
+                callback(n_iter, J)
+            if len(history) >= 3:
+                drop = history[-2] - history[-1]
+                if drop <= tol * abs(history[0] - history[-1]):
+                    break
+        H = Hd.astype(m.dtype)
+        state = {"sigma2": sigma2, "lam": lam}
+        return W, H, history, n_iter, state
+
+    def refine_gaussian(self, W, H, state, n_inner=1000, inner_tol=1e-7):
+        """Solve the W step to convergence with H fixed; final objective."""
+        m = self.model
+        Hd = H.astype(np.float64)
+        A, G, wsum, cross = self._gauss_pass(
+            W, H, state["sigma2"], state["lam"], n_inner, inner_tol
+        )
+        s = Hd.sum(axis=1)
+        resid = max(m.sumsq - 2.0 * cross + float(np.sum(G * (Hd @ Hd.T))), 0.0)
+        J = self._gauss_objective(resid, G, s, wsum, s, state["sigma2"], state["lam"])
+        return W, J, resid, wsum
+
+    # ---------------------------------------------------------- Poisson
+    def _poisson_pass(self, W, H, lam, n_inner, inner_tol):
+        m = self.model
+        dtype = m.dtype
+        s = H.astype(np.float64).sum(axis=1)
+        d = s * (1.0 + m.c_s) + m.inv_lam(lam)
+        Poff = None
+        if m.c_o > 0:
+            Poff = m.c_o * (np.outer(s, s) - np.diag(s * s))
+            Poff = Poff.astype(dtype)
+        blocks = [(W[sl],) for sl in self.source.slices]
+        res = self.source.run(
+            poisson_block,
+            per_block_args=blocks,
+            shared_args=(
+                H.astype(dtype),
+                d.astype(dtype),
+                Poff,
+                dtype.type(m.eps),
+                n_inner,
+                inner_tol,
+            ),
+        )
+        for sl, r in zip(self.source.slices, res, strict=True):
+            W[sl] = r[0]
+        B = np.sum([r[1] for r in res], axis=0)
+        G = np.sum([r[2] for r in res], axis=0)
+        wsum = np.sum([r[3] for r in res], axis=0)
+        xlog = sum(r[4] for r in res)
+        return B, G, wsum, xlog
+
+    def _poisson_objective(self, xlog, G, s, wsum, hsum, lam):
+        m = self.model
+        kl = m.xlogx - xlog - m.sum + float(wsum @ s) + m.eps * m.N * m.M
+        J = kl
+        if m.c_o > 0:
+            J += 0.5 * m.c_o * Model.overlap(G, s)
+        J += m.c_s * float(wsum @ s)
+        J += m.ard_term(wsum, hsum, lam)
+        return float(J), float(kl)
+
+    def _poisson_h_step(self, Hd, B, G, wsum, lam):
+        m = self.model
+        tiny = _tiny(np.float64)
+        p = Hd * B
+        d = (wsum * (1.0 + m.c_s) + m.inv_lam(lam))[:, None]
+        q = None
+        if m.c_o > 0:
+            s = Hd.sum(axis=1)
+            Goff = G - np.diag(np.diag(G))
+            q = m.c_o * (Goff @ s)[:, None] / np.maximum(Hd, tiny)
+        d = np.broadcast_to(d, Hd.shape)
+        newH = _flush(_root_update(p, d, q, np.float64), _tiny(m.dtype))
+        Hd[m.learned] = newH[m.learned]
+        return Hd
+
+    def fit_poisson(self, W, H, max_iter, tol, callback=None):
+        m = self.model
+        Hd = H.astype(np.float64)
+        s = Hd.sum(axis=1)
+        wsum0 = W.astype(np.float64).sum(axis=0)
+        lam = m.update_lambda(wsum0, s, np.ones(m.K))
+        history = []
+        n_iter = 0
+        for it in range(max_iter):
+            B, G, wsum, xlog = self._poisson_pass(W, H, lam, 1, 0.0)
+            s = Hd.sum(axis=1)
+            J, _ = self._poisson_objective(xlog, G, s, wsum, s, lam)
+            history.append(J)
+            Hd = self._poisson_h_step(Hd, B, G, wsum, lam)
+            lam = m.update_lambda(wsum, Hd.sum(axis=1), lam)
+            H = Hd.astype(m.dtype)
+            n_iter = it + 1
+            if callback is not None:
+                callback(n_iter, J)
+            if len(history) >= 3:
+                drop = history[-2] - history[-1]
+                if drop <= tol * abs(history[0] - history[-1]):
+                    break
+        state = {"lam": lam}
+        return W, H, history, n_iter, state
+
+    def refine_poisson(self, W, H, state, n_inner=100, inner_tol=1e-5):
+        Hd = H.astype(np.float64)
+        B, G, wsum, xlog = self._poisson_pass(W, H, state["lam"], n_inner, inner_tol)
+        s = Hd.sum(axis=1)
+        J, kl = self._poisson_objective(xlog, G, s, wsum, s, state["lam"])
+        return W, J, kl, wsum
+
+
+def make_source(X, dtype, block_size, clip_negative, n_threads=None):
+    """A :class:`BlockSource` for X."""
+    return BlockSource(
+        X,
+        dtype,
+        block_size=block_size,
+        clip_negative=clip_negative,
+        n_threads=n_threads,
+    )

@@ -1,0 +1,455 @@
+"""Tests of SparseNMF, PoissonNMF and their one-pass block solver."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import clone
+
+from skspectra.datasets import make_spectrum_image
+from skspectra.decomposition import PoissonNMF, SparseNMF
+
+ESTIMATORS = [SparseNMF, PoissonNMF]
+
+
+def matched_cosine(found, truth):
+    """Mean cosine similarity of truth spectra to their best-matched components."""
+    f = found / np.linalg.norm(found, axis=1, keepdims=True)
+    t = truth / np.linalg.norm(truth, axis=1, keepdims=True)
+    sim = t @ f.T
+    rows, cols = linear_sum_assignment(-sim)
+    if len(rows) < truth.shape[0]:
+        return 0.0
+    return float(sim[rows, cols].mean())
+
+
+@pytest.fixture(scope="module")
+def image200():
+    """4 components, 64 x 64 pixels, 1,024 channels, ~200 counts per pixel."""
+    X, truth = make_spectrum_image(
+        4, shape=(64, 64), n_channels=1024, counts_per_pixel=200, random_state=0
+    )
+    return X.reshape(-1, 1024).astype(np.float32), truth
+
+
+def small_data(seed, n=40, m=30, k=3, counts=50.0):
+    X, truth = make_spectrum_image(
+        k,
+        shape=(n // 8, 8),
+        n_channels=m,
+        counts_per_pixel=counts * m / 10,
+        random_state=seed,
+    )
+    return X.reshape(-1, m), truth
+
+
+# --------------------------------------------------------------- objective
+@given(
+    n=st.integers(6, 40),
+    m=st.integers(8, 30),
+    k=st.integers(1, 5),
+    seed=st.integers(0, 10_000),
+    ard=st.booleans(),
+    orth=st.sampled_from([0.0, 0.5]),
+    sparsity=st.sampled_from([0.0, 0.05]),
+    poisson=st.booleans(),
+)
+def test_objective_never_increases(n, m, k, seed, ard, orth, sparsity, poisson):
+    rng = np.random.default_rng(seed)
+    X = rng.poisson(rng.gamma(1.0, 3.0, size=(n, m))).astype(np.float64)
+    X[0, 0] += 1.0  # never all zero
+    cls = PoissonNMF if poisson else SparseNMF
+    est = cls(
+        n_components=min(k, n, m),
+        ard=ard,
+        orthogonality=orth,
+        sparsity=sparsity,
+        max_iter=40,
+        tol=0.0,
+        random_state=seed,
+        init="random",
+        block_size=7,
+    ).fit(X)
+    J = est.objective_history_
+    assert J.shape == (est.n_iter_ + 1,)
+    assert np.all(np.isfinite(J))
+    scale = np.max(np.abs(J)) + 1.0
+    assert np.all(np.diff(J) <= 1e-9 * scale), np.diff(J).max()
+
+
+# ---------------------------------------------------------------- recovery
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_exact_recovery_of_noiseless_data(cls):
+    # peaks without background and nearly pure pixels: the factorisation is
+    # unique up to permutation and scale, so it must be found exactly
+    X, truth = make_spectrum_image(
+        3,
+        shape=(24, 24),
+        n_channels=96,
+        overlap=0.0,
+        kind="peak",
+        background=False,
+        noise=None,
+        random_state=1,
+    )
+    X = X.reshape(-1, 96)
+    est = cls(3, ard=False, max_iter=800, tol=1e-10, random_state=0).fit(X)
+    assert 1.0 - matched_cosine(est.components_, truth.components) < 1e-6
+    W = est.transform(X)
+    maps = truth.maps.reshape(-1, 3)
+    assert 1.0 - matched_cosine(W.T, maps.T) < 1e-4
+    assert est.reconstruction_err_ < 1e-3 * np.linalg.norm(X)
+
+
+def test_recovery_poisson_200_counts(image200):
+    X, truth = image200
+    est = PoissonNMF(10, random_state=0).fit(X)
+    assert est.n_components_ == 4
+    assert matched_cosine(est.components_, truth.components) >= 0.98
+
+
+@pytest.mark.parametrize("seed", [1])
+def test_ard_finds_four_of_ten(seed):
+    # the 10-seed version of this check runs in benchmarks/bench_nmf.py --quick
+    X, truth = make_spectrum_image(
+        4, shape=(64, 64), n_channels=1024, counts_per_pixel=200, random_state=seed
+    )
+    X = X.reshape(-1, 1024).astype(np.float32)
+    est = PoissonNMF(10, random_state=seed).fit(X)
+    assert est.n_components_ == 4
+    assert matched_cosine(est.components_, truth.components) >= 0.98
+
+
+def test_poisson_beats_gaussian_models_at_5_counts():
+    from sklearn.decomposition import NMF
+
+    X, truth = make_spectrum_image(
+        4, shape=(48, 48), n_channels=256, counts_per_pixel=5, random_state=3
+    )
+    X = X.reshape(-1, 256)
+    pois = PoissonNMF(4, ard=False, random_state=0, max_iter=200).fit(X)
+    gaus = SparseNMF(4, ard=False, random_state=0, max_iter=200).fit(X)
+    skl = NMF(4, init="nndsvda", max_iter=200, random_state=0).fit(X)
+    c_p = matched_cosine(pois.components_, truth.components)
+    c_g = matched_cosine(gaus.components_, truth.components)
+    c_s = matched_cosine(skl.components_, truth.components)
+    assert c_p > c_g + 0.01
+    assert c_p > c_s + 0.01
+
+
+def test_scale_invariant_number_of_components():
+    X, _ = make_spectrum_image(
+        3,
+        shape=(24, 24),
+        n_channels=128,
+        counts_per_pixel=5000,
+        noise="gaussian",
+        random_state=4,
+    )
+    X = np.clip(X.reshape(-1, 128), 0, None)
+    a = SparseNMF(8, random_state=0).fit(X)
+    b = SparseNMF(8, random_state=0).fit(1000.0 * X)
+    c = SparseNMF(8, random_state=0).fit(1e-6 * X)
+    assert a.n_components_ == b.n_components_ == c.n_components_ == 3
+    np.testing.assert_allclose(a.components_, b.components_, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(a.components_, c.components_, rtol=1e-5, atol=1e-9)
+
+
+# ------------------------------------------------------ block solver inputs
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_block_size_does_not_change_the_result(cls):
+    X, _ = small_data(0, n=64, m=40)
+    kw = dict(n_components=3, max_iter=30, tol=0.0, random_state=0, orthogonality=0.2)
+    ref = cls(**kw).fit(X)
+    for bs in (1, 5, 64):
+        est = cls(block_size=bs, **kw).fit(X)
+        np.testing.assert_allclose(
+            est.components_, ref.components_, rtol=1e-8, atol=1e-12
+        )
+        # every iteration agrees to rounding; the final W refinement stops
+        # per block, so the last value agrees to its tolerance
+        np.testing.assert_allclose(
+            est.objective_history_[:-1], ref.objective_history_[:-1], rtol=1e-9
+        )
+        np.testing.assert_allclose(
+            est.objective_history_[-1], ref.objective_history_[-1], rtol=1e-6
+        )
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_memmap_and_dask_inputs_match(cls, tmp_path):
+    da = pytest.importorskip("dask.array")
+    X, _ = small_data(1, n=64, m=40)
+    kw = dict(n_components=3, max_iter=25, tol=0.0, random_state=0, block_size=16)
+    ref = cls(**kw).fit(X)
+    mm = np.lib.format.open_memmap(
+        tmp_path / "x.npy", mode="w+", dtype=X.dtype, shape=X.shape
+    )
+    mm[:] = X
+    mm.flush()
+    mm = np.load(tmp_path / "x.npy", mmap_mode="r")
+    est = cls(**kw).fit(mm)
+    np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-8, atol=1e-12)
+    dX = da.from_array(X, chunks=(16, 40))
+    est = cls(**kw).fit(dX)
+    np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(
+        est.transform(dX), ref.transform(X), rtol=1e-6, atol=1e-9
+    )
+
+
+def test_dask_distributed_local_cluster():
+    distributed = pytest.importorskip("distributed")
+    da = pytest.importorskip("dask.array")
+    X, _ = small_data(2, n=48, m=32)
+    kw = dict(n_components=3, max_iter=10, tol=0.0, random_state=0, block_size=12)
+    ref = PoissonNMF(**kw).fit(X)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        est = PoissonNMF(**kw).fit(da.from_array(X, chunks=(12, 32)))
+    np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-8, atol=1e-12)
+
+
+def test_uint16_memmap_is_read_block_by_block(tmp_path):
+    X, _ = small_data(3, n=48, m=32, counts=200)
+    Xi = X.astype(np.uint16)
+    np.save(tmp_path / "x.npy", Xi)
+    mm = np.load(tmp_path / "x.npy", mmap_mode="r")
+    a = PoissonNMF(3, max_iter=20, tol=0.0, random_state=0).fit(mm)
+    b = PoissonNMF(3, max_iter=20, tol=0.0, random_state=0).fit(Xi.astype(np.float64))
+    np.testing.assert_allclose(a.components_, b.components_, rtol=1e-8)
+
+
+# ------------------------------------------------------------------ dtypes
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_float32_preserved_and_agrees_with_float64(cls):
+    X, _ = small_data(4, n=64, m=40, counts=500)
+    kw = dict(n_components=3, ard=False, max_iter=200, random_state=0)
+    e64 = cls(**kw).fit(X)
+    e32 = cls(**kw).fit(X.astype(np.float32))
+    assert e32.components_.dtype == np.float32
+    assert e32.transform(X.astype(np.float32)).dtype == np.float32
+    assert e64.components_.dtype == np.float64
+    assert matched_cosine(e32.components_, e64.components_) > 0.999
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32])
+def test_integer_counts(dtype):
+    X, _ = small_data(5, n=40, m=30, counts=20)
+    Xi = X.astype(dtype)
+    a = PoissonNMF(3, max_iter=30, tol=0.0, random_state=0).fit(Xi)
+    b = PoissonNMF(3, max_iter=30, tol=0.0, random_state=0).fit(Xi.astype(np.float64))
+    np.testing.assert_allclose(a.components_, b.components_)
+    # a uint8 image with values near 255 must not wrap around
+    big = np.full((10, 8), 250, dtype=np.uint8)
+    big[::2, :4] = 5
+    est = SparseNMF(2, ard=False, max_iter=50, random_state=0).fit(big)
+    rebuilt = est.inverse_transform(est.transform(big))
+    assert rebuilt.max() > 200
+
+
+# --------------------------------------------------------------- bad input
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_negative_values(cls):
+    X, _ = small_data(6)
+    X = X.copy()
+    X[3, 4] = -2.0
+    with pytest.raises(ValueError, match="negative"):
+        cls(3).fit(X)
+    if cls is SparseNMF:
+        est = SparseNMF(3, clip_negative=True, max_iter=20).fit(X)
+        assert np.all(est.components_ >= 0)
+
+
+def test_negative_mean_does_not_hang():
+    rng = np.random.default_rng(0)
+    X = rng.normal(-5.0, 1.0, size=(30, 20))
+    X[0, 0] = 1.0
+    est = SparseNMF(3, clip_negative=True, max_iter=50).fit(X)
+    assert est.n_iter_ <= 50
+    with pytest.raises(ValueError, match="zero everywhere"):
+        SparseNMF(3, clip_negative=True).fit(-np.abs(X))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf(cls, bad):
+    X, _ = small_data(7)
+    X = X.copy()
+    X[1, 1] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        cls(3).fit(X)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_zero_pixels_and_channels(cls):
+    X, _ = small_data(8, n=40, m=30)
+    X = X.copy()
+    X[5:9] = 0.0
+    X[:, 10:13] = 0.0
+    est = cls(6, max_iter=60, random_state=0).fit(X)
+    W = est.transform(X)
+    assert np.all(np.isfinite(W)) and np.all(np.isfinite(est.components_))
+    assert np.all(W[5:9] == 0)
+    assert np.allclose(est.components_[:, 10:13], 0, atol=1e-6)
+    assert np.all(np.isfinite(est.objective_history_))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_too_many_components(cls):
+    X, _ = small_data(9, n=16, m=10)
+    with pytest.warns(UserWarning, match="larger than min"):
+        est = cls(50, max_iter=20).fit(X)
+    assert est.n_components_ <= 10
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_all_zero_component_does_not_divide_by_zero(cls):
+    X, _ = small_data(10, n=40, m=30)
+    with np.errstate(divide="raise", invalid="raise", over="raise"):
+        est = cls(8, init="nndsvd", max_iter=40, random_state=0).fit(X)
+    assert np.all(np.isfinite(est.components_))
+
+
+# ---------------------------------------------------------------- features
+def test_fixed_components_are_kept_fixed():
+    X, truth = make_spectrum_image(
+        3, shape=(32, 32), n_channels=128, counts_per_pixel=2000, random_state=11
+    )
+    X = X.reshape(-1, 128)
+    known = truth.components[1] * 7.0
+    est = PoissonNMF(3, ard=False, fixed_components=known, random_state=0).fit(X)
+    np.testing.assert_allclose(est.components_[0], truth.components[1], rtol=1e-6)
+    assert est.fixed_components_mask_.tolist() == [True, False, False]
+    assert matched_cosine(est.components_, truth.components) > 0.98
+    with pytest.raises(ValueError, match="fixed_components"):
+        PoissonNMF(3, fixed_components=np.ones(5)).fit(X)
+
+
+def test_best_restart_reports_its_own_statistics():
+    X, _ = small_data(12, n=40, m=30)
+    est = SparseNMF(3, ard=False, n_init=3, init="random", max_iter=30, random_state=0)
+    W = est.fit_transform(X)
+    err = np.linalg.norm(X - W @ est.components_)
+    assert est.reconstruction_err_ == pytest.approx(err, rel=1e-6)
+    assert est.objective_history_[-1] == pytest.approx(0.5 * err**2, rel=1e-6)
+    singles = [
+        SparseNMF(3, ard=False, init="random", max_iter=30, random_state=s)
+        for s in range(3)
+    ]
+    # the kept restart is at least as good as a typical single run
+    assert (
+        est.reconstruction_err_
+        <= max(clone(s).fit(X).reconstruction_err_ for s in singles) + 1e-9
+    )
+
+
+def test_poisson_reconstruction_err_is_the_kl_divergence():
+    X, _ = small_data(13, n=40, m=30)
+    est = PoissonNMF(3, ard=False, max_iter=50, random_state=0)
+    W = est.fit_transform(X)
+    WH = W @ est.components_
+    pos = X > 0
+    kl = np.sum(X[pos] * np.log(X[pos] / WH[pos])) - X.sum() + WH.sum()
+    assert est.reconstruction_err_ == pytest.approx(kl, rel=1e-5)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_transform_new_pixels_and_image_api(cls):
+    X, truth = make_spectrum_image(
+        3, shape=(16, 16), n_channels=64, counts_per_pixel=3000, random_state=14
+    )
+    est = cls(3, ard=False, max_iter=300, random_state=0, energy=truth.energy)
+    est.fit_image(X)
+    assert est.maps_.shape == (16, 16, 3)
+    maps = est.transform_image(X)
+    np.testing.assert_allclose(maps, est.maps_, rtol=0.05, atol=0.02 * X.sum(-1).mean())
+    np.testing.assert_allclose(est.components_.sum(axis=1), 1.0, rtol=1e-6)
+    rebuilt = est.inverse_transform(maps.reshape(-1, 3)).reshape(X.shape)
+    assert np.abs(rebuilt - truth.X_noiseless).mean() < 0.2 * truth.X_noiseless.mean()
+    assert list(est.get_feature_names_out()) == [
+        f"{cls.__name__.lower()}{i}" for i in range(3)
+    ]
+    np.testing.assert_array_equal(est.energy_, truth.energy)
+
+
+# ---------------------------------------------------------------- real data
+def test_mn3o4_phantom_ard_finds_two(shared_data):
+    d = np.load(shared_data / "mn3o4_phantom_si.npz")
+    X = d["X"].reshape(-1, d["X"].shape[-1])
+    for scale in (1.0, 1000.0, 1.0 / X.mean()):
+        est = SparseNMF(10, random_state=0, clip_negative=True).fit(scale * X)
+        assert est.n_components_ == 2, scale
+
+
+def _line_fractions(component, energy, lines):
+    return {
+        el: component[np.abs(energy - e) < 0.06].sum() / component.sum()
+        for el, e in lines.items()
+    }
+
+
+def test_eds_sem_three_phases(shared_data):
+    d = np.load(shared_data / "eds_sem_si_30x30.npz")
+    energy = d["energy_keV"]
+    keep = energy > 0.1
+    X = d["X"][..., keep]
+    est = PoissonNMF(3, ard=False, orthogonality=30.0, random_state=0)
+    est.fit_image(X)
+    lines = {
+        "O": 0.525,
+        "Mg": 1.254,
+        "Al": 1.487,
+        "Si": 1.740,
+        "P": 2.013,
+        "Ca": 3.692,
+        "Ti": 4.511,
+        "Fe": 6.404,
+    }
+    frac = np.array(
+        [
+            list(_line_fractions(c, energy[keep], lines).values())
+            for c in est.components_
+        ]
+    )
+    owner = dict(zip(lines, frac.argmax(axis=0), strict=True))
+    silicate = {owner[e] for e in ("O", "Mg", "Al", "Si")}
+    ca_p = {owner[e] for e in ("Ca", "P")}
+    ti_fe = {owner[e] for e in ("Ti", "Fe")}
+    assert len(silicate) == len(ca_p) == len(ti_fe) == 1
+    assert len(silicate | ca_p | ti_fe) == 3
+
+
+def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
+    # ~6 counts per pixel.  Split the counts into two independent halves
+    # (binomial thinning), map both with the fitted components and compare
+    # the 4 x 4-binned maps: the part of a map that is signal reproduces,
+    # the part that is noise does not.
+    d = np.load(shared_data / "eds_tem_si_64x64.npz")
+    energy = d["energy_keV"]
+    keep = (energy > 0.1) & (energy < 10.0)
+    X = d["X"][..., keep].astype(np.int64)
+    rng = np.random.default_rng(0)
+    X1 = rng.binomial(X, 0.5)
+    X2 = X - X1
+    X, X1, X2 = (x.astype(np.float32) for x in (X, X1, X2))
+
+    def reproducibility(est):
+        est.fit_image(X)
+        a, b = est.transform_image(X1), est.transform_image(X2)
+        binned = [m.reshape(16, 4, 16, 4, -1).sum(axis=(1, 3)) for m in (a, b)]
+        return np.mean(
+            [
+                np.corrcoef(binned[0][..., k].ravel(), binned[1][..., k].ravel())[0, 1]
+                for k in range(a.shape[-1])
+            ]
+        )
+
+    r_pois = reproducibility(PoissonNMF(3, ard=False, max_iter=100, random_state=0))
+    r_gaus = reproducibility(SparseNMF(3, ard=False, max_iter=100, random_state=0))
+    assert np.isfinite(r_pois) and r_pois > r_gaus
