@@ -203,6 +203,7 @@ def cmd_decompose(args):
         ard=auto,
         orthogonality=args.orthogonality,
         max_iter=args.max_iter,
+        tol=args.tol,
         energy=energy,
         random_state=args.seed,
     )

@@ -153,6 +153,9 @@ def _add_file_commands(sub):
     )
     p.add_argument("--orthogonality", type=float, default=0.0)
     p.add_argument("--max-iter", type=int, default=300)
+    p.add_argument(
+        "--tol", type=float, default=1e-4, help="relative stopping tolerance"
+    )
     p.add_argument("--energy-min", type=float, help="lowest energy kept")
     p.add_argument("--energy-max", type=float, help="highest energy kept")
     _add_common(p)

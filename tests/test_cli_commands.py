@@ -140,6 +140,8 @@ def test_interrupted_decompose_leaves_no_output(tmp_path, sig):
             str(out),
             "--max-iter",
             "100000",
+            "--tol",
+            "0",
             "--n-components",
             "4",
         ],

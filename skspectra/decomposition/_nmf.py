@@ -277,11 +277,17 @@ class _BaseSpectrumNMF(
         return best["W"]
 
     def _callback(self, run):
-        if not self.verbose:
+        # ``_progress_callback(iteration, objective)``, when set on the instance
+        # (the command line does so for its progress bar), is called after
+        # every iteration; it is not a parameter and is lost on clone
+        progress = getattr(self, "_progress_callback", None)
+        if not self.verbose and progress is None:
             return None
 
         def report(it, J):
-            if it % 10 == 0 or it == 1:
+            if progress is not None:
+                progress(it, J)
+            if self.verbose and (it % 10 == 0 or it == 1):
                 print(f"[{type(self).__name__}] run {run} iteration {it}: J = {J:.6g}")
 
         return report
