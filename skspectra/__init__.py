@@ -16,18 +16,48 @@ __version__ = "0.1.0"
 # public name -> subpackage that defines it; resolved lazily so that
 # ``import skspectra`` stays cheap and optional extras are never imported
 _LAZY = {
+    # estimators
+    "SparseNMF": "skspectra.decomposition",
+    "PoissonNMF": "skspectra.decomposition",
+    "ESPRITPeaks": "skspectra.peaks",
+    "SimilarityKNNEstimator": "skspectra.neighbors",
+    "SimilarityKNNClassifier": "skspectra.neighbors",
+    "SpectralDendrogramTree": "skspectra.tree",
+    "SpectrumPropertyRegressor": "skspectra.neural_network",
+    # preprocessing
+    "EnergyCrop": "skspectra.preprocessing",
+    "SpectrumNormalizer": "skspectra.preprocessing",
+    "XANESNormalizer": "skspectra.preprocessing",
+    "EdgeAligner": "skspectra.preprocessing",
+    "PowerLawBackground": "skspectra.preprocessing",
+    "SavitzkyGolay": "skspectra.preprocessing",
+    "resample_spectra": "skspectra.preprocessing",
+    # metrics
+    "MetricEmbedding": "skspectra.metrics",
+    "get_metric": "skspectra.metrics",
+    "pairwise_spectral_distances": "skspectra.metrics",
+    "make_spectral_scorer": "skspectra.metrics",
+    # data
+    "make_spectrum_image": "skspectra.datasets",
+    "make_lorentzian_peaks": "skspectra.datasets",
+    "make_xanes_series": "skspectra.datasets",
+    "make_descriptor_spectra": "skspectra.datasets",
+    "load_xanes_references": "skspectra.datasets",
+    "read_spectrum": "skspectra.io",
     "fold": "skspectra.utils",
     "unfold": "skspectra.utils",
 }
 
 _SUBPACKAGES = [
     "datasets",
+    "hyperspy",
     "decomposition",
     "io",
     "metrics",
     "neighbors",
     "neural_network",
     "peaks",
+    "plotting",
     "preprocessing",
     "tree",
     "utils",
