@@ -27,6 +27,7 @@ from sklearn.metrics import pairwise_distances
 
 # run from a source checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._record import record
 from skspectra.metrics import pairwise_spectral_distances
 
 
@@ -137,6 +138,22 @@ def main(argv=None):
         f"  speed-up of skspectra (best): {t_scipy / best:,.0f}x over the SciPy loop, "
         f"{t_pot / best:,.1f}x over POT\n"
     )
+    record(
+        "metrics",
+        f"wasserstein {n}x{n}x{m}: speed-up over scipy loop",
+        t_scipy / best,
+        unit="x",
+        target=">= 100",
+        met=t_scipy / best >= 100,
+    )
+    record(
+        "metrics",
+        "wasserstein: speed-up over POT 1-D",
+        t_pot / best,
+        unit="x",
+        target="> 1",
+        met=t_pot / best > 1,
+    )
 
     # ------------------------------------ other engines for the same L1 step
     print("The L1 step on the same CDF embedding, other engines (X vs Y):")
@@ -175,6 +192,14 @@ def main(argv=None):
             lambda sk_name=sk_name: pairwise_distances(X, Y, metric=sk_name), repeat
         )
         diff = np.max(np.abs(D1 - D2))
+        record(
+            "metrics",
+            f"{name}: time / scikit-learn pairwise_distances",
+            t_ours / t_sk_lib,
+            unit="x",
+            target="<= 1.5",
+            met=t_ours / t_sk_lib <= 1.5,
+        )
         print(
             f"{name:8s} skspectra {t_ours:7.3f} s | scikit-learn "
             f"pairwise_distances(metric={sk_name!r}) {t_sk_lib:7.3f} s | "

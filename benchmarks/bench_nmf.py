@@ -18,14 +18,19 @@ float64 from each method's own factors.
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 
+# run from a source checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._record import record
 from skspectra.datasets import make_spectrum_image
 from skspectra.decomposition import PoissonNMF, SparseNMF
 
@@ -122,7 +127,8 @@ def bench_speed(ny, nx, nc, n_iter):
     sk_mu, sk, W = per_iteration(
         lambda n: NMF(8, solver="mu", init="nndsvda", max_iter=n, **common), X, n_iter
     )
-    report("sklearn NMF(solver='mu')  [ref]", sk_mu, frob(X, W, sk.components_))
+    frob_mu = frob(X, W, sk.components_)
+    report("sklearn NMF(solver='mu')  [ref]", sk_mu, frob_mu)
     report("SparseNMF (penalties off)", s_off, obj_s, sk_mu)
     sk_cd, sk, W = per_iteration(
         lambda n: NMF(8, solver="cd", init="nndsvda", max_iter=n, **common), X, n_iter
@@ -137,6 +143,39 @@ def bench_speed(ny, nx, nc, n_iter):
     print(
         f"   ARD+orthogonality cost / plain iteration: {s_on / s_off:.2f} "
         "(target <= 1.5)"
+    )
+    shape = f"{ny}x{nx}x{nc}"
+    record(
+        "nmf",
+        f"SparseNMF {shape}: speed-up per iteration over sklearn NMF(mu)",
+        sk_mu / s_off,
+        unit="x",
+        target=">= 1.5",
+        met=sk_mu / s_off >= 1.5,
+    )
+    record(
+        "nmf",
+        "SparseNMF: objective / sklearn NMF(mu) objective, same iterations",
+        obj_s / frob_mu,
+        unit="",
+        target="<= 1",
+        met=obj_s <= frob_mu,
+    )
+    record(
+        "nmf",
+        "SparseNMF: iteration time / one stream of X",
+        s_off / stream,
+        unit="x",
+        target="<= 3",
+        met=s_off / stream <= 3,
+    )
+    record(
+        "nmf",
+        "SparseNMF: ARD+orthogonality iteration / plain",
+        s_on / s_off,
+        unit="x",
+        target="<= 1.5",
+        met=s_on / s_off <= 1.5,
     )
     try:
         if not PEERS[0]:
@@ -235,7 +274,8 @@ def bench_speed(ny, nx, nc, n_iter):
         n_iter,
     )
     print()
-    report("sklearn NMF(KL, solver='mu')  [ref]", sk_kl, kl(X, W, sk.components_))
+    kl_ref = kl(X, W, sk.components_)
+    report("sklearn NMF(KL, solver='mu')  [ref]", sk_kl, kl_ref)
     report("PoissonNMF (penalties off)", p_off, obj_p, sk_kl)
     p_on, est, W = per_iteration_skspectra(
         lambda n: PoissonNMF(8, ard=True, orthogonality=1.0, max_iter=n, **mine),
@@ -246,6 +286,38 @@ def bench_speed(ny, nx, nc, n_iter):
     print(
         f"   ARD+orthogonality cost / plain iteration: {p_on / p_off:.2f} "
         "(target <= 1.5)"
+    )
+    record(
+        "nmf",
+        "PoissonNMF: speed-up per iteration over sklearn NMF(KL, mu)",
+        sk_kl / p_off,
+        unit="x",
+        target=">= 3",
+        met=sk_kl / p_off >= 3,
+    )
+    record(
+        "nmf",
+        "PoissonNMF: objective / sklearn KL objective, same iterations",
+        obj_p / kl_ref,
+        unit="",
+        target="<= 1",
+        met=obj_p <= kl_ref,
+    )
+    record(
+        "nmf",
+        "PoissonNMF: iteration time / one stream of X",
+        p_off / stream,
+        unit="x",
+        target="<= 3",
+        met=p_off / stream <= 3,
+    )
+    record(
+        "nmf",
+        "PoissonNMF: ARD+orthogonality iteration / plain",
+        p_on / p_off,
+        unit="x",
+        target="<= 1.5",
+        met=p_on / p_off <= 1.5,
     )
 
     # ---- memory beyond X (tracemalloc sees NumPy's allocations)
@@ -271,6 +343,15 @@ def bench_speed(ny, nx, nc, n_iter):
             f"{name:<24s} peak extra memory {peak / 2**20:8.0f} MB = "
             f"{peak / X.nbytes:.2f} x X"
         )
+        if name == "PoissonNMF":
+            record(
+                "nmf",
+                "PoissonNMF extra memory / size of X",
+                peak / X.nbytes,
+                unit="x",
+                target="<= 0.5",
+                met=peak / X.nbytes <= 0.5,
+            )
 
 
 def bench_ard_seeds(n_seeds=10):
@@ -300,6 +381,21 @@ def bench_ard_seeds(n_seeds=10):
     print(
         f"ARD found 4 of 10 in {hits}/{n_seeds} seeds; "
         f"mean cosine {np.mean(cosines):.4f}"
+    )
+    record(
+        "nmf",
+        "ARD from 10 ends at the true 4 components (seeds)",
+        hits,
+        unit=f"/{n_seeds}",
+        target=">= 9/10",
+        met=hits >= 0.9 * n_seeds,
+    )
+    record(
+        "nmf",
+        "ARD runs: mean matched cosine with the true spectra",
+        float(np.mean(cosines)),
+        target=">= 0.98",
+        met=float(np.mean(cosines)) >= 0.98,
     )
 
 
@@ -347,6 +443,17 @@ def bench_big(n_iter=5, path="/tmp/skspectra_bench_big.npy"):
             check=False,
         )
         print(out.stdout.strip() or out.stderr[-2000:])
+        found = re.search(r"= ([0-9.]+) x X", out.stdout)
+        if found:
+            ratio = float(found.group(1))
+            record(
+                "nmf",
+                "512x512x2048 float32 memmap: peak RSS / size of X",
+                ratio,
+                unit="x",
+                target="< 2",
+                met=ratio < 2,
+            )
 
 
 def main(argv=None):

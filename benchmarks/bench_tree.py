@@ -20,8 +20,13 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+# run from a source checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._record import record
 
 
 def _data(n_samples, n_channels, seed=0):
@@ -97,6 +102,32 @@ def main(argv=None):
             f"{ours['seconds'] / peer['seconds']:>10.2f} "
             f"{ours['peak_gb']:>13.2f} {peer['peak_gb']:>11.2f} {same:>14.3f}"
         )
+        ratio = ours["seconds"] / peer["seconds"]
+        record(
+            "tree",
+            f"{n} spectra: fit time / SciPy linkage + sklearn tree",
+            ratio,
+            unit="x",
+            target="small overhead",
+            met=ratio <= 1.2,
+        )
+        if n >= 20_000:
+            record(
+                "tree",
+                f"{n} spectra: fit time",
+                ours["seconds"],
+                unit=" s",
+                target="<= 120 s",
+                met=ours["seconds"] <= 120,
+            )
+            record(
+                "tree",
+                f"{n} spectra: peak memory",
+                ours["peak_gb"],
+                unit=" GB",
+                target="<= 4 GB",
+                met=ours["peak_gb"] <= 4,
+            )
     print(f"load average: {os.getloadavg()}")
     print(
         "time ratio = skspectra / by hand (below 1: faster); GB = peak resident "
