@@ -358,7 +358,7 @@ class _BaseSpectrumNMF(
 
         Returns
         -------
-        W : ndarray of shape (n_pixels, n_components_)
+        W : ndarray of shape (n_pixels, `n_components_`)
             Abundances (counts contributed by each unit-sum component).
         """
         return self._fit(X)
@@ -373,7 +373,7 @@ class _BaseSpectrumNMF(
 
         Returns
         -------
-        W : ndarray of shape (n_pixels, n_components_)
+        W : ndarray of shape (n_pixels, `n_components_`)
             Abundances.
         """
         check_is_fitted(self)
@@ -411,7 +411,7 @@ class _BaseSpectrumNMF(
 
         Parameters
         ----------
-        X : array-like of shape (n_pixels, n_components_)
+        X : array-like of shape (n_pixels, `n_components_`)
             Abundances.
 
         Returns
@@ -439,7 +439,7 @@ class _BaseSpectrumNMF(
         Returns
         -------
         self : object
-            Fitted estimator with ``maps_`` of shape (ny, nx, n_components_).
+            Fitted estimator with ``maps_`` of shape (ny, nx, `n_components_`).
         """
         nav = tuple(np.shape(image)[:-1])
         W = self.fit_transform(unfold(image))
@@ -447,7 +447,7 @@ class _BaseSpectrumNMF(
         return self
 
     def transform_image(self, image):
-        """Abundance maps of a spectrum image, shape (ny, nx, n_components_).
+        """Abundance maps of a spectrum image, shape (ny, nx, `n_components_`).
 
         Parameters
         ----------
@@ -456,7 +456,7 @@ class _BaseSpectrumNMF(
 
         Returns
         -------
-        maps : ndarray of shape (ny, nx, n_components_)
+        maps : ndarray of shape (ny, nx, `n_components_`)
         """
         nav = tuple(np.shape(image)[:-1])
         return fold(self.transform(unfold(image)), nav)
@@ -540,7 +540,7 @@ _DOC_COMMON = """
 _DOC_ATTRS = """
     Attributes
     ----------
-    components_ : ndarray of shape (n_components_, n_features_in_)
+    components_ : ndarray of shape (`n_components_`, `n_features_in_`)
         Component spectra, each of unit sum (the scale convention), so the
         abundances are counts contributed by each component.
     n_components_ : int
@@ -549,23 +549,23 @@ _DOC_ATTRS = """
         Share of the total counts of every initial component.
     active_components_ : ndarray of bool of shape (n_components,)
         Which initial components were kept.
-    fixed_components_mask_ : ndarray of bool of shape (n_components_,)
+    fixed_components_mask_ : ndarray of bool of shape (`n_components_`,)
         True for the components given in ``fixed_components``.
     n_iter_ : int
         Number of iterations run (passes over X, not counting the initial
         statistics and initialisation passes and the final W refinement).
-    objective_history_ : ndarray of shape (n_iter_ + 1,)
+    objective_history_ : ndarray of shape (`n_iter_` + 1,)
         Objective once per pass over X; non-increasing.  The last value is the
         objective at the returned factors.
     reconstruction_err_ : float
         {err}
-    energy_ : ndarray of shape (n_features_in_,)
+    energy_ : ndarray of shape (`n_features_in_`,)
         Validated channel energies.
     n_features_in_ : int
         Number of channels seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the channels, when X has string column names.
-    maps_ : ndarray of shape (ny, nx, n_components_)
+    maps_ : ndarray of shape (ny, nx, `n_components_`)
         Abundance maps, set by :meth:`fit_image` only."""
 
 

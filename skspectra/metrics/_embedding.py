@@ -65,11 +65,11 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     ----------
     embedded_metric_ : {"euclidean", "manhattan"}
         The scikit-learn metric name to use on the output.
-    energy_ : ndarray of shape (n_features_in_,)
+    energy_ : ndarray of shape (`n_features_in_`,)
         The validated energy axis.
     n_features_in_ : int
         Number of channels seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the channels seen during :meth:`fit`, when ``X`` has column
         names that are all strings.
 

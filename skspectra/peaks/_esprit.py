@@ -877,9 +877,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of channels seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` has string column names.
-    energy_ : ndarray of shape (n_features_in_,)
+    energy_ : ndarray of shape (`n_features_in_`,)
         The validated energy axis.
 
     See Also

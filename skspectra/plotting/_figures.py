@@ -45,8 +45,8 @@ def plot_components(
     >>> import numpy as np
     >>> from skspectra.plotting import plot_components
     >>> fig = plot_components(np.random.rand(2, 50), np.random.rand(8, 8, 2))
-    >>> len(fig.axes)
-    4
+    >>> len(fig.axes)  # two spectra, two maps and their colour bars
+    6
     """
     plt = _pyplot()
     components = np.asarray(components, dtype=float)

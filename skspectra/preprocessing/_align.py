@@ -142,11 +142,11 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     target_energy_ : float or None
         The common edge energy (edge methods).
-    reference_ : ndarray of shape (n_features_in_,) or None
+    reference_ : ndarray of shape (`n_features_in_`,) or None
         The reference spectrum (``"xcorr"``).
     n_features_in_ : int
         Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` has string column names.
 
     See Also

@@ -23,14 +23,14 @@ class EnergyCrop(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    mask_ : ndarray of shape (n_features_in_,), dtype bool
+    mask_ : ndarray of shape (`n_features_in_`,), dtype bool
         The kept channels.
     energy_out_ : ndarray of shape (n_channels_out,)
         Energies of the kept channels: the ``energy`` of the next step of a
         pipeline.
     n_features_in_ : int
         Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` has string column names.
 
     See Also

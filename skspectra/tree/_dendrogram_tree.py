@@ -184,29 +184,29 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         the dendrogram's leaves.
     n_clusters_ : int
         Number of clusters.
-    cluster_sizes_ : ndarray of shape (n_clusters_,)
+    cluster_sizes_ : ndarray of shape (`n_clusters_`,)
         Number of training spectra in each cluster.
-    cluster_means_ : ndarray of shape (n_clusters_, n_channels)
+    cluster_means_ : ndarray of shape (`n_clusters_`, n_channels)
         Mean spectrum of each cluster.
-    cluster_medoids_ : ndarray of shape (n_clusters_, n_channels)
+    cluster_medoids_ : ndarray of shape (`n_clusters_`, n_channels)
         Medoid spectrum of each cluster under ``metric``.
-    medoid_indices_ : ndarray of shape (n_clusters_,)
+    medoid_indices_ : ndarray of shape (`n_clusters_`,)
         Index of each cluster's medoid among the training spectra.
-    cluster_spectra_ : ndarray of shape (n_clusters_, n_channels)
+    cluster_spectra_ : ndarray of shape (`n_clusters_`, n_channels)
         The representative spectrum of each cluster (``cluster_means_`` or
         ``cluster_medoids_``, after ``representative``).
     classifier_ : sklearn.tree.DecisionTreeClassifier
         The decision tree fitted on the descriptors against ``labels_``.
     tree_ : sklearn.tree._tree.Tree
         ``classifier_.tree_``.
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
         Impurity-based importance of each descriptor in the tree.
     tree_accuracy_ : float
         Fraction of the training spectra whose descriptors lead the tree to
         their own cluster.
     n_features_in_ : int
         Number of descriptors seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the descriptors, when ``X`` has string column names.
 
     See Also
