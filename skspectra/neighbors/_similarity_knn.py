@@ -22,8 +22,8 @@ from skspectra.neighbors._search import (
     _EuclideanIndex,
     _is_dask_array,
     _ManhattanIndex,
-    _PairwiseIndex,
     _pairs_reduce,
+    _PairwiseIndex,
     default_chunk_size,
     iter_prepared_slices,
     iter_reference_chunks,
@@ -159,8 +159,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
     def _validate_dask_library(self, X, y):
         if X.ndim != 2:
             raise ValueError(
-                f"Expected a 2-D array of spectra; got a dask array of shape "
-                f"{X.shape}."
+                f"Expected a 2-D array of spectra; got a dask array of shape {X.shape}."
             )
         if any(np.isnan(c) for c in X.shape):
             raise ValueError(
@@ -261,11 +260,10 @@ class _SimilarityNeighborsBase(BaseEstimator):
         n_ref = self.n_samples_fit_
         k_search = k + 1 if query_is_train else k
         if k_search > n_ref:
+            extra = " (one more: each spectrum is excluded)" if query_is_train else ""
             raise ValueError(
                 f"Expected n_neighbors <= n_samples_fit, but n_neighbors = "
-                f"{k_search} and n_samples_fit = {n_ref} reference spectra"
-                + (" (one more because each spectrum is excluded)" if query_is_train else "")
-                + "."
+                f"{k_search}{extra} and n_samples_fit = {n_ref} reference spectra."
             )
         if query_is_train:
             if self._library is not None:
@@ -300,9 +298,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
         tags.target_tags.multi_output = True
         name = self.metric if isinstance(self.metric, str) else None
         if name is not None:
-            tags.input_tags.positive_only = bool(
-                get_metric(name).requires_non_negative
-            )
+            tags.input_tags.positive_only = bool(get_metric(name).requires_non_negative)
         return tags
 
 
@@ -610,10 +606,8 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
         proba = self.predict_proba(X)
         if self._y_1d:
             return self.classes_[np.argmax(proba, axis=1)]
-        return np.stack(
-            [c[np.argmax(p, axis=1)] for c, p in zip(self.classes_, proba, strict=True)],
-            axis=1,
-        )
+        pairs = zip(self.classes_, proba, strict=True)
+        return np.stack([c[np.argmax(p, axis=1)] for c, p in pairs], axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
