@@ -87,7 +87,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
         self,
         *,
         n_neighbors=5,
-        metric="cosine",
+        metric="euclidean",
         weights="uniform",
         bandwidth=None,
         energy=None,
@@ -227,7 +227,9 @@ class _SimilarityNeighborsBase(BaseEstimator):
             dist = np.take_along_axis(dist, order, axis=1)
             ind = np.take_along_axis(ind, order, axis=1)
         dist = self._index.finalize(dist)
-        dist = np.asarray(get_metric(self.metric).from_embedded(dist), np.float64)
+        if self._index.kind != "pairwise":
+            dist = get_metric(self.metric).from_embedded(dist)
+        dist = np.asarray(dist, dtype=np.float64)
         return dist, ind
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
@@ -305,7 +307,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
 _DOC_PARAMS = """
     n_neighbors : int, default=5
         Number of nearest reference spectra that make the estimate.
-    metric : str or callable, default="cosine"
+    metric : str or callable, default="euclidean"
         Spectral distance, a name of :data:`skspectra.metrics.METRIC_NAMES`
         ("euclidean", "cityblock", "cosine", "pearson", "spectral_angle",
         "wasserstein", "cramer", "hellinger", "jensen_shannon",
@@ -404,7 +406,7 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
         self,
         *,
         n_neighbors=5,
-        metric="cosine",
+        metric="euclidean",
         weights="uniform",
         bandwidth=None,
         energy=None,
@@ -521,7 +523,7 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
         self,
         *,
         n_neighbors=5,
-        metric="cosine",
+        metric="euclidean",
         weights="uniform",
         bandwidth=None,
         energy=None,
