@@ -17,7 +17,11 @@ def spectral_similarity_score(
 
     for a spectral distance :math:`d`: greater is better, 0 is a perfect
     prediction (as for scikit-learn's ``neg_*`` scores), so it can be
-    maximised by model selection.
+    maximised by model selection.  With a distribution metric
+    (``wasserstein``, ``cramer``, ``hellinger``, ``jensen_shannon``) negative
+    predicted intensities raise a ValueError rather than being clipped
+    silently: use a model whose predictions stay non-negative, or another
+    metric.
 
     Parameters
     ----------
