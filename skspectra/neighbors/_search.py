@@ -85,7 +85,7 @@ def _pairs_reduce(A, B, rows, cols, kind, block=None):
         return out
     d = A.shape[1]
     if block is None:
-        block = max(256, (4 * 2**20) // max(d, 1))
+        block = max(32, 2**16 // max(d, 1))
     for s in range(0, rows.size, block):
         diff = A[rows[s : s + block]] - B[cols[s : s + block]]
         if kind == "l1":
@@ -101,11 +101,18 @@ class _Index:
 
     levels = ()
     stage0_exact = True
+    # above this fraction of candidate pairs in a block, computing the block's
+    # exact distances densely is cheaper than pair by pair
+    dense_fraction = 1.0
 
     def prepare_queries(self, Z):
-        return self.prepare(Z)
+        return self.add_query_terms(self.prepare(Z))
 
-    def shift(self, qp, q0, q1):
+    def add_query_terms(self, prepared):
+        """Complete prepared references so that they serve as queries."""
+        return prepared
+
+    def shift(self, qp, q0, q1, rp):
         return np.zeros(q1 - q0)
 
     def finalize(self, d):
@@ -128,12 +135,11 @@ class _EuclideanIndex(_Index):
         L += rp["sq"]
         return L
 
-    def prepare_queries(self, Z):
-        qp = self.prepare(Z)
-        qp["Zm2"] = -2.0 * qp["Z"]
-        return qp
+    def add_query_terms(self, prepared):
+        prepared["Zm2"] = -2.0 * prepared["Z"]
+        return prepared
 
-    def shift(self, qp, q0, q1):
+    def shift(self, qp, q0, q1, rp):
         return qp["sq"][q0:q1].astype(np.float64)
 
     def exact(self, qp, rp, rows, cols):
@@ -141,6 +147,61 @@ class _EuclideanIndex(_Index):
 
     def finalize(self, sq):
         return np.sqrt(np.maximum(sq, 0.0))
+
+    def dense(self, qp, rows, rp):
+        """Exact values of the query rows ``rows`` against the whole chunk."""
+        L = qp["Zm2"][rows] @ rp["Z"].T
+        L += rp["sq"]
+        L += qp["sq"][rows, None]
+        return L
+
+
+class _ProjectedEuclideanIndex(_EuclideanIndex):
+    """Euclidean search pruned by an exact low-dimensional lower bound.
+
+    With ``V`` an orthonormal basis (d x m) and ``P = V V^T``, Pythagoras and
+    the reverse triangle inequality give, for any ``q`` and ``r``,
+
+    ``|q - r|^2 = |P(q - r)|^2 + |(I - P)(q - r)|^2
+    >= |V^T q - V^T r|^2 + (|(I - P) q| - |(I - P) r|)^2``,
+
+    the squared distance of the (m + 1)-vectors ``[V^T z, |(I - P) z|]``.  A
+    basis of the leading singular vectors of the library makes this bound
+    nearly tight for smooth spectra, so a GEMM in m + 1 dimensions dismisses
+    most references, and exact distances are computed only for the rest.
+    """
+
+    stage0_exact = False
+    dense_fraction = 0.02
+
+    def __init__(self, basis, rel_eps):
+        self.basis = basis
+        self.rel_eps = rel_eps
+
+    def prepare(self, Z):
+        out = super().prepare(Z)
+        C = np.asarray(out["Z"] @ self.basis, dtype=np.float64)
+        rho2 = np.maximum(out["sq"] - np.einsum("ij,ij->i", C, C), 0.0)
+        C = np.hstack([C, np.sqrt(rho2)[:, None]])
+        out["C"] = C
+        out["csq"] = np.einsum("ij,ij->i", C, C)
+        return out
+
+    def add_query_terms(self, prepared):
+        prepared = super().add_query_terms(prepared)
+        prepared["Cm2"] = -2.0 * prepared["C"]
+        return prepared
+
+    def stage0(self, qp, q0, q1, rp):
+        L = qp["Cm2"][q0:q1] @ rp["C"].T
+        L += rp["csq"]
+        return L
+
+    def shift(self, qp, q0, q1, rp):
+        # the bound is computed by an expansion whose rounding error is a
+        # small multiple of eps (|q|^2 + |r|^2): lower it by more than that
+        slack = self.rel_eps * (qp["sq"][q0:q1] + rp["sq"].max())
+        return qp["csq"][q0:q1] - slack
 
 
 def _block_edges(n, m):
@@ -159,9 +220,9 @@ class _ManhattanIndex(_Index):
 
     kind = "manhattan"
 
-    def __init__(self, n_features):
+    def __init__(self, n_features, prune=True):
         self.n_features = n_features
-        if n_features <= 64:
+        if n_features <= 64 or not prune:
             self.resolutions = ()
         elif n_features <= 512:
             self.resolutions = (16,)
@@ -171,6 +232,7 @@ class _ManhattanIndex(_Index):
         self.edges = [_block_edges(n_features, m) for m in self.resolutions]
         self.levels = tuple(range(1, len(self.resolutions)))
         self.stage0_exact = not self.resolutions
+        self.dense_fraction = 0.25
 
     def _sums(self, Z, i):
         return np.add.reduceat(Z, self.edges[i], axis=1).astype(np.float64)
@@ -202,6 +264,9 @@ class _ManhattanIndex(_Index):
     def exact(self, qp, rp, rows, cols):
         return _pairs_reduce(qp["Z"], rp["Z"], rows, cols, "l1")
 
+    def dense(self, qp, rows, rp):
+        return cdist(qp["Z"][rows], rp["Z"], "cityblock")
+
 
 class _PairwiseIndex(_Index):
     """Any metric, through its vectorised ``pairwise`` (no embedding)."""
@@ -229,7 +294,7 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
     L = index.stage0(qp, q0, q1, rp)
     n_chunk = L.shape[1]
     k = top.k
-    shift = index.shift(qp, q0, q1)
+    shift = index.shift(qp, q0, q1, rp)
     tau = top.tau(q0, q1) - shift
     unfilled = np.flatnonzero(np.isinf(tau))
     if unfilled.size:
@@ -255,6 +320,13 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
     rows = active[r]
     if index.stage0_exact:
         vals = L[rows, cols] + shift[rows]
+    elif rows.size > index.dense_fraction * active.size * n_chunk:
+        # weak bounds here: exact distances of the active rows, densely
+        E = index.dense(qp, active + q0, rp)
+        E[np.isinf(L[active])] = np.inf  # pairs merged above
+        r, cols = np.nonzero(E < (tau + shift)[active, None])
+        rows = active[r]
+        vals = E[r, cols]
     else:
         tau = tau + shift
         for level in index.levels:
