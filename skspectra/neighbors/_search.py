@@ -183,19 +183,20 @@ class _ProjectedEuclideanIndex(_EuclideanIndex):
         C = np.asarray(out["Z"] @ self.basis, dtype=np.float64)
         rho2 = np.maximum(out["sq"] - np.einsum("ij,ij->i", C, C), 0.0)
         C = np.hstack([C, np.sqrt(rho2)[:, None]])
-        out["C"] = C
-        out["csq"] = np.einsum("ij,ij->i", C, C)
+        csq = np.einsum("ij,ij->i", C, C)
+        # [C, |C|^2] so that one GEMM with [-2 C_q, 1] gives |C_r|^2 - 2 C_q.C_r
+        out["C"] = np.hstack([C, csq[:, None]])
+        out["csq"] = csq
         return out
 
     def add_query_terms(self, prepared):
         prepared = super().add_query_terms(prepared)
-        prepared["Cm2"] = -2.0 * prepared["C"]
+        C = prepared["C"]
+        prepared["Cm2"] = np.hstack([-2.0 * C[:, :-1], np.ones((C.shape[0], 1))])
         return prepared
 
     def stage0(self, qp, q0, q1, rp):
-        L = qp["Cm2"][q0:q1] @ rp["C"].T
-        L += rp["csq"]
-        return L
+        return qp["Cm2"][q0:q1] @ rp["C"].T
 
     def shift(self, qp, q0, q1, rp):
         # the bound is computed by an expansion whose rounding error is a
@@ -313,15 +314,15 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
         top.merge(rows + q0, cols + j0, vals)
         L[rows, cols] = np.inf
         tau = top.tau(q0, q1) - shift
-    active = np.flatnonzero(L.min(axis=1) < tau)
-    if active.size == 0:
+    # one comparison over the block; nonzero then reads a byte per pair
+    rows, cols = np.nonzero(L < tau[:, None])
+    if rows.size == 0:
         return
-    r, cols = np.nonzero(L[active] < tau[active, None])
-    rows = active[r]
     if index.stage0_exact:
         vals = L[rows, cols] + shift[rows]
-    elif rows.size > index.dense_fraction * active.size * n_chunk:
+    elif rows.size > index.dense_fraction * L.size:
         # weak bounds here: exact distances of the active rows, densely
+        active = np.unique(rows)
         E = index.dense(qp, active + q0, rp)
         E[np.isinf(L[active])] = np.inf  # pairs merged above
         r, cols = np.nonzero(E < (tau + shift)[active, None])
@@ -358,9 +359,11 @@ def default_chunk_size(n_features, itemsize=8):
 
 
 def _query_batch(chunk_size, n_jobs):
-    """Queries per batch so that one score block fits ``working_memory``."""
-    budget = get_config()["working_memory"] * 2**20 / max(1, n_jobs)
-    return int(max(1, budget // (8 * chunk_size * 2)))
+    """Queries per batch: a score block of about 8 MiB, so that it is still
+    in cache when it is compared with the thresholds (and never more than
+    ``working_memory``)."""
+    budget = min(8 * 2**20, get_config()["working_memory"] * 2**20 / max(1, n_jobs))
+    return int(max(16, budget // (8 * chunk_size)))
 
 
 def iter_reference_chunks(X_ref, chunk_size, transform):

@@ -233,13 +233,12 @@ class _SimilarityNeighborsBase(BaseEstimator):
         return iter_prepared_slices(self._ref, self.n_samples_fit_, self._chunk)
 
     def _reference_rows(self, ind):
-        """Prepared reference rows ``ind`` (for the exact final distances)."""
+        """Embedded reference rows ``ind`` (for the exact final distances)."""
         if self._library is None:
-            return {key: val[ind] for key, val in self._ref.items()}
+            return self._ref["Z"][ind]
         uniq, inverse = np.unique(ind, return_inverse=True)
         rows = np.asarray(self._library[uniq].compute())
-        prepared = self._prepare(rows)
-        return {key: val[inverse] for key, val in prepared.items()}
+        return self._embed(rows)[inverse]
 
     def _search(self, qp, n_queries, k):
         dist, ind = kneighbors_search(
@@ -250,9 +249,12 @@ class _SimilarityNeighborsBase(BaseEstimator):
             # recomputed from the differences, free of cancellation
             rows = np.repeat(np.arange(n_queries), k)
             flat = ind.ravel()
-            rp = self._reference_rows(flat)
             dist = _pairs_reduce(
-                qp["Z"], rp["Z"], rows, np.arange(flat.size), "sqeuclidean"
+                qp["Z"],
+                self._reference_rows(flat),
+                rows,
+                np.arange(flat.size),
+                "sqeuclidean",
             ).reshape(n_queries, k)
             order = np.argsort(dist, axis=1, kind="stable")
             dist = np.take_along_axis(dist, order, axis=1)
