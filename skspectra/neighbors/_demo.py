@@ -41,19 +41,19 @@ def run_demo(report, *, data_dir, random_state):
     from skspectra.neighbors import SimilarityKNNEstimator
 
     rng = np.random.RandomState(random_state)
-    library = make_xanes_series(8000, 256, random_state=rng)
+    library = make_xanes_series(3000, 256, random_state=rng)
     report(
-        "reference library: 8000 synthetic K-edge XANES, valence 2-4, "
+        "reference library: 3000 synthetic K-edge XANES, valence 2-4, "
         "10Dq 0-2.5 eV, 256 channels"
     )
     est = SimilarityKNNEstimator(
         n_neighbors=10, metric="cosine", weights="gaussian", energy=library.energy
     ).fit(library.data, library.target)
     for snr in (None, 20, 5):
-        query = make_xanes_series(500, 256, noise=snr, random_state=rng)
+        query = make_xanes_series(200, 256, noise=snr, random_state=rng)
         start = time.perf_counter()
         pred = est.predict(query.data)
-        per_query = (time.perf_counter() - start) / 500 * 1e6
+        per_query = (time.perf_counter() - start) / 200 * 1e6
         mae = np.abs(pred - query.target).mean(axis=0)
         label = "no noise" if snr is None else f"SNR {snr}"
         report(
