@@ -344,7 +344,10 @@ _DOC_PARAMS = """
         "wasserstein", "cramer", "hellinger", "jensen_shannon",
         "derivative") or a callable ``f(u, v, energy=None) -> float``.  Named
         metrics with an embedding are searched in their embedded space with
-        compiled code; a callable is evaluated per pair.
+        compiled code; a callable is evaluated per pair.  The default is
+        defined for every spectrum; ``"cosine"`` and ``"pearson"`` ignore
+        the intensity scale, and the distribution metrics (``"wasserstein"``
+        ...) compare the spectra as normalised intensity distributions.
     weights : {"uniform", "distance", "gaussian"} or callable, default="uniform"
         Weight of each neighbour: equal; ``1 / d`` (a query equal to
         references takes their mean); ``exp(-d**2 / (2 h**2))``, the

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.neighbors import KNeighborsRegressor
@@ -53,6 +53,7 @@ def library_and_queries(draw):
 
 
 @pytest.mark.parametrize("metric", METRICS)
+@settings(max_examples=12)
 @given(data=library_and_queries())
 def test_agrees_with_sklearn_callable_and_precomputed(metric, data):
     # neighbours, distances and predictions equal those of scikit-learn's
