@@ -8,9 +8,6 @@ unit edge step with :class:`skspectra.preprocessing.XANESNormalizer`, and cut
 to the near-edge region.
 """
 
-import csv
-from pathlib import Path
-
 import numpy as np
 
 # tabulated K-edge energies of the elements (eV)
@@ -21,48 +18,6 @@ K_EDGE = {"V": 5465.0, "Cr": 5989.0, "Mn": 6539.0, "Fe": 7112.0, "Cu": 8979.0}
 _NORM_WINDOW = (-18.0, 90.0)
 _XANES_WINDOW = (-15.0, 45.0)
 _STEP = 0.5
-
-
-def _read_one(data_dir, row):
-    """``(energy, mu)`` of one labelled spectrum, sorted, duplicates removed."""
-    if row["file"].endswith(".npz"):
-        with np.load(data_dir / "xanes" / row["file"]) as npz:
-            energy = np.asarray(npz[f"{row['group']}/energy"], dtype=np.float64)
-            mu = np.asarray(npz[f"{row['group']}/mu"], dtype=np.float64)
-    else:
-        from skspectra.io import read_xdi
-
-        spectrum = read_xdi(data_dir / "xanes" / row["file"])
-        energy, mu = spectrum.energy, spectrum.intensity
-    order = np.argsort(energy, kind="stable")
-    energy, mu = energy[order], mu[order]
-    keep = np.concatenate([[True], np.diff(energy) > 0]) & np.isfinite(mu)
-    return energy[keep], mu[keep]
-
-
-def _rows(data_dir, element, herfd):
-    with open(Path(data_dir) / "xanes" / "labels.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["element"] != element or not row["nominal_oxidation_state"]:
-                continue
-            if row["edge"] != "K" and not (herfd and row["edge"] == "K (HERFD)"):
-                continue
-            if row["file"].endswith(".npz") and row["group"].endswith("_*"):
-                # one label row stands for several numbered scans
-                prefix = row["group"][:-1]
-                with np.load(Path(data_dir) / "xanes" / row["file"]) as npz:
-                    groups = sorted(
-                        {
-                            key.rsplit("/", 1)[0]
-                            for key in npz.files
-                            if key.startswith(prefix)
-                            and key.rsplit("/", 1)[0][len(prefix) :].isdigit()
-                        }
-                    )
-                for group in groups:
-                    yield {**row, "group": group}
-            else:
-                yield row
 
 
 def load_k_edge_references(data_dir, element, *, herfd=False):
@@ -89,19 +44,25 @@ def load_k_edge_references(data_dir, element, *, herfd=False):
     energy : ndarray of shape (n_channels,)
         The grid (eV).
     """
+    from skspectra.datasets import load_xanes_references
     from skspectra.preprocessing import XANESNormalizer, resample_spectra
 
-    data_dir = Path(data_dir)
+    data = load_xanes_references(data_dir, element=element)
+    labels = data.labels
     e_k = K_EDGE[element]
     grid = np.arange(e_k + _NORM_WINDOW[0], e_k + _NORM_WINDOW[1] + 1e-9, _STEP)
     spectra, y, compounds = [], [], []
-    for row in _rows(data_dir, element, herfd):
-        energy, mu = _read_one(data_dir, row)
+    for i, (energy, mu) in enumerate(zip(data.energies, data.spectra, strict=True)):
+        edge = labels["edge"][i]
+        if not np.isfinite(data.target[i]):
+            continue
+        if edge != "K" and not (herfd and edge == "K (HERFD)"):
+            continue
         if energy[0] > grid[0] or energy[-1] < grid[-1]:
             continue
         spectra.append(resample_spectra(energy, [mu], grid)[0])
-        y.append(float(row["nominal_oxidation_state"]))
-        compounds.append(row["compound"].lower())
+        y.append(float(data.target[i]))
+        compounds.append(str(labels["compound"][i]).lower())
     norm = XANESNormalizer(energy=grid, e0_range=(e_k - 5.0, e_k + 25.0))
     X, kept = [], []
     for i, mu in enumerate(spectra):
