@@ -180,8 +180,13 @@ class _ProjectedEuclideanIndex(_EuclideanIndex):
 
     def prepare(self, Z):
         out = super().prepare(Z)
-        C = np.asarray(out["Z"] @ self.basis, dtype=np.float64)
-        rho2 = np.maximum(out["sq"] - np.einsum("ij,ij->i", C, C), 0.0)
+        # the bound is computed in float64 whatever the data type, so that
+        # its rounding stays far below the distances it separates
+        Z64 = np.asarray(out["Z"], dtype=np.float64)
+        C = Z64 @ self.basis
+        rho2 = np.maximum(
+            np.einsum("ij,ij->i", Z64, Z64) - np.einsum("ij,ij->i", C, C), 0.0
+        )
         C = np.hstack([C, np.sqrt(rho2)[:, None]])
         csq = np.einsum("ij,ij->i", C, C)
         # [C, |C|^2] so that one GEMM with [-2 C_q, 1] gives |C_r|^2 - 2 C_q.C_r
@@ -202,6 +207,7 @@ class _ProjectedEuclideanIndex(_EuclideanIndex):
         # the bound is computed by an expansion whose rounding error is a
         # small multiple of eps (|q|^2 + |r|^2): lower it by more than that
         slack = self.rel_eps * (qp["sq"][q0:q1] + rp["sq"].max())
+        slack = slack.astype(np.float64)
         return qp["csq"][q0:q1] - slack
 
 

@@ -162,7 +162,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
                 if sample.shape[1] >= _PROJECT_MIN_FEATURES:
                     index = _ProjectedEuclideanIndex(
                         _leading_basis(sample),
-                        rel_eps=1e-7 if self._dtype == np.float64 else 2e-3,
+                        rel_eps=1e-7,
                     )
         elif m.embed is not None and m.embedded_metric == "manhattan":
             probe = self._embed(np.asarray(X[:1]))
