@@ -1,7 +1,8 @@
 """Measured K-edge XANES of reference compounds, on one grid per element.
 
-Used by the demo, the tests and the benchmark of the similarity kNN: the
-spectra of the shared data folder (see its README) are read, interpolated
+Used by the demo and the tests of the similarity kNN: the spectra of the
+shared data folder (see its README) are read with
+:func:`skspectra.datasets.load_xanes_references`, interpolated
 onto a grid around the element's tabulated K-edge energy (absolute energies,
 so that the chemical shift of the edge with valence is kept), normalised to a
 unit edge step with :class:`skspectra.preprocessing.XANESNormalizer`, and cut
