@@ -121,9 +121,16 @@ def shift_spectra(X, energy, shifts):
     n_spectra, n_channels = X.shape
     if n_channels < 2:
         return X.copy()
-    where = energy[None, :] - np.asarray(shifts, dtype=np.float64)[:, None]
-    pos = np.interp(where.ravel(), energy, np.arange(n_channels, dtype=np.float64))
-    pos = pos.reshape(n_spectra, n_channels)
+    shifts = np.asarray(shifts, dtype=np.float64)
+    steps = np.diff(energy)
+    index = np.arange(n_channels, dtype=np.float64)
+    if np.allclose(steps, steps[0], rtol=1e-9, atol=0):
+        # uniform grid: the fractional source channel is index - shift / step
+        pos = index[None, :] - (shifts / steps[0])[:, None]
+        np.clip(pos, 0, n_channels - 1, out=pos)
+    else:
+        where = energy[None, :] - shifts[:, None]
+        pos = np.interp(where.ravel(), energy, index).reshape(n_spectra, n_channels)
     left = np.minimum(pos.astype(np.intp), n_channels - 2)
     frac = (pos - left).astype(X.dtype)
     lo = np.take_along_axis(X, left, axis=1)
