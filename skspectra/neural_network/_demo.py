@@ -1,0 +1,109 @@
+"""Spectrum-to-property networks trained with noise augmentation."""
+
+import csv
+import warnings
+
+import numpy as np
+from sklearn.cross_decomposition import PLSRegression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.model_selection import KFold, cross_val_predict
+
+from skspectra.neural_network._augment import add_gaussian_noise
+from skspectra.neural_network._regressor import SpectrumPropertyRegressor
+
+V_EDGE = 5465.0  # eV, V K edge
+
+
+def _edge_line_spectra(n, rng, n_channels=64):
+    """XANES-like spectra: arctan edge at e0, white line of height h, width w."""
+    e = np.linspace(0, 1, n_channels)
+    e0 = rng.uniform(0.3, 0.5, n)
+    h = rng.uniform(0.3, 1.2, n)
+    w = rng.uniform(0.02, 0.06, n)
+    edge = 0.5 + np.arctan((e - e0[:, None]) / 0.02) / np.pi
+    line = h[:, None] * np.exp(-0.5 * ((e - e0[:, None] - 0.05) / w[:, None]) ** 2)
+    return edge + line, np.column_stack([e0, h, w])
+
+
+def _edge_step_normalise(e, mu, e0):
+    """Subtract a pre-edge line and divide by the mean post-edge level."""
+    pre = (e > e0 - 80) & (e < e0 - 15)
+    post = (e > e0 + 65) & (e < e0 + 150)
+    mu = mu - np.polyval(np.polyfit(e[pre], mu[pre], 1), e)
+    return mu / mu[post].mean()
+
+
+def load_v_glasses(data_dir, grid):
+    """The measured V K-edge glass spectra and their dNNO labels.
+
+    Each spectrum is edge-step normalised and interpolated onto ``grid``; the
+    signed dNNO value is read from the note column of ``labels.csv``.
+    """
+    folder = data_dir / "xanes"
+    with open(folder / "labels.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["file"] == "athena_v_glasses.npz"]
+    data = np.load(folder / "athena_v_glasses.npz")
+    X, y = [], []
+    for row in rows:
+        e = data[row["group"] + "/energy"]
+        mu = data[row["group"] + "/mu"]
+        y.append(float(row["note"].split("=")[1].split(";")[0]))
+        X.append(np.interp(grid, e, _edge_step_normalise(e, mu, V_EDGE)))
+    return np.array(X), np.array(y)
+
+
+def run_demo(report, *, data_dir, random_state):
+    seed = 0 if random_state is None else int(random_state)
+    rng = np.random.default_rng(seed)
+    X, Y = _edge_line_spectra(1000, rng)
+    Xt, Yt = _edge_line_spectra(500, rng)
+    params = dict(hidden_layer_sizes=(64, 32), n_estimators=3, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        aug = SpectrumPropertyRegressor(noise_snr=(4.0, 200.0), **params).fit(X, Y)
+        plain = SpectrumPropertyRegressor(noise_snr=None, **params).fit(X, Y)
+    report(
+        "synthetic XANES (edge position, white-line height and width), "
+        "1000 clean training spectra; R^2 per target on 500 test spectra:"
+    )
+    for snr in (None, 20.0, 5.0):
+        Xn = Xt if snr is None else add_gaussian_noise(Xt, snr, rng)
+        r_aug = r2_score(Yt, aug.predict(Xn), multioutput="raw_values")
+        r_plain = r2_score(Yt, plain.predict(Xn), multioutput="raw_values")
+        label = "clean" if snr is None else f"SNR {snr:g}"
+        report(
+            f"  {label:>7}: with noise augmentation {np.round(r_aug, 3)}, "
+            f"without {np.round(r_plain, 3)}"
+        )
+    _, std_in = aug.predict(Xt, return_std=True)
+    _, std_out = aug.predict(1.0 - Xt, return_std=True)  # inverted: unlike any
+    report(
+        "  ensemble spread (median std of e0): in distribution "
+        f"{np.median(std_in[:, 0]):.4f}, inverted spectra "
+        f"{np.median(std_out[:, 0]):.4f}"
+    )
+    if data_dir is None:
+        report("real spectra: no data folder, skipped")
+        return
+    grid = np.linspace(5455.0, 5530.0, 150)
+    Xv, yv = load_v_glasses(data_dir, grid)
+    cv = KFold(7, shuffle=True, random_state=seed)
+    net = SpectrumPropertyRegressor(
+        hidden_layer_sizes=(32,),
+        n_estimators=3,
+        batch_size=8,
+        alpha=1e-3,
+        noise_snr=(20.0, 500.0),
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        p_net = cross_val_predict(net, Xv, yv, cv=cv)
+    p_pls = np.ravel(cross_val_predict(PLSRegression(2), Xv, yv, cv=cv))
+    report(
+        f"measured V K-edge glasses ({len(yv)} spectra, dNNO from "
+        f"{yv.min():g} to {yv.max():g}), 7-fold CV R^2: network "
+        f"{r2_score(yv, p_net):.3f}, PLS(2) {r2_score(yv, p_pls):.3f}; "
+        f"network MAE {np.mean(np.abs(p_net - yv)):.2f} log units"
+    )
