@@ -129,6 +129,11 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Spectra per mini-batch (capped at the number of training spectra).
     learning_rate : float, default=1e-3
         Adam step size.
+    learning_rate_schedule : {"plateau", "constant"}, default="plateau"
+        "plateau": when the monitored loss has not improved for
+        ``n_iter_no_change`` epochs, return to the best weights and divide the
+        step size by 10, at most twice, before stopping.  "constant": stop at
+        the first plateau.
     alpha : float, default=1e-4
         L2 penalty on the weights.
     early_stopping : bool, default=True
@@ -271,6 +276,7 @@ default=None
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"plateau", "constant"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -303,6 +309,7 @@ default=None
         max_iter=200,
         batch_size=256,
         learning_rate=1e-3,
+        learning_rate_schedule="plateau",
         alpha=1e-4,
         early_stopping=True,
         validation_fraction=0.1,
@@ -327,6 +334,7 @@ default=None
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.alpha = alpha
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -559,6 +567,7 @@ default=None
         best = np.inf
         best_params = None
         stall = 0
+        drops_left = 2 if self.learning_rate_schedule == "plateau" else 0
         converged = False
         for epoch in range(self.max_iter):
             order = rng.permutation(n_train)
@@ -598,8 +607,16 @@ default=None
             else:
                 stall += 1
                 if stall >= self.n_iter_no_change:
-                    converged = True
-                    break
+                    if drops_left == 0:
+                        converged = True
+                        break
+                    # plateau: go back to the best weights, take smaller steps
+                    drops_left -= 1
+                    stall = 0
+                    opt.learning_rate *= 0.1
+                    if best_params is not None:
+                        for p, q in zip(params, best_params, strict=True):
+                            p[...] = q
         if best_params is not None:
             for p, q in zip(params, best_params, strict=True):
                 p[...] = q

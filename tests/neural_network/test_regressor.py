@@ -134,15 +134,28 @@ def test_same_seed_same_model_and_float32_input(data):
     assert not np.allclose(a, d)
 
 
-def test_early_stopping_restores_best_and_stops(data):
+def test_early_stopping_stops_after_plateau(data):
     X, y, _, _ = data
-    reg = _fit(X[:300], y[:300], max_iter=300, n_iter_no_change=5, tol=0.0)
+    reg = _fit(
+        X[:300], y[:300], max_iter=300, n_iter_no_change=5, tol=0.0,
+        learning_rate_schedule="constant",
+    )  # fmt: skip
     for curve, val in zip(reg.loss_curves_, reg.validation_curves_, strict=True):
         assert val is not None and len(val) == len(curve)
         assert len(curve) < 300
         # it stopped n_iter_no_change epochs after the best validation loss
         assert int(np.argmin(val)) == len(val) - 1 - 5
     assert reg.n_iter_ == max(len(c) for c in reg.loss_curves_)
+
+
+def test_plateau_schedule_lowers_the_step_before_stopping(data):
+    X, y, _, _ = data
+    reg = _fit(X[:300], y[:300], max_iter=400, n_iter_no_change=5, tol=0.0)
+    for val in reg.validation_curves_:
+        since_best = len(val) - 1 - int(np.argmin(val))
+        # each of the two step reductions waits 5 epochs, then 5 more to stop
+        assert since_best in (5, 10, 15)
+        assert len(val) < 400
 
 
 def test_too_few_spectra_for_validation_split_trains_without_it(data):
