@@ -11,6 +11,8 @@ Keep one block per estimator, separated by blank lines.
 from skspectra.utils.discovery import all_estimators
 
 INIT_PARAMS = {
+    # skspectra.metrics
+    "MetricEmbedding": {},
     # skspectra.decomposition
     "PoissonNMF": {},
     "SparseNMF": {},
@@ -41,6 +43,14 @@ INIT_PARAMS = {
 
 EXPECTED_FAILED_CHECKS = {
     # "EstimatorName": {"check_name": "why it cannot pass"},
+    "MetricEmbedding": {
+        "check_estimators_dtypes": (
+            "the check casts 3 * uniform(0, 1) data to integers, which gives an "
+            "all-zero row; the cosine distance (the default metric) is undefined "
+            "for an all-zero spectrum and the transformer raises a ValueError "
+            "saying so instead of returning an arbitrary embedding"
+        ),
+    },
 }
 
 
