@@ -12,20 +12,20 @@ import numpy as np
 
 
 def _signal_scale(X):
-    """Per-spectrum signal amplitude: the peak-to-peak range of each row.
+    """Per-spectrum signal amplitude: the root mean square of each row.
 
-    The signal-to-noise ratio of a spectrum is this range divided by the
-    standard deviation of its noise, so a ratio of 20 means the noise standard
-    deviation is 5 % of the spectrum's full range.
+    The (amplitude) signal-to-noise ratio of a spectrum is this rms divided by
+    the standard deviation of its noise, as in
+    :func:`skspectra.datasets.make_xanes_series`.
     """
-    return np.ptp(X, axis=1)
+    return np.sqrt(np.einsum("ij,ij->i", X, X) / max(X.shape[1], 1))
 
 
 def add_gaussian_noise(X, snr, rng):
     """Add white Gaussian noise at a given signal-to-noise ratio.
 
     Each spectrum ``x`` receives noise of standard deviation
-    ``(max(x) - min(x)) / snr``.
+    ``rms(x) / snr`` with ``rms(x) = sqrt(mean(x**2))``.
 
     Parameters
     ----------
@@ -51,19 +51,18 @@ def add_gaussian_noise(X, snr, rng):
 def add_poisson_noise(X, counts, rng):
     """Resample spectra as Poisson counts at a given count level.
 
-    Each spectrum ``x >= 0`` is scaled so that its maximum channel expects
-    ``counts`` counts, a Poisson count is drawn in every channel, and the
-    counts are scaled back: ``x_noisy = Poisson(x * c / max(x)) * max(x) / c``.
-    The result is unbiased, ``E[x_noisy] = x``, with variance
-    ``x * max(x) / c``; the signal-to-noise ratio at the maximum is
-    ``sqrt(c)``.
+    A spectrum ``x >= 0`` expects ``c`` counts per unit of intensity in every
+    channel (for edge-step normalised XANES: ``c`` counts at unit edge jump);
+    a count is drawn in every channel and scaled back,
+    ``x_noisy = Poisson(c x) / c``.  The result is unbiased,
+    ``E[x_noisy] = x``, with variance ``x / c``.
 
     Parameters
     ----------
     X : ndarray of shape (n_spectra, n_channels)
         Non-negative spectra; not modified.
     counts : float or ndarray of shape (n_spectra,)
-        Expected counts in the highest channel of each spectrum, positive.
+        Counts per unit of intensity for each spectrum, positive.
     rng : numpy.random.Generator
         Source of the noise.
 
@@ -83,17 +82,9 @@ def add_poisson_noise(X, counts, rng):
             f"negative); the smallest value is {X.min():g}. Remove the "
             "background offset first or use Gaussian noise (noise_snr)."
         )
-    peak = X.max(axis=1).astype(np.float64)
-    gain = np.divide(
-        np.asarray(counts, dtype=np.float64),
-        peak,
-        out=np.zeros_like(peak),
-        where=peak > 0,
-    )
-    lam = X * gain[:, None]
-    drawn = rng.poisson(lam).astype(X.dtype)
-    inv = np.divide(1.0, gain, out=np.zeros_like(gain), where=gain > 0)
-    drawn *= inv.astype(X.dtype)[:, None]
+    gain = np.broadcast_to(np.asarray(counts, dtype=np.float64), X.shape[:1])
+    drawn = rng.poisson(X * gain[:, None]).astype(X.dtype)
+    drawn *= (1.0 / gain).astype(X.dtype)[:, None]
     return drawn
 
 
@@ -163,8 +154,8 @@ def augment_spectra(X, rng, *, noise_snr=None, noise_counts=None, shift=None):
         Gaussian noise at this signal-to-noise ratio; a pair draws the ratio
         of each spectrum log-uniformly between the bounds.
     noise_counts : float, (low, high) or None
-        Poisson noise at this count level (counts in the highest channel);
-        a pair draws log-uniformly between the bounds.
+        Poisson noise at this count level (counts per unit of intensity); a
+        pair draws log-uniformly between the bounds.
     shift : (energy, max_shift) or None
         Shift each spectrum by ``U(-max_shift, max_shift)`` on ``energy``.
 

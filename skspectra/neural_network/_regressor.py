@@ -107,8 +107,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     L2 penalty with Adam on mini-batches.  Each mini-batch is perturbed as a
     measurement would be: a random energy shift ``U(-max_shift, max_shift)``
     (linear interpolation), then Gaussian noise of standard deviation
-    ``(max(x) - min(x)) / snr`` or Poisson resampling at ``counts`` counts in
-    the highest channel (``Poisson(x c / max x) max x / c``).  With
+    ``rms(x) / snr`` or Poisson resampling at ``c`` counts per unit of
+    intensity (``Poisson(c x) / c``), the noise models of
+    :func:`skspectra.datasets.make_xanes_series`.  With
     ``augment="epoch"`` new perturbations are drawn for every epoch, so the
     network never sees the same noisy spectrum twice (Kiyohara et al., 2019);
     an integer draws that many noisy copies once, before training.
@@ -155,8 +156,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         draws each spectrum's ratio log-uniformly between the two values.
         None: no Gaussian noise.
     noise_counts : float, (float, float) or None, default=None
-        Poisson noise augmentation at this number of counts in the highest
-        channel; a pair draws log-uniformly.  Needs non-negative spectra.
+        Poisson noise augmentation at this number of counts per unit of
+        intensity (per channel at unit edge jump for edge-step normalised
+        spectra); a pair draws log-uniformly.  Needs non-negative spectra.
         When both noise models are set, each spectrum gets one of them at
         random.
     max_shift : float, default=0.0

@@ -15,9 +15,10 @@ from skspectra.neural_network._augment import (
 )
 
 
-def test_gaussian_noise_has_sigma_range_over_snr():
+def test_gaussian_noise_has_sigma_rms_over_snr():
     rng = np.random.default_rng(0)
-    x = np.linspace(1.0, 3.0, 20000)[None, :]  # range 2
+    x = np.full((1, 20000), 2.0)
+    x[0, ::2] = -2.0  # rms 2
     for snr in (5.0, 20.0):
         noisy = add_gaussian_noise(x, snr, rng)
         resid = noisy - x
@@ -25,16 +26,29 @@ def test_gaussian_noise_has_sigma_range_over_snr():
         np.testing.assert_allclose(resid.std(), 2.0 / snr, rtol=0.03)
 
 
+def test_gaussian_noise_matches_make_xanes_series():
+    # the same definition of the signal-to-noise ratio as the generator
+    from skspectra.datasets import make_xanes_series
+
+    data = make_xanes_series(n_samples=400, n_channels=128, noise=10.0, random_state=0)
+    ours = add_gaussian_noise(data.noiseless, 10.0, np.random.default_rng(0))
+    theirs_sd = (data.data - data.noiseless).std(axis=1)
+    ours_sd = (ours - data.noiseless).std(axis=1)
+    np.testing.assert_allclose(ours_sd.mean(), theirs_sd.mean(), rtol=0.02)
+
+
 def test_poisson_noise_is_unbiased_with_count_variance():
-    # E[x_noisy] = x and Var[x_noisy] = x * max(x) / c
+    # E[x_noisy] = x and Var[x_noisy] = x / c
     rng = np.random.default_rng(1)
     x = np.array([0.0, 0.5, 1.0, 2.0])
     c = 50.0
     X = np.tile(x, (40000, 1))
     noisy = add_poisson_noise(X, c, rng)
     np.testing.assert_allclose(noisy.mean(axis=0), x, atol=0.01)
-    np.testing.assert_allclose(noisy.var(axis=0), x * x.max() / c, rtol=0.05)
+    np.testing.assert_allclose(noisy.var(axis=0), x / c, rtol=0.05)
     assert np.all(noisy[:, 0] == 0)
+    # noisy values are multiples of 1 / c
+    np.testing.assert_allclose(noisy * c, np.round(noisy * c), atol=1e-9)
 
 
 def test_poisson_noise_rejects_negative_spectra():
