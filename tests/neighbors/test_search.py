@@ -1,0 +1,252 @@
+"""The exact neighbour search: equal to brute force and to scikit-learn."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.neighbors import KNeighborsRegressor
+
+from skspectra import metrics
+from skspectra.neighbors import SimilarityKNNEstimator
+from skspectra.neighbors._search import (
+    _block_edges,
+    _ManhattanIndex,
+    _TopK,
+    kneighbors_search,
+)
+
+METRICS = list(metrics.METRIC_NAMES)
+
+
+def _brute(Q, X, metric, energy, k):
+    D = metrics.get_metric(metric).pairwise(Q, X, energy=energy)
+    ind = np.argsort(D, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(D, ind, axis=1), ind, D
+
+
+def _unambiguous(D, k):
+    """Rows whose k-th and (k+1)-th smallest distances are clearly apart."""
+    s = np.sort(D, axis=1)
+    if s.shape[1] <= k:
+        return np.ones(s.shape[0], dtype=bool)
+    scale = np.maximum(np.abs(s[:, k]), 1e-12)
+    return (s[:, k] - s[:, k - 1]) > 1e-7 * scale
+
+
+@st.composite
+def library_and_queries(draw):
+    n_ch = draw(st.integers(4, 12))
+    n_ref = draw(st.integers(6, 25))
+    n_q = draw(st.integers(1, 6))
+    elements = st.floats(0.05, 10.0, allow_nan=False, width=64)
+    # a ramp keeps every spectrum non-constant (Pearson is undefined on one)
+    ramp = np.linspace(0.0, 0.37, n_ch)
+    X = draw(arrays(np.float64, (n_ref, n_ch), elements=elements)) + ramp
+    Q = draw(arrays(np.float64, (n_q, n_ch), elements=elements)) + ramp
+    y = draw(arrays(np.float64, (n_ref, 2), elements=st.floats(-5, 5, width=64)))
+    k = draw(st.integers(1, 5))
+    energy = np.cumsum(
+        draw(arrays(np.float64, n_ch, elements=st.floats(0.1, 2.0, width=64)))
+    )
+    return X, Q, y, k, energy
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@given(data=library_and_queries())
+def test_agrees_with_sklearn_callable_and_precomputed(metric, data):
+    # neighbours, distances and predictions equal those of scikit-learn's
+    # KNeighborsRegressor with the metric as a Python callable, and with the
+    # precomputed distance matrix
+    X, Q, y, k, energy = data
+    func = getattr(metrics, metric)
+    for weights in ("uniform", "distance"):
+        est = SimilarityKNNEstimator(
+            n_neighbors=k, metric=metric, energy=energy, weights=weights
+        ).fit(X, y)
+        dist, ind = est.kneighbors(Q)
+        ref = KNeighborsRegressor(
+            n_neighbors=k,
+            metric=func,
+            metric_params={"energy": energy},
+            algorithm="brute",
+            weights=weights,
+        ).fit(X, y)
+        ref_dist, ref_ind = ref.kneighbors(Q)
+        D = metrics.pairwise_spectral_distances(Q, X, metric=metric, energy=energy)
+        pre = KNeighborsRegressor(
+            n_neighbors=k, metric="precomputed", weights=weights
+        ).fit(metrics.pairwise_spectral_distances(X, metric=metric, energy=energy), y)
+        pre_dist, pre_ind = pre.kneighbors(D)
+        np.testing.assert_allclose(dist, ref_dist, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(dist, pre_dist, rtol=1e-7, atol=1e-9)
+        clear = _unambiguous(D, k)
+        for i in np.flatnonzero(clear):
+            assert set(ind[i]) == set(ref_ind[i]) == set(pre_ind[i])
+        # predictions of rows without ties at the k-th place, and with no
+        # zero distance (where 1/d weights are ill-conditioned)
+        ok = clear & (dist.min(axis=1) > 1e-6)
+        np.testing.assert_allclose(
+            est.predict(Q)[ok], ref.predict(Q)[ok], rtol=1e-6, atol=1e-9
+        )
+
+
+@pytest.mark.parametrize("metric", ["cosine", "wasserstein", "jensen_shannon"])
+@given(data=library_and_queries(), chunk=st.integers(1, 9))
+def test_chunk_size_does_not_change_the_result(metric, data, chunk):
+    X, Q, y, k, energy = data
+    whole = SimilarityKNNEstimator(n_neighbors=k, metric=metric, energy=energy)
+    small = SimilarityKNNEstimator(
+        n_neighbors=k, metric=metric, energy=energy, chunk_size=chunk
+    )
+    d1, i1 = whole.fit(X, y).kneighbors(Q)
+    d2, i2 = small.fit(X, y).kneighbors(Q)
+    np.testing.assert_allclose(d1, d2, rtol=1e-9, atol=1e-12)
+    D = metrics.pairwise_spectral_distances(Q, X, metric=metric, energy=energy)
+    clear = _unambiguous(D, k)
+    np.testing.assert_array_equal(i1[clear], i2[clear])
+
+
+def _smooth_library(rng, n, d):
+    """Non-negative spectra: a few Gaussian peaks on a step, plus noise."""
+    e = np.linspace(0.0, 1.0, d)
+    centers = rng.uniform(0.2, 0.8, size=(n, 3))
+    widths = rng.uniform(0.01, 0.08, size=(n, 3))
+    X = np.exp(-(((e - centers[..., None]) / widths[..., None]) ** 2)).sum(axis=1)
+    X += 1.0 / (1.0 + np.exp(-(e - centers[:, :1]) / 0.01))
+    return X + 0.02 * rng.random((n, d))
+
+
+@pytest.mark.parametrize("n_channels", [40, 300, 700])
+def test_pruned_wasserstein_is_exact(n_channels):
+    # the multi-resolution lower bounds (one level above 64 channels, two
+    # above 512) never discard a true neighbour
+    rng = np.random.default_rng(n_channels)
+    X = _smooth_library(rng, 900, n_channels)
+    Q = _smooth_library(rng, 40, n_channels)
+    energy = np.linspace(6530.0, 6600.0, n_channels)
+    est = SimilarityKNNEstimator(
+        n_neighbors=7, metric="wasserstein", energy=energy, chunk_size=200
+    )
+    dist, ind = est.fit(X, np.zeros(900)).kneighbors(Q)
+    ref_dist, ref_ind, _ = _brute(Q, X, "wasserstein", energy, 7)
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-10)
+    np.testing.assert_array_equal(ind, ref_ind)
+
+
+@given(
+    z=arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(65, 600))),
+)
+def test_block_sum_bounds_are_nested_lower_bounds(z):
+    # sum over blocks of |block sums| <= a finer such sum <= the L1 norm
+    z = np.nan_to_num(z, nan=0.0, posinf=1.0, neginf=-1.0)
+    z = np.clip(z, -1e6, 1e6)
+    index = _ManhattanIndex(z.shape[1])
+    prepared = index.prepare(z)
+    full = np.abs(z).sum(axis=1)
+    previous = np.zeros(z.shape[0])
+    for i in range(len(index.resolutions)):
+        bound = np.abs(prepared[f"P{i}"]).sum(axis=1)
+        assert np.all(bound <= full * (1 + 1e-12) + 1e-9)
+        assert np.all(bound >= previous * (1 - 1e-12) - 1e-9)
+        previous = bound
+
+
+def test_block_edges_are_nested():
+    coarse = set(_block_edges(700, 16))
+    fine = set(_block_edges(700, 128))
+    assert coarse <= fine
+
+
+@given(
+    vals=arrays(np.float64, (6, 9), elements=st.integers(0, 4).map(float)),
+    k=st.integers(1, 4),
+)
+def test_topk_merge_equals_full_sort(vals, k):
+    top = _TopK(6, k)
+    rows, cols = np.nonzero(np.ones_like(vals, dtype=bool))
+    for part in np.array_split(np.arange(rows.size), 4):
+        top.merge(rows[part], cols[part], vals[rows[part], cols[part]])
+    order = np.lexsort((np.broadcast_to(np.arange(9), vals.shape), vals), axis=1)
+    expected = np.take_along_axis(vals, order, axis=1)[:, :k]
+    np.testing.assert_array_equal(top.dist, expected)
+    np.testing.assert_array_equal(top.ind, order[:, :k])
+
+
+@pytest.mark.parametrize("metric", ["pearson", "wasserstein", "jensen_shannon"])
+def test_threads_give_the_same_result(metric):
+    rng = np.random.default_rng(1)
+    X = _smooth_library(rng, 600, 120)
+    Q = _smooth_library(rng, 90, 120)
+    serial = SimilarityKNNEstimator(n_neighbors=4, metric=metric, chunk_size=100)
+    threaded = SimilarityKNNEstimator(
+        n_neighbors=4, metric=metric, chunk_size=100, n_jobs=2
+    )
+    d1, i1 = serial.fit(X, np.zeros(600)).kneighbors(Q)
+    d2, i2 = threaded.fit(X, np.zeros(600)).kneighbors(Q)
+    np.testing.assert_array_equal(i1, i2)
+    np.testing.assert_allclose(d1, d2)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "wasserstein"])
+def test_dask_library_equals_in_memory(metric):
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(2)
+    X = _smooth_library(rng, 500, 80)
+    y = rng.random((500, 2))
+    Q = _smooth_library(rng, 30, 80)
+    lazy = da.from_array(X, chunks=(128, 40))
+    est = SimilarityKNNEstimator(n_neighbors=5, metric=metric, chunk_size=64)
+    d1, i1 = est.fit(X, y).kneighbors(Q)
+    p1 = est.predict(Q)
+    d2, i2 = est.fit(lazy, y).kneighbors(Q)
+    np.testing.assert_array_equal(i1, i2)
+    np.testing.assert_allclose(d1, d2, rtol=1e-12)
+    np.testing.assert_allclose(p1, est.predict(Q), rtol=1e-12)
+    with pytest.raises(ValueError, match="dask"):
+        est.kneighbors()
+
+
+def test_dask_library_with_nan_is_rejected():
+    da = pytest.importorskip("dask.array")
+    X = np.ones((20, 6))
+    X[13, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SimilarityKNNEstimator(n_neighbors=2).fit(
+            da.from_array(X, chunks=(5, 6)), np.zeros(20)
+        )
+
+
+def test_float32_keeps_the_neighbours():
+    rng = np.random.default_rng(3)
+    X = _smooth_library(rng, 400, 50)
+    Q = _smooth_library(rng, 25, 50)
+    for metric in ("cosine", "wasserstein"):
+        est = SimilarityKNNEstimator(n_neighbors=3, metric=metric)
+        d64, i64 = est.fit(X, np.zeros(400)).kneighbors(Q)
+        d32, i32 = est.fit(X.astype(np.float32), np.zeros(400)).kneighbors(
+            Q.astype(np.float32)
+        )
+        assert np.mean(i64 == i32) > 0.95
+        np.testing.assert_allclose(d32, d64, rtol=1e-3, atol=1e-6)
+
+
+def test_search_reports_too_few_references():
+    index = _ManhattanIndex(3)
+    qp = index.prepare_queries(np.zeros((2, 3)))
+    chunks = [(0, index.prepare(np.ones((2, 3))))]
+    with pytest.raises(ValueError, match="fewer reference spectra"):
+        kneighbors_search(index, qp, 2, chunks, k=3)
+
+
+def test_leave_one_out_kneighbors_excludes_each_spectrum():
+    rng = np.random.default_rng(4)
+    X = _smooth_library(rng, 120, 30)
+    est = SimilarityKNNEstimator(n_neighbors=3, metric="cosine").fit(X, np.zeros(120))
+    dist, ind = est.kneighbors()
+    D = metrics.pairwise_spectral_distances(X, metric="cosine")
+    np.fill_diagonal(D, np.inf)
+    expected = np.argsort(D, axis=1, kind="stable")[:, :3]
+    np.testing.assert_array_equal(ind, expected)
+    assert not np.any(ind == np.arange(120)[:, None])
+    np.testing.assert_allclose(dist, np.take_along_axis(D, expected, 1), atol=1e-12)
