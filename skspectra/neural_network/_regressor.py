@@ -151,7 +151,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Epochs without improvement before stopping.
     tol : float, default=1e-4
         Minimum improvement of the monitored loss.
-    noise_snr : float, (float, float) or None, default=(5.0, 200.0)
+    noise_snr : float, (float, float) or None, default=(3.0, 100.0)
         Gaussian noise augmentation at this signal-to-noise ratio; a pair
         draws each spectrum's ratio log-uniformly between the two values.
         None: no Gaussian noise.
@@ -317,7 +317,7 @@ default=None
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
-        noise_snr=(5.0, 200.0),
+        noise_snr=(3.0, 100.0),
         noise_counts=None,
         max_shift=0.0,
         augment="epoch",

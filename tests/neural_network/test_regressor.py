@@ -9,25 +9,17 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
+from skspectra.datasets import make_xanes_series
 from skspectra.neural_network import SpectrumPropertyRegressor
-from skspectra.neural_network._augment import add_gaussian_noise
 from skspectra.neural_network._mlp import predict_network
 
 FAST = dict(hidden_layer_sizes=(32,), n_estimators=2, max_iter=150, random_state=0)
 
 
-def _spectra(n, rng, n_channels=64):
-    """XANES-like spectra: arctan edge at e0 plus a white line of height h, width w.
-
-    Returns spectra (n, n_channels) and targets (e0, h, w).
-    """
-    e = np.linspace(0, 1, n_channels)
-    e0 = rng.uniform(0.3, 0.5, n)
-    h = rng.uniform(0.3, 1.2, n)
-    w = rng.uniform(0.02, 0.06, n)
-    edge = 0.5 + np.arctan((e - e0[:, None]) / 0.02) / np.pi
-    line = h[:, None] * np.exp(-0.5 * ((e - e0[:, None] - 0.05) / w[:, None]) ** 2)
-    return edge + line, np.column_stack([e0, h, w])
+def _spectra(n, seed, noise=None):
+    """K-edge XANES (make_xanes_series, 64 channels); targets valence, 10Dq."""
+    data = make_xanes_series(n, 64, noise=noise, random_state=seed)
+    return data.data, data.target
 
 
 def _fit(X, y, **params):
@@ -38,34 +30,39 @@ def _fit(X, y, **params):
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    X, y = _spectra(800, rng)
-    Xt, yt = _spectra(300, rng)
+    X, y = _spectra(800, 0)
+    Xt, yt = _spectra(300, 1)
     return X, y, Xt, yt
 
 
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y, _, _ = data
-    return _fit(X, y, hidden_layer_sizes=(64, 32), noise_snr=(5.0, 200.0))
+    return _fit(X, y, hidden_layer_sizes=(64, 32), noise_snr=(3.0, 100.0))
 
 
-def test_learns_edge_position_from_clean_spectra(fitted, data):
+@pytest.fixture(scope="module")
+def plain(data):
+    X, y, _, _ = data
+    return _fit(X, y, hidden_layer_sizes=(64, 32), noise_snr=None)
+
+
+def test_learns_valence_and_crystal_field_from_clean_spectra(fitted, plain, data):
     _, _, Xt, yt = data
-    r2 = r2_score(yt, fitted.predict(Xt), multioutput="raw_values")
-    assert r2[0] > 0.97, r2
-    assert np.all(r2 > 0.8), r2
+    assert r2_score(yt[:, 0], fitted.predict(Xt)[:, 0]) > 0.97
+    # 10Dq only splits a small pre-edge peak; a network trained on clean
+    # spectra reads it, one trained to ignore noise learns to ignore it too
+    r2 = r2_score(yt, plain.predict(Xt), multioutput="raw_values")
+    assert np.all(r2 > [0.98, 0.7]), r2
 
 
-def test_augmentation_beats_clean_training_on_noisy_spectra(fitted, data):
-    X, y, Xt, yt = data
-    plain = _fit(X, y, hidden_layer_sizes=(64, 32), noise_snr=None)
-    noisy = add_gaussian_noise(Xt, 5.0, np.random.default_rng(1))
-    r2_aug = r2_score(yt, fitted.predict(noisy), multioutput="raw_values")
-    r2_plain = r2_score(yt, plain.predict(noisy), multioutput="raw_values")
+def test_augmentation_beats_clean_training_on_noisy_spectra(fitted, plain):
+    # the same spectra as the test set, with Gaussian noise at SNR 5
+    Xn, yt = _spectra(300, 1, noise=5.0)
+    r2_aug = r2_score(yt, fitted.predict(Xn), multioutput="raw_values")
+    r2_plain = r2_score(yt, plain.predict(Xn), multioutput="raw_values")
     assert np.all(r2_aug > r2_plain), (r2_aug, r2_plain)
-    # and without noise the clean-trained network is not the worse one
-    assert r2_score(yt[:, 0], plain.predict(Xt)[:, 0]) > 0.97
+    assert r2_aug[0] > 0.85, r2_aug
 
 
 def test_std_is_larger_out_of_distribution(fitted, data):
@@ -81,7 +78,7 @@ def test_std_is_larger_out_of_distribution(fitted, data):
         ]
     )
     _, std_out = fitted.predict(ood, return_std=True)
-    assert std_out.shape == (200, 3)
+    assert std_out.shape == (200, 2)
     # per target, the median spread out of distribution is several times larger
     ratio = np.median(std_out, axis=0) / np.median(std_in, axis=0)
     assert np.all(ratio > 2), ratio
@@ -93,9 +90,11 @@ def test_output_shapes_follow_y(data):
     mean, std = reg1.predict(Xt[:7], return_std=True)
     assert mean.shape == (7,) and std.shape == (7,)
     assert reg1.predict(Xt[:7]).shape == (7,)
-    reg2 = _fit(X[:200], y[:200, :2], max_iter=5)
-    assert reg2.predict(Xt[:7]).shape == (7, 2)
-    assert reg2.n_outputs_ == 2
+    y3 = np.column_stack([y[:200], y[:200, 0] * y[:200, 1]])
+    reg3 = _fit(X[:200], y3, max_iter=5)
+    assert reg3.predict(Xt[:7]).shape == (7, 3)
+    assert reg3.n_outputs_ == 3
+    assert reg3.predict(Xt[:7], return_std=True)[1].shape == (7, 3)
 
 
 def test_single_network_has_zero_std(data):
@@ -176,10 +175,11 @@ def test_poisson_and_shift_augmentation_train(data):
     X, y, Xt, yt = data
     energy = np.linspace(5460.0, 5520.0, X.shape[1])
     reg = _fit(
-        X, y[:, 1], noise_snr=None, noise_counts=(50.0, 5000.0), max_shift=0.3,
+        X, y[:, 0], noise_snr=None, noise_counts=(50.0, 5000.0), max_shift=0.3,
         energy=energy, max_iter=60, smoothing_window=5, normalization="max",
     )  # fmt: skip
-    assert r2_score(yt[:, 1], reg.predict(Xt)) > 0.5
+    Xn = make_xanes_series(300, 64, counts=200.0, random_state=1).data
+    assert r2_score(yt[:, 0], reg.predict(Xn)) > 0.9
 
 
 def test_convergence_warning_when_max_iter_reached(data):
@@ -198,7 +198,7 @@ def snv_model(data):
 @given(scale=st.floats(0.01, 100), offset=st.floats(-10, 10))
 def test_snv_normalisation_makes_predictions_affine_invariant(snv_model, scale, offset):
     # SNV removes gain and offset of a spectrum, so the prediction ignores them
-    Xt, _ = _spectra(4, np.random.default_rng(3))
+    Xt, _ = _spectra(4, 3)
     base = snv_model.predict(Xt)
     moved = snv_model.predict(Xt * scale + offset)
     np.testing.assert_allclose(moved, base, rtol=1e-3, atol=1e-3)
