@@ -1,0 +1,263 @@
+"""Reader for the XAS Data Interchange format (XDI).
+
+An XDI file is plain text: a version line ``# XDI/1.0 ...``, header fields
+``# Namespace.tag: value``, an optional free-text comment block opened by
+``# ///``, a line of dashes ``#----``, optionally a line naming the columns,
+and white-space separated data rows.  Columns are named by the
+``Column.N: name units`` fields.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from skspectra.io._common import Spectrum
+
+_FIELD = re.compile(r"^#\s*([A-Za-z_][\w]*\.[\w.]+)\s*:(.*)$")
+_VERSION = re.compile(r"^#\s*XDI/(\S+)(.*)$", re.IGNORECASE)
+_MU_COLUMNS = ("mu", "mutrans", "mufluor")
+# h c in eV Angstrom (CODATA 2018), for a mono angle column
+_HC_EV_ANGSTROM = 12398.419843320026
+
+
+def _column_fields(header):
+    """Return ``{index: (name, units)}`` from the ``Column.N`` fields."""
+    columns = {}
+    for key, value in header.items():
+        parts = key.split(".")
+        if len(parts) == 2 and parts[0].lower() == "column" and parts[1].isdigit():
+            if isinstance(value, list):
+                value = value[-1]
+            words = value.split("||")[0].split()
+            if words:
+                units = words[1] if len(words) > 1 else ""
+                columns[int(parts[1])] = (words[0].lower(), units)
+    return columns
+
+
+def _mu(columns, mode, path):
+    """Absorption mu from the columns, and a description of its source."""
+    if mode == "auto":
+        for name in _MU_COLUMNS:
+            if name in columns:
+                return columns[name], name
+    if mode in ("auto", "transmission") and {"i0", "itrans"} <= set(columns):
+        i0, it = columns["i0"], columns["itrans"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = i0 / it
+        if np.any(~(ratio > 0)) or not np.all(np.isfinite(ratio)):
+            raise ValueError(
+                f"{path}: i0/itrans is not positive and finite at every point; "
+                "ln(i0/itrans) cannot be formed."
+            )
+        return np.log(ratio), "ln(i0/itrans)"
+    if mode in ("auto", "fluorescence") and {"i0", "ifluor"} <= set(columns):
+        i0 = columns["i0"]
+        if np.any(i0 == 0):
+            raise ValueError(f"{path}: i0 is zero at some point; ifluor/i0 undefined.")
+        return columns["ifluor"] / i0, "ifluor/i0"
+    if mode == "transmission" and "mutrans" in columns:
+        return columns["mutrans"], "mutrans"
+    if mode == "fluorescence" and "mufluor" in columns:
+        return columns["mufluor"], "mufluor"
+    raise ValueError(
+        f"{path}: cannot form the absorption mu ({mode!r} mode) from the "
+        f"columns {sorted(columns)}; expected a mu/mutrans/mufluor column, "
+        "i0 and itrans (transmission), or i0 and ifluor (fluorescence)."
+    )
+
+
+def read_xdi(path, *, mode="auto", encoding="latin-1"):
+    """Read an XAS Data Interchange (``.xdi``) file.
+
+    The intensity returned is the absorption :math:`\\mu(E)`: a ``mu``,
+    ``mutrans`` or ``mufluor`` column when the file has one, else
+    :math:`\\ln(I_0/I_t)` in transmission or :math:`I_f/I_0` in fluorescence.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to read.
+    mode : {"auto", "transmission", "fluorescence"}, default="auto"
+        Which absorption to return.  ``"auto"`` takes a mu column if present,
+        else transmission, else fluorescence.
+    encoding : str, default="latin-1"
+        Text encoding.
+
+    Returns
+    -------
+    spectrum : Spectrum
+        Named tuple ``(energy, intensity, header)``: the energy column (or the
+        energy computed from a mono ``angle`` column in degrees and
+        ``Mono.d_spacing``), mu, and a dict of the header fields
+        (``"Family.tag"`` keys as written; a field given several times maps
+        to the list of its values).  Derived keys in lower case:
+        ``"columns"`` (column name -> float64 array, every column),
+        ``"column_units"``, ``"energy_units"``, ``"mu_source"`` (how mu was
+        formed), ``"version"``, ``"comments"`` (the free-text lines).
+        Data are returned in file order; they are not sorted.
+
+    Raises
+    ------
+    ValueError
+        If a data row holds something that is not a number or has a different
+        number of values from the first (the message names the file and the
+        line), there are no data, no energy column, or mu cannot be formed.
+
+    See Also
+    --------
+    read_msa : The EMSA/MSA format.
+    read_spectrum : Dispatch on the file extension.
+
+    References
+    ----------
+    .. [1] M. Newville et al., "XAS Data Interchange: A single spectrum XAFS
+       data file format", J. Phys.: Conf. Ser. 712, 012007 (2016).
+       :doi:`10.1088/1742-6596/712/1/012007`
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from skspectra.io import read_xdi
+    >>> text = '''# XDI/1.0
+    ... # Column.1: energy eV
+    ... # Column.2: i0
+    ... # Column.3: itrans
+    ... # Element.symbol: Mn
+    ... #----
+    ... # energy i0 itrans
+    ... 6530.0 100.0 50.0
+    ... 6531.0 100.0 25.0
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     name = os.path.join(folder, "s.xdi")
+    ...     with open(name, "w") as f:
+    ...         _ = f.write(text)
+    ...     energy, mu, header = read_xdi(name)
+    >>> energy
+    array([6530., 6531.])
+    >>> mu  # ln(i0 / itrans)
+    array([0.693..., 1.386...])
+    >>> header["Element.symbol"], header["mu_source"], sorted(header["columns"])
+    ('Mn', 'ln(i0/itrans)', ['energy', 'i0', 'itrans'])
+    """
+    if mode not in ("auto", "transmission", "fluorescence"):
+        raise ValueError(
+            f"mode must be 'auto', 'transmission' or 'fluorescence'; got {mode!r}."
+        )
+    path = Path(path)
+    header = {}
+    comments = []
+    label_line = None
+    version = None
+    rows = []
+    in_comments = False
+    seen_dashes = False
+    width = None
+    with open(path, encoding=encoding) as f:
+        for lineno, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            if line.startswith("#"):
+                if rows:
+                    continue  # a comment after the data started
+                body = line[1:].strip()
+                if version is None and (m := _VERSION.match(line)):
+                    version = m.group(1)
+                    continue
+                if seen_dashes:
+                    label_line = body
+                    continue
+                if body.startswith("///"):
+                    in_comments = True
+                    continue
+                if body.startswith("---"):
+                    seen_dashes = True
+                    continue
+                if not in_comments and (m := _FIELD.match(line)):
+                    key, value = m.group(1), m.group(2).strip()
+                    if key in header:
+                        old = header[key]
+                        header[key] = (
+                            [*old, value]
+                            if isinstance(old, list)
+                            else [
+                                old,
+                                value,
+                            ]
+                        )
+                    else:
+                        header[key] = value
+                    continue
+                comments.append(body)
+                continue
+            tokens = line.split()
+            try:
+                values = [float(t) for t in tokens]
+            except ValueError:
+                raise ValueError(
+                    f"{path}: line {lineno}: cannot read the data row as numbers: "
+                    f"{line!r}"
+                ) from None
+            if width is None:
+                width = len(values)
+            elif len(values) != width:
+                raise ValueError(
+                    f"{path}: line {lineno}: {len(values)} values where the first "
+                    f"data row has {width}."
+                )
+            rows.append(values)
+    if version is None:
+        raise ValueError(f"{path}: the first line is not an '# XDI/x.y' version line.")
+    if not rows:
+        raise ValueError(f"{path}: the file holds no data rows.")
+    data = np.array(rows, dtype=np.float64)
+
+    fields = _column_fields(header)
+    names = {}
+    column_units = {}
+    for index, (name, units) in sorted(fields.items()):
+        if 1 <= index <= width:
+            names[index - 1] = name
+            column_units[name] = units
+    if label_line is not None:
+        labels = label_line.split()
+        if len(labels) == width:
+            for i, label in enumerate(labels):
+                names.setdefault(i, label.lower())
+    columns = {}
+    for i in range(width):
+        name = names.get(i, f"col{i + 1}")
+        columns[name] = np.ascontiguousarray(data[:, i])
+
+    if "energy" in columns:
+        energy = columns["energy"]
+        energy_units = column_units.get("energy", "") or "eV"
+    elif "angle" in columns:
+        d_spacing = header.get("Mono.d_spacing")
+        try:
+            d_spacing = float(d_spacing)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{path}: an 'angle' column needs a numeric Mono.d_spacing to "
+                f"give energies; found {d_spacing!r}."
+            ) from None
+        theta = columns["angle"]
+        if column_units.get("angle", "degrees").lower().startswith("rad"):
+            theta = np.degrees(theta)
+        energy = _HC_EV_ANGSTROM / (2.0 * d_spacing * np.sin(np.radians(theta)))
+        energy_units = "eV"
+    else:
+        raise ValueError(
+            f"{path}: no 'energy' (or 'angle') column among {sorted(columns)}."
+        )
+    mu, source = _mu(columns, mode, path)
+    header["columns"] = columns
+    header["column_units"] = column_units
+    header["energy_units"] = energy_units
+    header["mu_source"] = source
+    header["version"] = version
+    header["comments"] = comments
+    return Spectrum(np.array(energy, dtype=np.float64), np.asarray(mu), header)

@@ -1,0 +1,32 @@
+"""Preprocessing of spectra: common grid, cropping, normalisation, background.
+
+Measured spectra arrive on different grids, with backgrounds and arbitrary
+scales; these functions and transformers bring them to one ``X`` that the
+estimators of skspectra (and of scikit-learn) can use, inside a pipeline.
+"""
+
+from skspectra.preprocessing._align import EdgeAligner, edge_energy
+from skspectra.preprocessing._background import PowerLawBackground
+from skspectra.preprocessing._crop import EnergyCrop
+from skspectra.preprocessing._noise import (
+    add_gaussian_noise,
+    add_poisson_noise,
+    augment_with_noise,
+)
+from skspectra.preprocessing._normalize import SpectrumNormalizer, XANESNormalizer
+from skspectra.preprocessing._resample import resample_spectra
+from skspectra.preprocessing._smooth import SavitzkyGolay
+
+__all__ = [
+    "EdgeAligner",
+    "EnergyCrop",
+    "PowerLawBackground",
+    "SavitzkyGolay",
+    "SpectrumNormalizer",
+    "XANESNormalizer",
+    "add_gaussian_noise",
+    "add_poisson_noise",
+    "augment_with_noise",
+    "edge_energy",
+    "resample_spectra",
+]

@@ -1,0 +1,131 @@
+"""Keep an energy window of spectra on a common grid."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+
+from skspectra.preprocessing._base import _validate_spectra
+
+
+class EnergyCrop(TransformerMixin, BaseEstimator):
+    """Keep the channels whose energy lies in ``[e_min, e_max]``.
+
+    Parameters
+    ----------
+    energy : array-like of shape (n_channels,), default=None
+        Channel energies; None means the channel index.
+    e_min : float, default=None
+        Lowest energy kept (inclusive); None keeps from the first channel.
+    e_max : float, default=None
+        Highest energy kept (inclusive); None keeps up to the last channel.
+
+    Attributes
+    ----------
+    mask_ : ndarray of shape (n_features_in_,), dtype bool
+        The kept channels.
+    energy_out_ : ndarray of shape (n_channels_out,)
+        Energies of the kept channels: the ``energy`` of the next step of a
+        pipeline.
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Channel names, when ``X`` has string column names.
+
+    See Also
+    --------
+    resample_spectra : Interpolate onto a new grid instead of cutting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import EnergyCrop
+    >>> crop = EnergyCrop(energy=[10.0, 11.0, 12.0, 13.0], e_min=10.5, e_max=12.0)
+    >>> crop.fit_transform(np.array([[1.0, 2.0, 3.0, 4.0]]))
+    array([[2., 3.]])
+    >>> crop.energy_out_
+    array([11., 12.])
+    """
+
+    _parameter_constraints = {
+        "energy": ["array-like", None],
+        "e_min": [Real, None],
+        "e_max": [Real, None],
+    }
+
+    def __init__(self, *, energy=None, e_min=None, e_max=None):
+        self.energy = energy
+        self.e_min = e_min
+        self.e_max = e_max
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Find the channels inside the window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : EnergyCrop
+            The fitted transformer.
+        """
+        _, energy = _validate_spectra(self, X, reset=True)
+        low = -np.inf if self.e_min is None else self.e_min
+        high = np.inf if self.e_max is None else self.e_max
+        if low > high:
+            raise ValueError(f"e_min={self.e_min} is above e_max={self.e_max}.")
+        mask = (energy >= low) & (energy <= high)
+        if not mask.any():
+            raise ValueError(
+                f"no channel lies in [{self.e_min}, {self.e_max}]; the energy axis "
+                f"spans {energy[0]:g} to {energy[-1]:g}."
+            )
+        self.mask_ = mask
+        self.energy_out_ = energy[mask]
+        return self
+
+    def transform(self, X):
+        """Cut each spectrum to the window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_spectra, n_channels_out)
+            The kept channels (a new array, same dtype as ``X``).
+        """
+        check_is_fitted(self)
+        X, _ = _validate_spectra(self, X, reset=False)
+        return X[:, self.mask_]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the kept channels.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input channel names; None uses ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            The names of the kept channels.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray(names, dtype=object)[self.mask_]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

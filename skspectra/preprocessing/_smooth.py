@@ -1,0 +1,156 @@
+"""Savitzky-Golay smoothing and differentiation."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.signal import savgol_filter
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from skspectra.preprocessing._base import _validate_spectra
+
+
+class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Smooth or differentiate spectra with a Savitzky-Golay filter.
+
+    Each channel is replaced by the value (or a derivative) at that channel of
+    the least-squares polynomial of degree ``polyorder`` fitted to the
+    ``window_length`` channels around it [1]_.  Smoothing preserves the area
+    and the position of peaks better than a moving average of the same width;
+    derivatives are scaled to energy units.
+
+    Parameters
+    ----------
+    window_length : int, default=7
+        Number of channels in the window (odd, larger than ``polyorder``).
+    polyorder : int, default=2
+        Degree of the local polynomial.
+    deriv : int, default=0
+        Order of the derivative; 0 smooths.
+    energy : array-like of shape (n_channels,), default=None
+        Channel energies, which must be uniform when ``deriv > 0`` (the
+        derivative is divided by the step); None means the channel index.
+    mode : {"interp", "mirror", "nearest", "wrap", "constant"}, default="interp"
+        Treatment of the ends, as in :func:`scipy.signal.savgol_filter`:
+        ``"interp"`` fits the polynomial to the last window (needs at least
+        ``window_length`` channels).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Channel names, when ``X`` has string column names.
+
+    See Also
+    --------
+    scipy.signal.savgol_filter : The filter applied along the channels.
+
+    References
+    ----------
+    .. [1] A. Savitzky and M. J. E. Golay, "Smoothing and differentiation of
+       data by simplified least squares procedures", Anal. Chem. 36,
+       1627-1639 (1964). :doi:`10.1021/ac60214a047`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import SavitzkyGolay
+    >>> E = np.arange(9.0)
+    >>> X = np.array([E**2])  # a parabola is kept exactly by polyorder=2
+    >>> np.allclose(SavitzkyGolay(window_length=5).fit_transform(X), X)
+    True
+    >>> dX = SavitzkyGolay(window_length=5, deriv=1, energy=0.5 * E).fit_transform(X)
+    >>> np.allclose(dX, 4 * E)  # d(E**2)/d(E/2)
+    True
+    """
+
+    _parameter_constraints = {
+        "window_length": [Interval(Integral, 1, None, closed="left")],
+        "polyorder": [Interval(Integral, 0, None, closed="left")],
+        "deriv": [Interval(Integral, 0, None, closed="left")],
+        "energy": ["array-like", None],
+        "mode": [StrOptions({"interp", "mirror", "nearest", "wrap", "constant"})],
+    }
+
+    def __init__(
+        self, *, window_length=7, polyorder=2, deriv=0, energy=None, mode="interp"
+    ):
+        self.window_length = window_length
+        self.polyorder = polyorder
+        self.deriv = deriv
+        self.energy = energy
+        self.mode = mode
+
+    def _check(self, X):
+        if self.window_length % 2 == 0:
+            raise ValueError(f"window_length must be odd; got {self.window_length}.")
+        if self.polyorder >= self.window_length:
+            raise ValueError(
+                f"polyorder={self.polyorder} must be less than "
+                f"window_length={self.window_length}."
+            )
+        if self.mode == "interp" and X.shape[1] < self.window_length:
+            raise ValueError(
+                f"mode='interp' needs at least window_length={self.window_length} "
+                f"channels; X has {X.shape[1]}. Use a shorter window or another mode."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check ``X``, the energy axis and the window; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SavitzkyGolay
+            The fitted transformer.
+        """
+        X, _ = _validate_spectra(self, X, reset=True, uniform=self.deriv > 0)
+        self._check(X)
+        return self
+
+    def transform(self, X):
+        """Filter each spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_spectra, n_channels)
+            Smoothed spectra or derivatives, same dtype as ``X``.
+        """
+        check_is_fitted(self)
+        X, energy = _validate_spectra(self, X, reset=False, uniform=self.deriv > 0)
+        self._check(X)
+        delta = (energy[-1] - energy[0]) / (energy.size - 1) if energy.size > 1 else 1.0
+        out = savgol_filter(
+            X.astype(np.float64, copy=False),
+            self.window_length,
+            self.polyorder,
+            deriv=self.deriv,
+            delta=delta,
+            axis=1,
+            mode=self.mode,
+        )
+        return out.astype(X.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
