@@ -168,7 +168,8 @@ def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
     pls = GridSearchCV(
         PLSRegression(scale=False), {"n_components": [2, 4, 8, 12, 16, 24]}, cv=3
     )
-    X_aug, Y_aug = with_noisy_copies(X, Y, 3, seed)
+    n_pls = min(5000, n_train)
+    X_aug, Y_aug = with_noisy_copies(X[:n_pls], Y[:n_pls], 3, seed)
     k = min(n_krr, n_train)
     X_aug_k, Y_aug_k = with_noisy_copies(X[: k // 4], Y[: k // 4], 3, seed)
     models = [
@@ -182,7 +183,7 @@ def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
         (f"KernelRidge RBF (n={k})", krr, X[:k], Y[:k]),
         (f"  same, 3 noisy copies (n={k})", clone(krr), X_aug_k, Y_aug_k),
         ("PLSRegression", pls, X, Y),
-        ("  same, 3 noisy copies", clone(pls), X_aug, Y_aug),
+        (f"  same, 3 noisy copies (n={n_pls})", clone(pls), X_aug, Y_aug),
         ("SimilarityKNN (k=5, euclidean)", SimilarityKNNEstimator(), X, Y),
     ]
 
@@ -349,13 +350,28 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small, fast run")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--sections",
+        default="synthetic,speed,real",
+        help="comma-separated subset of: synthetic, speed, real",
+    )
     args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
     print(f"load average before: {os.getloadavg()}")
     if args.quick:
         n_train, n_test, n_krr, n_speed, n_est = 2000, 1000, 1000, 10000, 2
     else:
         n_train, n_test, n_krr, n_speed, n_est = 20000, 4000, 4000, 150000, 5
+    if "synthetic" in sections:
+        run_synthetic(args, n_train, n_test, n_krr, n_est)
+    if "speed" in sections:
+        bench_speed(n_speed, args.seed, n_est)
+    if "real" in sections:
+        run_real(args, n_est)
+    print(f"\nload average after: {os.getloadavg()}")
+
+
+def run_synthetic(args, n_train, n_test, n_krr, n_est):
     X, Y = bench_synthetic(
         "1a. make_xanes_series",
         xanes_dataset,
@@ -383,8 +399,9 @@ def main(argv=None):
         n_krr,
         n_est,
     )
-    if not args.skip_speed:
-        bench_speed(n_speed, args.seed, n_est)
+
+
+def run_real(args, n_est):
     data_dir = find_data_dir(
         extra=[Path(__file__).resolve().parents[1].parent / "shared" / "data"]
     )
@@ -392,7 +409,6 @@ def main(argv=None):
         print("\n## 3. real spectra: data folder not found, skipped")
     else:
         bench_v_glasses(data_dir, args.seed, n_est)
-    print(f"\nload average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
