@@ -275,3 +275,11 @@ def test_smoothing_equals_savgol_filter(n_channels):
     assert (reg._smoother is None) == (n_channels > 512)
     ref = savgol_filter(X, 7, 2, axis=1)
     np.testing.assert_allclose(reg._prepare(X), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_parallel_training_gives_the_same_ensemble(data):
+    X, y, Xt, _ = data
+    a = _fit(X[:100], y[:100], max_iter=3).predict(Xt[:10], return_std=True)
+    b = _fit(X[:100], y[:100], max_iter=3, n_jobs=2).predict(Xt[:10], return_std=True)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
