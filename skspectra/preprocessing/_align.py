@@ -35,13 +35,14 @@ def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5
         Gaussian of standard deviation ``smoothing`` (energy units) and
         refined between channels by a parabola (the first and last 2 % of the
         channels are not searched); ``"half_height"``: the first energy where
-        the spectrum reaches ``min + level * (max - min)``, by linear
-        interpolation -- meant for edge-step normalised spectra, where it is
-        the energy at which the normalised absorption reaches ``level``.
+        the spectrum reaches ``level``, by linear interpolation -- for
+        edge-step normalised spectra (:class:`XANESNormalizer`), whose edge
+        rises from 0 to 1, it is the energy at half the edge step, which is
+        less sensitive than the derivative maximum to the shape of the edge.
     smoothing : float, default=0.5
         Gaussian width for ``"derivative"``.
     level : float, default=0.5
-        Fraction of the edge height for ``"half_height"``.
+        Height (fraction of the edge step) for ``"half_height"``.
 
     Returns
     -------
@@ -53,7 +54,7 @@ def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5
     >>> import numpy as np
     >>> from skspectra.preprocessing import edge_energy
     >>> E = np.linspace(0.0, 10.0, 101)
-    >>> X = np.array([np.tanh(E - 4.0), np.tanh(E - 6.0)])
+    >>> X = 0.5 + 0.5 * np.tanh([E - 4.0, E - 6.0])  # steps from 0 to 1
     >>> edge_energy(X, E).round(3)
     array([4., 6.])
     >>> edge_energy(X, E, method="half_height")
@@ -122,7 +123,8 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Channel energies (uniform for ``"xcorr"``); None means the channel
         index.
     method : {"derivative", "half_height", "xcorr"}, default="derivative"
-        Edge locator, see :func:`edge_energy`; or cross-correlation.
+        Edge locator, see :func:`edge_energy` (``"half_height"`` needs
+        edge-step normalised spectra); or cross-correlation.
     target_energy : float, default=None
         Common edge energy for ``"derivative"`` and ``"half_height"``; None
         learns the median edge energy of the training spectra.
@@ -216,6 +218,16 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         self.target_energy_ = None
         self.reference_ = None
+        if self.method == "xcorr" and self.target_energy is not None:
+            raise ValueError(
+                "target_energy is for the edge methods; method='xcorr' aligns to "
+                "reference instead."
+            )
+        if self.method != "xcorr" and self.reference is not None:
+            raise ValueError(
+                f"reference is for method='xcorr'; method={self.method!r} aligns "
+                "to target_energy instead."
+            )
         if self.method == "xcorr":
             if self.reference is None:
                 self.reference_ = X.astype(np.float64).mean(axis=0)

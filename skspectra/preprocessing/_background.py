@@ -77,7 +77,7 @@ class PowerLawBackground(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         1, 2, ..., n_channels (a power law needs positive abscissae).
     fit_range : tuple of (float, float), default=None
         The window ``(low, high)`` in energy units, before the edge; None uses
-        the lower half of the energy range.
+        the lower half of the channels (at least two).
     method : {"two_area", "least_squares"}, default="two_area"
         How :math:`A` and :math:`r` are found.
     exponent : float, default=None

@@ -79,19 +79,25 @@ def _refine_peak(D, idx, energy):
 
 
 def _half_height_energy(X, energy, level=0.5):
-    """Energy where each row first reaches ``min + level * (max - min)``.
+    """Energy where each row first reaches ``level``, for normalised spectra.
 
     Linear interpolation between the two channels that bracket the level.
+    A row that never reaches it raises a ValueError naming it.
     """
-    lo = X.min(axis=1, keepdims=True)
-    hi = X.max(axis=1, keepdims=True)
-    target = lo + level * (hi - lo)
-    above = X >= target
+    above = X >= level
+    reached = above.any(axis=1)
+    if not reached.all():
+        i = int(np.flatnonzero(~reached)[0])
+        raise ValueError(
+            f"spectrum {i} never reaches {level:g} (its maximum is "
+            f"{X[i].max():g}); the half-height edge needs edge-step normalised "
+            "spectra (put XANESNormalizer first)."
+        )
     j = np.argmax(above, axis=1)  # first channel at or above the level
-    j = np.maximum(j, 1) if X.shape[1] > 1 else j
+    jm = np.maximum(j - 1, 0)
     rows = np.arange(X.shape[0])
-    y0, y1 = X[rows, j - 1], X[rows, j]
+    y0, y1 = X[rows, jm], X[rows, j]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(y1 != y0, (target[:, 0] - y0) / (y1 - y0), 1.0)
+        t = np.where(y1 != y0, (level - y0) / (y1 - y0), 1.0)
     t = np.clip(t, 0.0, 1.0)
-    return energy[j - 1] + t * (energy[j] - energy[j - 1])
+    return energy[jm] + t * (energy[j] - energy[jm])

@@ -117,6 +117,8 @@ array-like of shape (n_spectra, n_points)
     if len(energies) == 0:
         raise ValueError("no energy axes given.")
     shared = np.ndim(energies[0]) == 0
+    if shared:
+        energies = np.asarray(energies)
     if isinstance(intensities, np.ndarray) and intensities.ndim == 1:
         raise ValueError(
             "intensities must be a sequence of spectra or a 2-D array; got a 1-D "
@@ -130,37 +132,64 @@ array-like of shape (n_spectra, n_points)
             f"{len(energies)} energy axes for {n_spectra} spectra; give one axis "
             "per spectrum or one shared axis."
         )
+    if shared:
+        first = np.asarray(intensities)
+        if first.ndim != 2:
+            raise ValueError(
+                "with one shared energy axis, intensities must be a 2-D array "
+                f"(n_spectra, n_points); got shape {first.shape}."
+            )
+        energy, _ = _as_spectrum(energies, first[0], 0)
+        if first.shape[1] != energy.size:
+            raise ValueError(
+                f"the shared energy axis has {energy.size} values but the spectra "
+                f"have {first.shape[1]}."
+            )
+        finite = np.isfinite(first).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"spectrum {int(np.flatnonzero(~finite)[0])} contains NaN or inf "
+                "values."
+            )
+        dtype = np.float32 if first.dtype == np.float32 else np.float64
+        out = _resample_block(energy, first, energy_out, method, fill_value, "every")
+        return out.astype(dtype, copy=False)
     all_float32 = all(np.asarray(y).dtype == np.float32 for y in intensities)
     dtype = np.float32 if all_float32 else np.float64
     X = np.empty((n_spectra, energy_out.size), dtype=dtype)
     for i in range(n_spectra):
-        energy, y = _as_spectrum(energies if shared else energies[i], intensities[i], i)
-        y = y.astype(np.float64)
-        inside = (energy_out >= energy[0]) & (energy_out <= energy[-1])
-        if not inside.all() and fill_value is None:
-            if energy_out[0] < energy[0]:
-                side = (
-                    f"down to {energy_out[0]:g} but the spectrum starts at "
-                    f"{energy[0]:g}"
-                )
-            else:
-                side = f"{energy_out[-1]:g} but the spectrum ends at {energy[-1]:g}"
-            raise ValueError(
-                f"spectrum {i}: energy_out reaches {side}; give fill_value to fill "
-                "outside the measured range, or a narrower energy_out."
-            )
-        row = np.full(energy_out.size, np.nan if fill_value is None else fill_value)
-        e_in = energy_out[inside]
-        if method == "linear":
-            row[inside] = np.interp(e_in, energy, y)
-        else:
-            row[inside] = PchipInterpolator(energy, y, extrapolate=False)(e_in)
-        # exact values at the measured energies
-        k = np.searchsorted(energy, e_in)
-        k = np.minimum(k, energy.size - 1)
-        hit = energy[k] == e_in
-        row_inside = row[inside]
-        row_inside[hit] = y[k[hit]]
-        row[inside] = row_inside
-        X[i] = row
+        energy, y = _as_spectrum(energies[i], intensities[i], i)
+        X[i] = _resample_block(energy, y[None, :], energy_out, method, fill_value, i)[0]
     return X
+
+
+def _resample_block(energy, Y, energy_out, method, fill_value, index):
+    """Resample the rows of Y, all on ``energy``, onto ``energy_out``."""
+    Y = np.asarray(Y, dtype=np.float64)
+    inside = (energy_out >= energy[0]) & (energy_out <= energy[-1])
+    if not inside.all() and fill_value is None:
+        if energy_out[0] < energy[0]:
+            side = f"down to {energy_out[0]:g} but the spectrum starts at {energy[0]:g}"
+        else:
+            side = f"{energy_out[-1]:g} but the spectrum ends at {energy[-1]:g}"
+        who = "every spectrum" if index == "every" else f"spectrum {index}"
+        raise ValueError(
+            f"{who}: energy_out reaches {side}; give fill_value to fill "
+            "outside the measured range, or a narrower energy_out."
+        )
+    out = np.full(
+        (Y.shape[0], energy_out.size), np.nan if fill_value is None else fill_value
+    )
+    e_in = energy_out[inside]
+    if method == "linear":
+        j = np.clip(np.searchsorted(energy, e_in), 1, energy.size - 1)
+        t = (e_in - energy[j - 1]) / (energy[j] - energy[j - 1])
+        values = Y[:, j - 1] * (1 - t) + Y[:, j] * t
+    else:
+        values = PchipInterpolator(energy, Y, axis=1, extrapolate=False)(e_in)
+    # exact values at the measured energies
+    k = np.minimum(np.searchsorted(energy, e_in), energy.size - 1)
+    hit = energy[k] == e_in
+    values[:, hit] = Y[:, k[hit]]
+    out[:, inside] = values
+    return out
