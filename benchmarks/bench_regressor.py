@@ -384,8 +384,8 @@ def load_reference_oxidation(data_dir, rel_grid):
             skipped.append(f"{name} (energy calibration fault noted in labels)")
             continue
         e0 = K_EDGES[element]
-        if e[0] > e0 - 30 or e[-1] < e0 + 80:
-            skipped.append(f"{name} (scan does not cover -30..+80 eV)")
+        if e[0] > e0 + rel_grid[0] or e[-1] < e0 + rel_grid[-1]:
+            skipped.append(f"{name} (scan does not cover the grid)")
             continue
         norm = XANESNormalizer(energy=e, e0_range=(e0 - 5, e0 + 25))
         mu_n = norm.fit_transform(np.asarray(mu, dtype=np.float64)[None, :])[0]
@@ -397,7 +397,7 @@ def load_reference_oxidation(data_dir, rel_grid):
 
 
 def bench_references(data_dir, seed, n_estimators):
-    rel = np.linspace(-20.0, 60.0, 161)
+    rel = np.linspace(-15.0, 60.0, 151)
     X, y, groups, elements, skipped = load_reference_oxidation(data_dir, rel)
     n_groups = len(set(groups))
     print(
@@ -415,6 +415,14 @@ def bench_references(data_dir, seed, n_estimators):
             batch_size=16,
             alpha=1e-3,
             noise_snr=(20.0, 500.0),
+            random_state=seed,
+        ),
+        "SPR no augmentation": SpectrumPropertyRegressor(
+            hidden_layer_sizes=(32,),
+            n_estimators=n_estimators,
+            batch_size=16,
+            alpha=1e-3,
+            noise_snr=None,
             random_state=seed,
         ),
         "PLSRegression(3)": PLSRegression(3),
