@@ -42,7 +42,7 @@ from skspectra.datasets import find_data_dir, make_xanes_series
 from skspectra.neighbors import SimilarityKNNEstimator
 from skspectra.neural_network import SpectrumPropertyRegressor
 from skspectra.neural_network._augment import add_gaussian_noise
-from skspectra.neural_network._demo import load_v_glasses
+from skspectra.neural_network._demo import load_reference_oxidation, load_v_glasses
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -345,55 +345,6 @@ def bench_v_glasses(data_dir, seed, n_estimators):
             f"{dt:.1f}",
         ]
         print(fmt_row(name, cells), flush=True)
-
-
-# tabulated K-edge energies of the metals (eV): the oxidation state moves the
-# edge by a few eV from these, so spectra are put on E - E_metal
-K_EDGES = {
-    "V": 5465.0,
-    "Cr": 5989.0,
-    "Mn": 6539.0,
-    "Fe": 7112.0,
-    "Co": 7709.0,
-    "Ni": 8333.0,
-    "Cu": 8979.0,
-}
-
-
-def load_reference_oxidation(data_dir, rel_grid):
-    """Measured 3d-metal K-edge references with a nominal oxidation state.
-
-    Each spectrum is edge-step normalised (XANESNormalizer) and interpolated
-    onto ``E_metal + rel_grid``.  Returns spectra, oxidation states, groups
-    (element + compound, so that repeated scans stay in one fold), elements,
-    and the names of spectra left out with the reason.
-    """
-    from skspectra.datasets import load_xanes_references
-    from skspectra.preprocessing import XANESNormalizer
-
-    data = load_xanes_references(data_dir)
-    labels = data.labels
-    X, y, groups, elements, skipped = [], [], [], [], []
-    for i, (e, mu) in enumerate(zip(data.energies, data.spectra, strict=True)):
-        element, edge = labels["element"][i], labels["edge"][i]
-        ox = float(data.target[i])
-        if edge != "K" or element not in K_EDGES or not np.isfinite(ox):
-            continue
-        name = data.names[i]
-        if "calibration" in str(labels["note"][i]):
-            skipped.append(f"{name} (energy calibration fault noted in labels)")
-            continue
-        e0 = K_EDGES[element]
-        if e[0] > e0 + rel_grid[0] or e[-1] < e0 + rel_grid[-1]:
-            skipped.append(f"{name} (scan does not cover the grid)")
-            continue
-        norm = XANESNormalizer(energy=e, e0_range=(e0 - 5, e0 + 25))
-        mu_n = norm.fit_transform(np.asarray(mu, dtype=np.float64)[None, :])[0]
-        X.append(np.interp(e0 + rel_grid, e, mu_n))
-        y.append(ox)
-        groups.append(f"{element}:{str(labels['compound'][i]).lower()}")
-        elements.append(element)
-    return np.array(X), np.array(y), np.array(groups), np.array(elements), skipped
 
 
 def bench_references(data_dir, seed, n_estimators):
