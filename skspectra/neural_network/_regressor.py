@@ -174,8 +174,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         spectrum before normalisation, at fit and predict.  None: no smoothing.
     smoothing_polyorder : int, default=2
         Polynomial order of the Savitzky–Golay filter.
-    normalization : {"snv", "area", "max", "minmax", "l2"} or None, \
-default=None
+    normalization : {"snv", "area", "max", "minmax", "l2"} or None, default=None
         Per-spectrum normalisation after smoothing: "snv" subtracts the mean
         and divides by the standard deviation (standard normal variate),
         "area" divides by the sum of absolute values, "max" by the largest
