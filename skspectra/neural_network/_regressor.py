@@ -228,6 +228,10 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         augmentation or uncertainty.
     sklearn.cross_decomposition.PLSRegression : The usual linear baseline for
         spectra.
+    skspectra.neighbors.SimilarityKNNEstimator : Properties from the nearest
+        reference spectra.
+    skspectra.datasets.make_xanes_series : Spectra with known valence and
+        crystal field, with the same noise models.
 
     Notes
     -----
@@ -239,6 +243,20 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     first-layer weights of all networks in one matrix product.  The
     Savitzky–Golay filter (with polynomial fits at the edges) is linear, so
     for up to 512 channels it is applied as one matrix product.
+
+    Noise levels are drawn per spectrum inside every mini-batch, with the
+    definitions of :func:`skspectra.datasets.make_xanes_series` (amplitude
+    SNR against the rms of the spectrum; Poisson counts per unit intensity),
+    so a network trained with ``noise_snr=(3, 100)`` has seen the noise of a
+    test set generated with ``noise=5`` or ``noise=20``.  Augmentation is
+    applied to the spectra before smoothing and normalisation, as noise is in
+    a measurement.
+
+    Noise augmentation does not create information: a feature that the noise
+    hides (a weak pre-edge splitting at low signal-to-noise) is learned to be
+    ignored, so a network trained with augmentation can be less accurate on
+    clean spectra than one trained without.  Train without augmentation when
+    the spectra to predict are as clean as the training ones.
 
     References
     ----------
