@@ -1,6 +1,9 @@
 """Spectral distances: which measure finds the right reference for a noisy spectrum."""
 
+import time
+
 import numpy as np
+from sklearn.neighbors import NearestNeighbors
 
 from skspectra.datasets import make_xanes_series
 from skspectra.metrics._distances import METRIC_NAMES, get_metric
@@ -71,6 +74,38 @@ def _synthetic(report, random_state):
     )
 
 
+def _embedding_speed(report, random_state):
+    library = make_xanes_series(
+        n_samples=1000, n_channels=200, energy_shift=0.0, random_state=random_state
+    )
+    queries = make_xanes_series(
+        n_samples=20, n_channels=200, counts=2000, random_state=random_state + 2
+    )
+    metric = get_metric("wasserstein")
+    energy = library.energy
+    start = time.perf_counter()
+    nn = NearestNeighbors(
+        n_neighbors=5,
+        metric=metric.func,
+        metric_params={"energy": energy},
+        algorithm="brute",
+    ).fit(library.data)
+    _, idx_callable = nn.kneighbors(queries.data)
+    t_callable = time.perf_counter() - start
+    start = time.perf_counter()
+    nn = NearestNeighbors(n_neighbors=5, metric=metric.embedded_metric)
+    nn.fit(metric.embed(library.data, energy))
+    _, idx_embedded = nn.kneighbors(metric.embed(queries.data, energy))
+    t_embedded = time.perf_counter() - start
+    same = np.array_equal(idx_callable, idx_embedded)
+    report(
+        "Wasserstein 5-nearest neighbours of 20 spectra in a 1000-spectrum library: "
+        f"callable metric {t_callable:.2f} s, embedding + scikit-learn's "
+        f"'{metric.embedded_metric}' {t_embedded:.3f} s "
+        f"({t_callable / t_embedded:.0f}x faster), same neighbours: {same}"
+    )
+
+
 def _load_mn(data_dir):
     path = data_dir / "xanes" / "athena_mn_standards.npz"
     if not path.is_file():
@@ -136,6 +171,7 @@ def run_demo(report, *, data_dir, random_state):
     """
     random_state = int(random_state) if random_state is not None else 0
     _synthetic(report, random_state)
+    _embedding_speed(report, random_state)
     if data_dir is None:
         report("Real data: no data folder; skipped.")
     else:

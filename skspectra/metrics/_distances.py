@@ -60,10 +60,10 @@ def _check_non_negative(X, metric, name):
         lowest = X.min()
         if lowest < 0:
             raise ValueError(
-                f"metric {metric!r} treats spectra as distributions (normalised to "
-                f"unit area) and needs non-negative values; {name} has a negative "
-                f"value ({lowest:g}). Remove the background or clip the spectra "
-                "first."
+                f"Negative values in data passed to metric {metric!r}: it treats "
+                "spectra as distributions (normalised to unit area) and needs "
+                f"non-negative values; {name} has a negative value ({lowest:g}). "
+                "Remove the background or clip the spectra first."
             )
 
 
@@ -96,14 +96,18 @@ def _check_spectra(X, name, metric=None):
     return X
 
 
-def _unit_area(X, metric, name="X"):
-    """Divide each row by its sum (rows must have positive total)."""
-    total = X.sum(axis=-1, keepdims=True)
+def _check_total(total, metric, name):
     if np.any(total <= 0):
         raise ValueError(
             f"metric {metric!r} normalises spectra to unit area; {name} has a "
             "spectrum whose total intensity is zero."
         )
+
+
+def _unit_area(X, metric, name="X"):
+    """Divide each row by its sum (rows must have positive total)."""
+    total = X.sum(axis=-1, keepdims=True)
+    _check_total(total, metric, name)
     return X / total
 
 
@@ -130,10 +134,15 @@ def _centred_unit_norm(X, metric, name="X"):
     return Xc / norm
 
 
-def _cdf(X):
-    """Cumulative distribution of each row (last value exactly 1)."""
+def _cdf(X, metric, name="X"):
+    """Cumulative distribution of each row of non-negative ``X``.
+
+    The running sums divided by the total, as ``scipy.stats`` computes them;
+    the last value is exactly 1.
+    """
     F = np.cumsum(X, axis=-1)
     total = F[..., -1:]
+    _check_total(total, metric, name)
     return F / total
 
 
@@ -337,8 +346,8 @@ def wasserstein(u, v, energy=None):
     3.0
     """
     u, v, energy = _check_pair(u, v, energy, "wasserstein")
-    p = _cdf(_unit_area(u, "wasserstein", "u")[None])[0]
-    q = _cdf(_unit_area(v, "wasserstein", "v")[None])[0]
+    p = _cdf(u, "wasserstein", "u")
+    q = _cdf(v, "wasserstein", "v")
     return float(np.sum(np.abs(p - q)[:-1] * np.diff(energy)))
 
 
@@ -380,8 +389,8 @@ def cramer(u, v, energy=None):
     2.23606797749979
     """
     u, v, energy = _check_pair(u, v, energy, "cramer")
-    p = _cdf(_unit_area(u, "cramer", "u")[None])[0]
-    q = _cdf(_unit_area(v, "cramer", "v")[None])[0]
+    p = _cdf(u, "cramer", "u")
+    q = _cdf(v, "cramer", "v")
     return float(np.sqrt(np.sum((p - q)[:-1] ** 2 * np.diff(energy))))
 
 
@@ -538,12 +547,12 @@ def _embed_centred(X, energy, name):
 
 
 def _embed_wasserstein(X, energy, name):
-    F = _cdf(_unit_area(X, name))
+    F = _cdf(X, name)
     return F[:, :-1] * np.diff(energy)
 
 
 def _embed_cramer(X, energy, name):
-    F = _cdf(_unit_area(X, name))
+    F = _cdf(X, name)
     return F[:, :-1] * np.sqrt(np.diff(energy))
 
 
@@ -706,9 +715,7 @@ class SpectralMetric:
             return _kernels.manhattan_pairwise(Zx, Zy, n_jobs=n_jobs)
         if self.name in ("cosine", "pearson"):
             # 1 - <a, b> on unit rows: one BLAS product, no square root
-            D = _kernels.cosine_similarity_matrix(Zx, Zy)
-            np.subtract(1.0, D, out=D)
-            return np.clip(D, 0.0, 2.0, out=D)
+            return _kernels.cosine_distance_matrix(Zx, Zy)
         D = _kernels.euclidean_pairwise(Zx, Zy)
         return self._from_embedded(D)
 

@@ -75,8 +75,8 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     See Also
     --------
-    get_metric : the metric object with the embedding and its inverse map.
-    pairwise_spectral_distances : distance matrices computed the same way.
+    get_metric : The metric object with the embedding and its inverse map.
+    pairwise_spectral_distances : Distance matrices computed the same way.
 
     Notes
     -----
@@ -175,6 +175,7 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = _REGISTRY[self.metric].requires_non_negative
+        spec = _REGISTRY.get(self.metric) if isinstance(self.metric, str) else None
+        tags.input_tags.positive_only = spec is not None and spec.requires_non_negative
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -58,8 +58,8 @@ def pairwise_spectral_distances(
 
     See Also
     --------
-    get_metric : the metric object with the embedding.
-    paired_spectral_distances : distances between corresponding rows.
+    get_metric : The metric object with the embedding.
+    paired_spectral_distances : Distances between corresponding rows.
 
     Examples
     --------
@@ -92,7 +92,7 @@ def paired_spectral_distances(X, Y, metric="euclidean", energy=None):
 
     See Also
     --------
-    pairwise_spectral_distances : distances between all pairs of rows.
+    pairwise_spectral_distances : Distances between all pairs of rows.
 
     Examples
     --------

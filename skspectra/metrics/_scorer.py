@@ -42,7 +42,7 @@ def spectral_similarity_score(
 
     See Also
     --------
-    make_spectral_scorer : the same as a scorer for ``scoring=``.
+    make_spectral_scorer : The same as a scorer for ``scoring=``.
 
     Examples
     --------

@@ -30,6 +30,8 @@ def test_demo_synthetic_beats_guessing():
     # and the best measure recovers 10Dq far better than guessing
     assert min(cf for _, cf in errors.values()) < 0.5 * guess_cf
     assert any("no data folder" in line for line in lines)
+    # the embedding finds exactly the neighbours of the callable metric
+    assert any("same neighbours: True" in line for line in lines)
 
 
 def test_demo_real_data(shared_data):

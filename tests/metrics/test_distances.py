@@ -210,6 +210,9 @@ def test_chunked_and_threaded_kernels_agree(monkeypatch):
     expected_self = pairwise_spectral_distances(X, metric="wasserstein")
     # tiny blocks: many chunks of rows, of columns and of refined pairs
     monkeypatch.setattr(_kernels, "_BLOCK_ELEMENTS", 40)
+    monkeypatch.setattr(_kernels, "_JS_BLOCK_ELEMENTS", 40)
+    monkeypatch.setattr(_kernels, "_L1_BLOCK_BYTES", 8)  # 8-row tiles, the least
+    monkeypatch.setattr(_kernels, "_MIN_PARALLEL_WORK", 0)  # threads even here
     for name, D in expected.items():
         for n_jobs in (None, 2):
             got = pairwise_spectral_distances(X, Y, metric=name, n_jobs=n_jobs)
@@ -353,3 +356,46 @@ def test_n_jobs_validation():
         pairwise_spectral_distances(GOOD, n_jobs=0)
     with pytest.raises(TypeError, match="n_jobs"):
         pairwise_spectral_distances(GOOD, n_jobs=1.5)
+
+
+@given(data=spectra(n_rows=5, max_channels=15))
+def test_pairwise_agrees_with_scipy_cdist(data):
+    X, energy = data
+    A, B = X[:2], X[2:]
+    for name, scipy_name in [
+        ("euclidean", "euclidean"),
+        ("cityblock", "cityblock"),
+        ("cosine", "cosine"),
+        ("pearson", "correlation"),
+        ("jensen_shannon", "jensenshannon"),
+    ]:
+        expected = spd.cdist(A, B, scipy_name)
+        got = pairwise_spectral_distances(A, B, metric=name)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-14)
+    expected = np.array(
+        [[scipy.stats.wasserstein_distance(energy, energy, a, b) for b in B] for a in A]
+    )
+    got = pairwise_spectral_distances(A, B, metric="wasserstein", energy=energy)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+@given(
+    counts=arrays(np.int64, (4, 9), elements=st.integers(0, 5)),
+)
+def test_sparse_count_spectra_with_zeros(counts):
+    # low-count spectra (EDS, EELS) have empty channels: 0 log 0 = 0
+    counts[:, 0] += 1  # every spectrum has at least one count
+    X = counts.astype(np.float64)
+    for name, scipy_name in [("jensen_shannon", "jensenshannon")]:
+        np.testing.assert_allclose(
+            pairwise_spectral_distances(X[:2], X[2:], metric=name),
+            spd.cdist(X[:2], X[2:], scipy_name),
+            rtol=1e-9,
+            atol=1e-12,
+        )
+    for name in ["wasserstein", "cramer", "hellinger", "jensen_shannon"]:
+        f = get_metric(name).func
+        loop = np.array([[f(a, b) for b in X] for a in X])
+        D = pairwise_spectral_distances(X, metric=name)
+        assert np.all(np.isfinite(D))
+        np.testing.assert_allclose(D, loop, rtol=1e-9, atol=1e-7)
