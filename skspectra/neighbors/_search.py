@@ -85,7 +85,7 @@ def _pairs_reduce(A, B, rows, cols, kind, block=None):
         return out
     d = A.shape[1]
     if block is None:
-        block = max(256, (4 * 2**20) // max(d, 1))
+        block = max(32, 2**16 // max(d, 1))
     for s in range(0, rows.size, block):
         diff = A[rows[s : s + block]] - B[cols[s : s + block]]
         if kind == "l1":
@@ -101,11 +101,18 @@ class _Index:
 
     levels = ()
     stage0_exact = True
+    # above this fraction of candidate pairs in a block, computing the block's
+    # exact distances densely is cheaper than pair by pair
+    dense_fraction = 1.0
 
     def prepare_queries(self, Z):
-        return self.prepare(Z)
+        return self.add_query_terms(self.prepare(Z))
 
-    def shift(self, qp, q0, q1):
+    def add_query_terms(self, prepared):
+        """Complete prepared references so that they serve as queries."""
+        return prepared
+
+    def shift(self, qp, q0, q1, rp):
         return np.zeros(q1 - q0)
 
     def finalize(self, d):
@@ -128,12 +135,11 @@ class _EuclideanIndex(_Index):
         L += rp["sq"]
         return L
 
-    def prepare_queries(self, Z):
-        qp = self.prepare(Z)
-        qp["Zm2"] = -2.0 * qp["Z"]
-        return qp
+    def add_query_terms(self, prepared):
+        prepared["Zm2"] = -2.0 * prepared["Z"]
+        return prepared
 
-    def shift(self, qp, q0, q1):
+    def shift(self, qp, q0, q1, rp):
         return qp["sq"][q0:q1].astype(np.float64)
 
     def exact(self, qp, rp, rows, cols):
@@ -141,6 +147,68 @@ class _EuclideanIndex(_Index):
 
     def finalize(self, sq):
         return np.sqrt(np.maximum(sq, 0.0))
+
+    def dense(self, qp, rows, rp):
+        """Exact values of the query rows ``rows`` against the whole chunk."""
+        L = qp["Zm2"][rows] @ rp["Z"].T
+        L += rp["sq"]
+        L += qp["sq"][rows, None]
+        return L
+
+
+class _ProjectedEuclideanIndex(_EuclideanIndex):
+    """Euclidean search pruned by an exact low-dimensional lower bound.
+
+    With ``V`` an orthonormal basis (d x m) and ``P = V V^T``, Pythagoras and
+    the reverse triangle inequality give, for any ``q`` and ``r``,
+
+    ``|q - r|^2 = |P(q - r)|^2 + |(I - P)(q - r)|^2
+    >= |V^T q - V^T r|^2 + (|(I - P) q| - |(I - P) r|)^2``,
+
+    the squared distance of the (m + 1)-vectors ``[V^T z, |(I - P) z|]``.  A
+    basis of the leading singular vectors of the library makes this bound
+    nearly tight for smooth spectra, so a GEMM in m + 1 dimensions dismisses
+    most references, and exact distances are computed only for the rest.
+    """
+
+    stage0_exact = False
+    dense_fraction = 0.02
+
+    def __init__(self, basis, rel_eps):
+        self.basis = basis
+        self.rel_eps = rel_eps
+
+    def prepare(self, Z):
+        out = super().prepare(Z)
+        # the bound is computed in float64 whatever the data type, so that
+        # its rounding stays far below the distances it separates
+        Z64 = np.asarray(out["Z"], dtype=np.float64)
+        C = Z64 @ self.basis
+        rho2 = np.maximum(
+            np.einsum("ij,ij->i", Z64, Z64) - np.einsum("ij,ij->i", C, C), 0.0
+        )
+        C = np.hstack([C, np.sqrt(rho2)[:, None]])
+        csq = np.einsum("ij,ij->i", C, C)
+        # [C, |C|^2] so that one GEMM with [-2 C_q, 1] gives |C_r|^2 - 2 C_q.C_r
+        out["C"] = np.hstack([C, csq[:, None]])
+        out["csq"] = csq
+        return out
+
+    def add_query_terms(self, prepared):
+        prepared = super().add_query_terms(prepared)
+        C = prepared["C"]
+        prepared["Cm2"] = np.hstack([-2.0 * C[:, :-1], np.ones((C.shape[0], 1))])
+        return prepared
+
+    def stage0(self, qp, q0, q1, rp):
+        return qp["Cm2"][q0:q1] @ rp["C"].T
+
+    def shift(self, qp, q0, q1, rp):
+        # the bound is computed by an expansion whose rounding error is a
+        # small multiple of eps (|q|^2 + |r|^2): lower it by more than that
+        slack = self.rel_eps * (qp["sq"][q0:q1] + rp["sq"].max())
+        slack = slack.astype(np.float64)
+        return qp["csq"][q0:q1] - slack
 
 
 def _block_edges(n, m):
@@ -159,9 +227,9 @@ class _ManhattanIndex(_Index):
 
     kind = "manhattan"
 
-    def __init__(self, n_features):
+    def __init__(self, n_features, prune=True):
         self.n_features = n_features
-        if n_features <= 64:
+        if n_features <= 64 or not prune:
             self.resolutions = ()
         elif n_features <= 512:
             self.resolutions = (16,)
@@ -171,6 +239,7 @@ class _ManhattanIndex(_Index):
         self.edges = [_block_edges(n_features, m) for m in self.resolutions]
         self.levels = tuple(range(1, len(self.resolutions)))
         self.stage0_exact = not self.resolutions
+        self.dense_fraction = 0.25
 
     def _sums(self, Z, i):
         return np.add.reduceat(Z, self.edges[i], axis=1).astype(np.float64)
@@ -202,6 +271,9 @@ class _ManhattanIndex(_Index):
     def exact(self, qp, rp, rows, cols):
         return _pairs_reduce(qp["Z"], rp["Z"], rows, cols, "l1")
 
+    def dense(self, qp, rows, rp):
+        return cdist(qp["Z"][rows], rp["Z"], "cityblock")
+
 
 class _PairwiseIndex(_Index):
     """Any metric, through its vectorised ``pairwise`` (no embedding)."""
@@ -229,7 +301,7 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
     L = index.stage0(qp, q0, q1, rp)
     n_chunk = L.shape[1]
     k = top.k
-    shift = index.shift(qp, q0, q1)
+    shift = index.shift(qp, q0, q1, rp)
     tau = top.tau(q0, q1) - shift
     unfilled = np.flatnonzero(np.isinf(tau))
     if unfilled.size:
@@ -248,13 +320,20 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
         top.merge(rows + q0, cols + j0, vals)
         L[rows, cols] = np.inf
         tau = top.tau(q0, q1) - shift
-    active = np.flatnonzero(L.min(axis=1) < tau)
-    if active.size == 0:
+    # one comparison over the block; nonzero then reads a byte per pair
+    rows, cols = np.nonzero(L < tau[:, None])
+    if rows.size == 0:
         return
-    r, cols = np.nonzero(L[active] < tau[active, None])
-    rows = active[r]
     if index.stage0_exact:
         vals = L[rows, cols] + shift[rows]
+    elif rows.size > index.dense_fraction * L.size:
+        # weak bounds here: exact distances of the active rows, densely
+        active = np.unique(rows)
+        E = index.dense(qp, active + q0, rp)
+        E[np.isinf(L[active])] = np.inf  # pairs merged above
+        r, cols = np.nonzero(E < (tau + shift)[active, None])
+        rows = active[r]
+        vals = E[r, cols]
     else:
         tau = tau + shift
         for level in index.levels:
@@ -286,9 +365,11 @@ def default_chunk_size(n_features, itemsize=8):
 
 
 def _query_batch(chunk_size, n_jobs):
-    """Queries per batch so that one score block fits ``working_memory``."""
-    budget = get_config()["working_memory"] * 2**20 / max(1, n_jobs)
-    return int(max(1, budget // (8 * chunk_size * 2)))
+    """Queries per batch: a score block of about 8 MiB, so that it is still
+    in cache when it is compared with the thresholds (and never more than
+    ``working_memory``)."""
+    budget = min(8 * 2**20, get_config()["working_memory"] * 2**20 / max(1, n_jobs))
+    return int(max(16, budget // (8 * chunk_size)))
 
 
 def iter_reference_chunks(X_ref, chunk_size, transform):

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -24,6 +25,7 @@ from skspectra.neighbors._search import (
     _ManhattanIndex,
     _pairs_reduce,
     _PairwiseIndex,
+    _ProjectedEuclideanIndex,
     default_chunk_size,
     iter_prepared_slices,
     iter_reference_chunks,
@@ -32,6 +34,27 @@ from skspectra.neighbors._search import (
 from skspectra.utils.validation import check_energy
 
 __all__ = ["SimilarityKNNClassifier", "SimilarityKNNEstimator"]
+
+# projection lower bounds pay off for libraries at least this large, on
+# spectra with at least this many embedded channels
+_PROJECT_MIN_SAMPLES = 4096
+_PROJECT_MIN_FEATURES = 192
+_PROJECT_SAMPLE = 2048
+
+
+def _sample_rows(n):
+    """Evenly spaced rows of the library (deterministic)."""
+    return np.unique(np.linspace(0, n - 1, min(n, _PROJECT_SAMPLE)).astype(np.intp))
+
+
+def _leading_basis(Z):
+    """Orthonormal basis (d x m) of the leading right singular vectors."""
+    Z = np.asarray(Z, dtype=np.float64)
+    m = int(min(48, Z.shape[1] // 8, Z.shape[0]))
+    # any orthonormal basis keeps the bound exact; a good one makes it tight
+    _, _, vt = randomized_svd(Z, m, n_iter=4, random_state=0)
+    q, _ = np.linalg.qr(vt.T)
+    return np.ascontiguousarray(q)
 
 
 def _neighbor_weights(dist, weights, bandwidth):
@@ -79,6 +102,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
         "weights": [StrOptions({"uniform", "distance", "gaussian"}), callable],
         "bandwidth": [Interval(Real, 0, None, closed="neither"), None],
         "energy": ["array-like", None],
+        "algorithm": [StrOptions({"auto", "brute"})],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
     }
@@ -91,6 +115,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
         weights="uniform",
         bandwidth=None,
         energy=None,
+        algorithm="auto",
         chunk_size=None,
         n_jobs=None,
     ):
@@ -99,6 +124,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
         self.weights = weights
         self.bandwidth = bandwidth
         self.energy = energy
+        self.algorithm = algorithm
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
 
@@ -127,12 +153,20 @@ class _SimilarityNeighborsBase(BaseEstimator):
         self.energy_ = check_energy(self.energy, n_features)
         self._dtype = X.dtype if X.dtype == np.float32 else np.dtype(np.float64)
         m = get_metric(self.metric)
+        prune = self.algorithm == "auto"
         if m.embed is not None and m.embedded_metric == "euclidean":
             index = _EuclideanIndex()
+            if prune and n_samples >= _PROJECT_MIN_SAMPLES:
+                # the embedded dimension may differ from the channel count
+                sample = self._embed(np.asarray(X[_sample_rows(n_samples)]))
+                if sample.shape[1] >= _PROJECT_MIN_FEATURES:
+                    index = _ProjectedEuclideanIndex(
+                        _leading_basis(sample),
+                        rel_eps=1e-7,
+                    )
         elif m.embed is not None and m.embedded_metric == "manhattan":
-            # the embedded dimension may differ from the channel count
             probe = self._embed(np.asarray(X[:1]))
-            index = _ManhattanIndex(probe.shape[1])
+            index = _ManhattanIndex(probe.shape[1], prune=prune)
         else:
             index = _PairwiseIndex(self.metric, self.energy_)
         self._index = index
@@ -202,13 +236,12 @@ class _SimilarityNeighborsBase(BaseEstimator):
         return iter_prepared_slices(self._ref, self.n_samples_fit_, self._chunk)
 
     def _reference_rows(self, ind):
-        """Prepared reference rows ``ind`` (for the exact final distances)."""
+        """Embedded reference rows ``ind`` (for the exact final distances)."""
         if self._library is None:
-            return {key: val[ind] for key, val in self._ref.items()}
+            return self._ref["Z"][ind]
         uniq, inverse = np.unique(ind, return_inverse=True)
         rows = np.asarray(self._library[uniq].compute())
-        prepared = self._prepare(rows)
-        return {key: val[inverse] for key, val in prepared.items()}
+        return self._embed(rows)[inverse]
 
     def _search(self, qp, n_queries, k):
         dist, ind = kneighbors_search(
@@ -219,9 +252,12 @@ class _SimilarityNeighborsBase(BaseEstimator):
             # recomputed from the differences, free of cancellation
             rows = np.repeat(np.arange(n_queries), k)
             flat = ind.ravel()
-            rp = self._reference_rows(flat)
             dist = _pairs_reduce(
-                qp["Z"], rp["Z"], rows, np.arange(flat.size), "sqeuclidean"
+                qp["Z"],
+                self._reference_rows(flat),
+                rows,
+                np.arange(flat.size),
+                "sqeuclidean",
             ).reshape(n_queries, k)
             order = np.argsort(dist, axis=1, kind="stable")
             dist = np.take_along_axis(dist, order, axis=1)
@@ -273,9 +309,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
                     "kneighbors(X=None) on a dask library would query the "
                     "whole library; pass the query spectra explicitly."
                 )
-            qp = dict(self._ref)
-            if self._index.kind == "euclidean":
-                qp["Zm2"] = -2.0 * qp["Z"]
+            qp = self._index.add_query_terms(dict(self._ref))
             n_queries = n_ref
         else:
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
@@ -313,7 +347,10 @@ _DOC_PARAMS = """
         "wasserstein", "cramer", "hellinger", "jensen_shannon",
         "derivative") or a callable ``f(u, v, energy=None) -> float``.  Named
         metrics with an embedding are searched in their embedded space with
-        compiled code; a callable is evaluated per pair.
+        compiled code; a callable is evaluated per pair.  The default is
+        defined for every spectrum; ``"cosine"`` and ``"pearson"`` ignore
+        the intensity scale, and the distribution metrics (``"wasserstein"``
+        ...) compare the spectra as normalised intensity distributions.
     weights : {"uniform", "distance", "gaussian"} or callable, default="uniform"
         Weight of each neighbour: equal; ``1 / d`` (a query equal to
         references takes their mean); ``exp(-d**2 / (2 h**2))``, the
@@ -327,6 +364,12 @@ _DOC_PARAMS = """
         Channel energies, passed to metrics that use them (Wasserstein and
         Cramer distances integrate over energy).  ``None`` is the channel
         index.
+    algorithm : {"auto", "brute"}, default="auto"
+        ``"auto"`` prunes the search with exact lower bounds where they pay
+        off (a projection on the library's leading singular vectors for
+        Euclidean embeddings of large libraries, block sums of cumulative
+        spectra for the Wasserstein distance); ``"brute"`` scores every pair.
+        Both return the same neighbours.
     chunk_size : int, default=None
         Reference spectra compared at once; peak memory is about
         ``chunk_size`` times the query batch, never queries x references.
@@ -410,6 +453,7 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
         weights="uniform",
         bandwidth=None,
         energy=None,
+        algorithm="auto",
         chunk_size=None,
         n_jobs=None,
     ):
@@ -419,6 +463,7 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
             weights=weights,
             bandwidth=bandwidth,
             energy=energy,
+            algorithm=algorithm,
             chunk_size=chunk_size,
             n_jobs=n_jobs,
         )
@@ -527,6 +572,7 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
         weights="uniform",
         bandwidth=None,
         energy=None,
+        algorithm="auto",
         chunk_size=None,
         n_jobs=None,
     ):
@@ -536,6 +582,7 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
             weights=weights,
             bandwidth=bandwidth,
             energy=energy,
+            algorithm=algorithm,
             chunk_size=chunk_size,
             n_jobs=n_jobs,
         )

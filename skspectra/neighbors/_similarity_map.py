@@ -168,7 +168,7 @@ def similarity_map(
 def _plot_map(result, y, metric, method, ax):
     try:
         import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the install
+    except ImportError as exc:
         raise ImportError(
             "plotting a similarity map needs matplotlib; install it with "
             "pip install 'skspectra[plot]'."

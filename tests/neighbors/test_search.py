@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.neighbors import KNeighborsRegressor
@@ -53,6 +53,7 @@ def library_and_queries(draw):
 
 
 @pytest.mark.parametrize("metric", METRICS)
+@settings(max_examples=12)
 @given(data=library_and_queries())
 def test_agrees_with_sklearn_callable_and_precomputed(metric, data):
     # neighbours, distances and predictions equal those of scikit-learn's
@@ -250,3 +251,27 @@ def test_leave_one_out_kneighbors_excludes_each_spectrum():
     np.testing.assert_array_equal(ind, expected)
     assert not np.any(ind == np.arange(120)[:, None])
     np.testing.assert_allclose(dist, np.take_along_axis(D, expected, 1), atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["pearson", "euclidean"])
+@pytest.mark.parametrize("noise", [0.02, 3.0])
+def test_projection_pruned_search_is_exact(metric, noise, monkeypatch):
+    # the projection lower bound (and, for very noisy queries, the dense
+    # fallback) returns exactly the brute-force neighbours
+    import skspectra.neighbors._similarity_knn as knn
+
+    monkeypatch.setattr(knn, "_PROJECT_MIN_SAMPLES", 100)
+    monkeypatch.setattr(knn, "_PROJECT_MIN_FEATURES", 100)
+    rng = np.random.default_rng(5)
+    X = _smooth_library(rng, 800, 200)
+    Q = _smooth_library(rng, 30, 200) + noise * rng.standard_normal((30, 200))
+    est = SimilarityKNNEstimator(n_neighbors=6, metric=metric, chunk_size=300)
+    est.fit(X, np.zeros(800))
+    assert isinstance(est._index, knn._ProjectedEuclideanIndex)
+    dist, ind = est.kneighbors(Q)
+    ref_dist, ref_ind, D = _brute(Q, X, metric, None, 6)
+    clear = _unambiguous(D, 6)
+    np.testing.assert_array_equal(ind[clear], ref_ind[clear])
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-9, atol=1e-12)
+    brute = SimilarityKNNEstimator(n_neighbors=6, metric=metric, algorithm="brute")
+    np.testing.assert_array_equal(brute.fit(X, np.zeros(800)).kneighbors(Q)[1], ind)
