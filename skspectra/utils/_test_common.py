@@ -24,7 +24,14 @@ INIT_PARAMS = {
     # skspectra.tree
     "SpectralDendrogramTree": {},
     # skspectra.neural_network
-    "SpectrumPropertyRegressor": {},
+    "SpectrumPropertyRegressor": {
+        "hidden_layer_sizes": (16,),
+        "n_estimators": 2,
+        "max_iter": 60,
+        "batch_size": 32,
+        "learning_rate": 0.01,
+        "random_state": 0,
+    },
     # skspectra.preprocessing
     "EdgeAligner": {},
     "EnergyCrop": {},
