@@ -53,8 +53,3 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
 }
-
-# types such as "ndarray of shape (n_samples, n_features)" are parsed by
-# numpydoc; names in them are not turned into links
-numpydoc_xref_param_type = True
-numpydoc_xref_ignore = "all"

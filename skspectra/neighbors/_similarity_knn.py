@@ -407,7 +407,7 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
         Number of reference spectra.
     n_features_in_ : int
         Number of channels of the reference spectra.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` had string column names.
 
     See Also
@@ -530,7 +530,7 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
         Number of reference spectra.
     n_features_in_ : int
         Number of channels of the reference spectra.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` had string column names.
 
     See Also

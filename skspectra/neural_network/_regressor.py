@@ -195,7 +195,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of channels seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` had string column names.
     n_outputs_ : int
         Number of targets.
@@ -211,13 +211,13 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         stopping was skipped.
     n_iter_ : int
         Largest number of epochs run by a network.
-    input_mean_ : ndarray of shape (n_features_in_,)
+    input_mean_ : ndarray of shape (`n_features_in_`,)
         Mean of the preprocessed training spectra, subtracted before the
         network.
     input_scale_ : float
         One scale for all channels (root mean channel variance): a per-channel
         scale would blow up the noise in flat channels.
-    target_mean_, target_scale_ : ndarray of shape (n_outputs_,)
+    target_mean_, target_scale_ : ndarray of shape (`n_outputs_`,)
         Standardisation of the targets.
     fit_time_ : float
         Seconds spent in fit.
