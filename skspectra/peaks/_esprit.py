@@ -733,7 +733,22 @@ def _decompose_batch(
         keep &= (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
         if n_peaks == "auto":
             before = keep.sum(axis=1)
-            keep &= ~use_plain[:, None] | (t_plain > min_significance)
+            # overlapping peaks share their evidence, so their single t values
+            # can all be low together: drop only the least significant peak
+            # of a row and refit the rest, until every peak passes (dropping
+            # all failing peaks at once can empty a row of clear peaks)
+            for _ in range(keep.shape[1]):
+                fail = keep & use_plain[:, None] & ~(t_plain > min_significance)
+                redo_rows = np.flatnonzero(fail.any(axis=1))
+                if not redo_rows.size:
+                    break
+                worst = np.argmin(np.where(fail, t_plain, np.inf), axis=1)
+                keep[redo_rows, worst[redo_rows]] = False
+                r = redo_rows
+                x[r], g[r], a[r], _, t_plain[r] = _refine_plain(
+                    X[rows[r]], x[r], g[r], a[r], keep[r], n_iter=1
+                )
+                keep[r] &= (x[r] >= 0) & (x[r] <= N - 1) & (g[r] > 0) & (a[r] > 0)
             # nearly noiseless rows that lost peaks: converge without them
             again = np.flatnonzero(exact & use_plain & (keep.sum(axis=1) < before))
             if again.size:

@@ -1,6 +1,7 @@
 """ESPRITPeaks on measured EELS, and the peaks demo."""
 
 import numpy as np
+import pytest
 
 from skspectra.peaks._demo import run_demo, ti_l23_peaks
 
@@ -34,3 +35,22 @@ def test_demo_without_data():
     run_demo(lines.append, data_dir=None, random_state=1)
     assert any("skipped" in line for line in lines)
     assert lines[0].startswith("synthetic")
+
+
+def test_srtio3_200kv_ti_l23_crystal_field_peaks(shared_data):
+    # the 200 kV spectrum resolves the t2g/eg crystal-field splitting of both
+    # white lines; read through rosettasciio (the io extra)
+    pytest.importorskip("rsciio", reason="the .dm3 reader needs rosettasciio")
+    from skspectra.peaks._demo import ti_l23_crystal_field_peaks
+
+    peaks = ti_l23_crystal_field_peaks(
+        shared_data / "eels" / "srtio3_core_loss_200kV.dm3"
+    )
+    assert len(peaks) == 4
+    l3_t2g, l3_eg, l2_t2g, l2_eg = (p.position for p in peaks)
+    # crystal-field (t2g-eg) splitting of about 2 eV in both lines, and the
+    # spin-orbit separation of about 5 eV
+    assert 1.7 < l3_eg - l3_t2g < 2.6
+    assert 1.7 < l2_eg - l2_t2g < 2.6
+    assert 4.7 < l2_t2g - l3_t2g < 5.7
+    assert 4.7 < l2_eg - l3_eg < 5.7
