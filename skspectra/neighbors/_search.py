@@ -27,6 +27,8 @@ block:
 Every route returns the same neighbours as a brute-force search (up to ties).
 """
 
+import threading
+
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.spatial.distance import cdist
@@ -39,6 +41,26 @@ _FIRST_CHUNK = 256
 # relative slack on lower bounds, so that floating-point rounding of a bound
 # that is mathematically equal to the exact distance never discards a pair
 _LB_SLACK = 1e-10
+
+
+_BUFFERS = threading.local()
+
+
+def _score_buffer(shape, dtype):
+    """A reused per-thread array for score blocks (no page faults per block)."""
+    dtype = np.dtype(dtype)
+    size = shape[0] * shape[1]
+    buf = getattr(_BUFFERS, "buf", None)
+    if buf is None or buf.dtype != dtype or buf.size < size:
+        buf = np.empty(size, dtype=dtype)
+        _BUFFERS.buf = buf
+    return buf[:size].reshape(shape)
+
+
+def _gemm(A, B):
+    """``A @ B.T`` into the reused buffer."""
+    out = _score_buffer((A.shape[0], B.shape[0]), np.result_type(A, B))
+    return np.matmul(A, B.T, out=out)
 
 
 def _is_dask_array(X):
@@ -131,7 +153,7 @@ class _EuclideanIndex(_Index):
     def stage0(self, qp, q0, q1, rp):
         # |r|^2 - 2 q.r: one GEMM (with -2 folded into the queries) and one
         # broadcast addition; |q|^2 is a per-row shift applied to thresholds
-        L = qp["Zm2"][q0:q1] @ rp["Z"].T
+        L = _gemm(qp["Zm2"][q0:q1], rp["Z"])
         L += rp["sq"]
         return L
 
@@ -201,7 +223,7 @@ class _ProjectedEuclideanIndex(_EuclideanIndex):
         return prepared
 
     def stage0(self, qp, q0, q1, rp):
-        return qp["Cm2"][q0:q1] @ rp["C"].T
+        return _gemm(qp["Cm2"][q0:q1], rp["C"])
 
     def shift(self, qp, q0, q1, rp):
         # the bound is computed by an expansion whose rounding error is a
