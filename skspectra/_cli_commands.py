@@ -229,12 +229,18 @@ def cmd_decompose(args):
         f"found {model.n_components_} components in {model.n_iter_} iterations "
         f"(reconstruction error {model.reconstruction_err_:.6g})"
     )
+    from scipy.signal import find_peaks
+
     for i, comp in enumerate(model.components_):
-        top = e[np.argsort(comp)[::-1][:3]]
+        found, _ = find_peaks(comp)
+        if found.size == 0:
+            found = np.array([int(np.argmax(comp))])
+        top = e[found[np.argsort(comp[found])[::-1][:3]]]
         share = maps[:, i].sum() / max(maps.sum(), np.finfo(float).tiny)
         peaks = ", ".join(f"{t:.4g}" for t in sorted(top))
         print(
-            f"  component {i}: {100 * share:.1f}% of the signal, strongest at {peaks}"
+            f"  component {i}: {100 * share:.1f}% of the signal, strongest peaks "
+            f"at {peaks}"
         )
     files = [out / f"{stem}_components.csv", out / f"{stem}_decomposition.npz"]
     _write_csv(

@@ -42,26 +42,33 @@ class Progress:
         self.count = 0
         self._start = time.perf_counter()
         self._last = -float("inf")
+        self._info = ""
 
     def update(self, n=1, info=""):
         """Advance by ``n`` steps; ``info`` is shown after the bar."""
         self.count = min(self.count + n, self.total)
+        self._info = info
         now = time.perf_counter()
-        if self.quiet or (
-            now - self._last < self.min_interval and self.count < self.total
-        ):
+        if self.quiet:
             return
+        if now - self._last >= self.min_interval or self.count >= self.total:
+            self._draw(now)
+
+    def _draw(self, now):
         self._last = now
         width = 30
         filled = int(width * self.count / self.total)
-        elapsed = now - self._start
         bar = "#" * filled + "-" * (width - filled)
-        text = f"\r{self.label} [{bar}] {self.count}/{self.total} {elapsed:.1f}s {info}"
-        self.stream.write(text)
+        elapsed = now - self._start
+        self.stream.write(
+            f"\r{self.label} [{bar}] {self.count}/{self.total} {elapsed:.1f}s "
+            f"{self._info}"
+        )
         self.stream.flush()
 
     def close(self):
-        """End the line."""
+        """Draw the final state and end the line."""
         if not self.quiet:
+            self._draw(time.perf_counter())
             self.stream.write("\n")
             self.stream.flush()
