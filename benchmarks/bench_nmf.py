@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -419,7 +420,9 @@ print(f"{cls_name}: {X.nbytes / 2**30:.2f} GB X, fit {dt:.1f} s for {est.n_iter_
 """
 
 
-def bench_big(n_iter=5, path="/tmp/skspectra_bench_big.npy"):
+def bench_big(n_iter=5, path=None):
+    if path is None:
+        path = os.path.join(tempfile.gettempdir(), "skspectra_bench_big.npy")
     ny = nx = 512
     nc = 2048
     print(f"\n== big: {ny} x {nx} x {nc} float32 ({ny * nx * nc * 4 / 2**30:.1f} GB)")
