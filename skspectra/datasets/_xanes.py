@@ -165,7 +165,7 @@ def make_xanes_series(
     .. [1] Suzuki, Y., Hino, H., Kotsugi, M. and Ono, K., "Automated
        estimation of materials parameter from X-ray absorption and electron
        energy-loss spectra with similarity measures", npj Comput. Mater. 5,
-       39 (2019). :doi:`10.1038/s41524-019-0176-z`
+       39 (2019). :doi:`10.1038/s41524-019-0176-1`
     .. [2] de Groot, F., Vankó, G. and Glatzel, P., "The 1s x-ray absorption
        pre-edge structures in transition metal oxides", J. Phys.: Condens.
        Matter 21, 104207 (2009). :doi:`10.1088/0953-8984/21/10/104207`

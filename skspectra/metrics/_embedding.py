@@ -94,7 +94,7 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     .. [2] Suzuki, Y., Hino, H., Kotsugi, M. and Ono, K., "Automated
        estimation of materials parameter from X-ray absorption and electron
        energy-loss spectra with similarity measures", npj Comput. Mater. 5,
-       39 (2019). :doi:`10.1038/s41524-019-0176-z`
+       39 (2019). :doi:`10.1038/s41524-019-0176-1`
 
     Examples
     --------

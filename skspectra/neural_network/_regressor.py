@@ -262,7 +262,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     ----------
     .. [1] S. Kiyohara, M. Tsubaki, K. Liao, T. Mizoguchi, "Quantitative
        estimation of properties from core-loss spectrum via neural network",
-       J. Phys.: Mater. 2, 024003 (2019). :doi:`10.1088/2515-7639/ab0b68`
+       J. Phys.: Mater. 2, 024003 (2019).
     .. [2] B. Lakshminarayanan, A. Pritzel, C. Blundell, "Simple and scalable
        predictive uncertainty estimation using deep ensembles", Advances in
        Neural Information Processing Systems 30 (2017).

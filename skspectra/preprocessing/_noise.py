@@ -179,7 +179,7 @@ def augment_with_noise(
     ----------
     .. [1] S. Kiyohara, M. Tsubaki, K. Liao and T. Mizoguchi, "Quantitative
        estimation of properties from core-loss spectrum via neural network",
-       J. Phys.: Mater. 2, 024003 (2019). :doi:`10.1088/2515-7639/ab0b68`
+       J. Phys.: Mater. 2, 024003 (2019).
 
     Examples
     --------
