@@ -103,6 +103,7 @@ def test_demo_reports_synthetic_and_real_results(shared_data):
     run_demo(lines.append, data_dir=shared_data, random_state=0)
     text = "\n".join(lines)
     assert "SNR 20" in text and "valence MAE" in text
+    assert "L2,3-edge" in text  # the paper's task: 10Dq splits the white lines
     assert "all elements: MAE" in text
     for element in ("Mn", "Fe", "V", "Cr", "Cu"):
         assert f"  {element}:" in text
