@@ -4,13 +4,16 @@ Run ``python benchmarks/bench_similarity.py`` (add ``--quick`` for a small
 run).  Three parts, in one process:
 
 1. The experiment of Suzuki et al. (npj Comput. Mater. 5, 39 (2019)) on
-   ``make_xanes_series``: a noiseless reference library with valence 2-4 and
-   crystal field 10Dq 0-2.5 eV, noisy measured spectra from no noise to
+   ``make_xanes_series(edge="L23")``, L2,3 spectra as in the paper (10Dq
+   splits the white lines): a noiseless reference library with valence 2-4
+   and crystal field 10Dq 0-2.5 eV, noisy measured spectra from no noise to
    signal-to-noise 5; the mean absolute error of valence and 10Dq for every
    metric.  The last row is the Bayes posterior mean under the true noise
    model (Euclidean distance, Gaussian kernel of width the true noise
    level, over the library drawn from the prior): the lowest mean squared
-   error any estimator can reach from these spectra.  Negative noisy values
+   error any estimator can reach from these spectra.  A smaller table
+   follows on the K edge (``edge="K"``), where 10Dq only splits a weak
+   pre-edge and is nearly lost in noise.  Negative noisy values
    are clipped to zero for the metrics that need a distribution.
 2. Speed on a large library (100,000 x 1,000, 10,000 queries, k=5):
    SimilarityKNNEstimator against the floor (the bare BLAS product of queries
@@ -47,12 +50,16 @@ def _timeit(fn, repeat=1):
     return best, out
 
 
-def _library(n, n_channels, seed, noise=None):
+def _library(n, n_channels, seed, noise=None, edge="K"):
     parts = []
     targets = []
     for start in range(0, n, 10000):
         d = make_xanes_series(
-            min(10000, n - start), n_channels, noise=noise, random_state=seed + start
+            min(10000, n - start),
+            n_channels,
+            edge=edge,
+            noise=noise,
+            random_state=seed + start,
         )
         parts.append(d.data)
         targets.append(d.target)
@@ -60,16 +67,21 @@ def _library(n, n_channels, seed, noise=None):
     return np.vstack(parts), np.vstack(targets), energy
 
 
-def accuracy_table(quick):
+def accuracy_table(quick, edge="L23"):
     n_lib, n_q, n_ch = (3000, 200, 256) if quick else (20000, 1000, 512)
-    X, y, energy = _library(n_lib, n_ch, seed=0)
+    X, y, energy = _library(n_lib, n_ch, seed=0, edge=edge)
+    title = {
+        "L23": "L2,3 edge (make_xanes_series edge='L23', as in the paper)",
+        "K": "K edge (make_xanes_series edge='K', 10Dq on a weak pre-edge)",
+    }[edge]
     print(
-        f"\n## 1. Estimation error (MAE) by metric and noise: library {n_lib} "
+        f"\n## 1{'a' if edge == 'L23' else 'b'}. {title}\n"
+        f"Estimation error (MAE) by metric and noise: library {n_lib} "
         f"noiseless spectra x {n_ch} channels, {n_q} queries, k=10 uniform"
     )
     levels = [None, 50, 20, 10, 5]
     queries = {
-        snr: make_xanes_series(n_q, n_ch, noise=snr, random_state=10_000 + i)
+        snr: make_xanes_series(n_q, n_ch, edge=edge, noise=snr, random_state=10_000 + i)
         for i, snr in enumerate(levels)
     }
     header = "metric".ljust(16) + "".join(
@@ -111,6 +123,15 @@ def accuracy_table(quick):
     print(
         f"best metric at SNR 20 for 10Dq: {name} (valence MAE {best[name][0]:.3f}, "
         f"10Dq MAE {best[name][1]:.3f} eV)"
+    )
+    # the paper's targets at SNR 20: valence MAE < 0.1, 10Dq MAE < 0.15 eV,
+    # by one metric
+    name = min(best, key=lambda n: max(best[n][0] / 0.1, best[n][1] / 0.15))
+    met = best[name][0] < 0.1 and best[name][1] < 0.15
+    print(
+        f"target at SNR 20 (valence MAE < 0.1 and 10Dq MAE < 0.15 eV): "
+        f"{'met' if met else 'NOT met'}, closest {name} "
+        f"({best[name][0]:.3f}, {best[name][1]:.3f} eV)"
     )
 
 
@@ -261,7 +282,10 @@ def main(argv=None):
     print(f"# bench_similarity ({'quick' if args.quick else 'full'})")
     print(f"load average at start: {os.getloadavg()}, CPUs: {os.cpu_count()}")
     if "1" in args.parts:
-        accuracy_table(args.quick)
+        accuracy_table(args.quick, edge="L23")
+        # the K edge at the quick size only: a reminder of why the paper's
+        # experiment needs the L2,3 edge
+        accuracy_table(True, edge="K")
     if "2" in args.parts:
         speed_large(args.quick, args.n_jobs, args.metrics)
     if "3" in args.parts:

@@ -3,9 +3,10 @@ Properties from noisy spectra with a noise-trained network
 ==========================================================
 
 :class:`~skspectra.neural_network.SpectrumPropertyRegressor` learns valence
-and crystal-field splitting from clean synthetic spectra, with fresh noise
-drawn for every epoch, and predicts them on noisy spectra with an
-uncertainty from the ensemble spread.
+and crystal-field splitting from clean synthetic L2,3-edge spectra (whose
+white lines the crystal field splits), with fresh noise drawn for every
+epoch, and predicts them on noisy spectra with an uncertainty from the
+ensemble spread.
 """
 
 # %%
@@ -14,8 +15,8 @@ import matplotlib.pyplot as plt
 from skspectra.datasets import make_xanes_series
 from skspectra.neural_network import SpectrumPropertyRegressor
 
-train = make_xanes_series(3000, 200, random_state=0)
-test = make_xanes_series(300, 200, noise=20, random_state=1)
+train = make_xanes_series(3000, 200, edge="L23", random_state=0)
+test = make_xanes_series(300, 200, edge="L23", noise=20, random_state=1)
 model = SpectrumPropertyRegressor(hidden_layer_sizes=(64, 32), n_estimators=3,
                                   max_iter=60, noise_snr=(10, 100),
                                   random_state=0)

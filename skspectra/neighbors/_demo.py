@@ -41,16 +41,17 @@ def run_demo(report, *, data_dir, random_state):
     from skspectra.neighbors import SimilarityKNNEstimator
 
     rng = np.random.RandomState(random_state)
-    library = make_xanes_series(3000, 256, random_state=rng)
+    # L2,3 spectra as in the paper: 10Dq splits the white lines themselves
+    library = make_xanes_series(3000, 256, edge="L23", random_state=rng)
     report(
-        "reference library: 3000 synthetic K-edge XANES, valence 2-4, "
-        "10Dq 0-2.5 eV, 256 channels"
+        "reference library: 3000 synthetic L2,3-edge XANES (make_xanes_series "
+        'edge="L23"), valence 2-4, 10Dq 0-2.5 eV, 256 channels'
     )
     est = SimilarityKNNEstimator(
         n_neighbors=10, metric="cosine", weights="gaussian", energy=library.energy
     ).fit(library.data, library.target)
     for snr in (None, 20, 5):
-        query = make_xanes_series(200, 256, noise=snr, random_state=rng)
+        query = make_xanes_series(200, 256, edge="L23", noise=snr, random_state=rng)
         start = time.perf_counter()
         pred = est.predict(query.data)
         per_query = (time.perf_counter() - start) / 200 * 1e6
@@ -60,6 +61,10 @@ def run_demo(report, *, data_dir, random_state):
             f"  cosine kNN, {label:>8}: valence MAE {mae[0]:.3f}, "
             f"10Dq MAE {mae[1]:.3f} eV ({per_query:.0f} us per spectrum)"
         )
+    report(
+        "  (valence is limited by the 0.2 eV calibration offset of each "
+        "spectrum against a chemical shift of 1.5 eV per valence)"
+    )
     if data_dir is None:
         report("measured references: no data folder, skipped")
         return

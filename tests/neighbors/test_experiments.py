@@ -14,6 +14,13 @@ def xanes_library():
     return make_xanes_series(4000, 256, random_state=0)
 
 
+@pytest.fixture(scope="module")
+def l23_library():
+    # the paper's experiment is on L2,3 spectra, where 10Dq splits the white
+    # lines; on the K edge it only splits a weak pre-edge
+    return make_xanes_series(4000, 256, edge="L23", random_state=0)
+
+
 def _mae(library, queries, metric, **params):
     Q = queries.data
     if metric in ("wasserstein", "hellinger"):
@@ -24,15 +31,15 @@ def _mae(library, queries, metric, **params):
 
 
 @pytest.fixture(scope="module")
-def snr20_errors(xanes_library):
-    queries = make_xanes_series(300, 256, noise=20, random_state=1)
-    errors = {m: _mae(xanes_library, queries, m, n_neighbors=10) for m in METRICS}
+def snr20_errors(l23_library):
+    queries = make_xanes_series(300, 256, edge="L23", noise=20, random_state=1)
+    errors = {m: _mae(l23_library, queries, m, n_neighbors=10) for m in METRICS}
     # the Bayes posterior mean under the true noise model: Gaussian kernel of
     # the true noise level on Euclidean distances over a library drawn from
     # the prior; no estimator has a lower mean squared error
     sigma = np.sqrt((queries.noiseless**2).mean(axis=1)).mean() / 20
     bayes = _mae(
-        xanes_library,
+        l23_library,
         queries,
         "euclidean",
         n_neighbors=200,
@@ -63,17 +70,14 @@ def test_best_metric_at_snr20_is_near_the_bayes_limit(snr20_errors):
     assert best < 1.15 * bayes[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "10Dq MAE < 0.15 eV at SNR 20 is below the information limit of "
-        "make_xanes_series: the Bayes posterior mean itself reaches ~0.45 eV "
-        "at 256 channels (~0.32 eV at 1000); see benchmarks/bench_similarity.py"
-    ),
-)
-def test_best_metric_at_snr20_reaches_the_crystal_field_target(snr20_errors):
+def test_best_metric_at_snr20_reaches_both_targets(snr20_errors):
+    # one similarity measure reaches valence MAE < 0.1 and 10Dq MAE < 0.15 eV
+    # at once (measured: Wasserstein 0.07 / 0.10 eV over four seeds; the
+    # Euclidean distance 0.08-0.09 / 0.02 eV); valence is limited by the
+    # 0.2 eV calibration offset against a 1.5 eV per valence chemical shift
     errors, _ = snr20_errors
-    assert min(e[1] for e in errors.values()) < 0.15
+    worst_of_two = min(max(e[0] / 0.1, e[1] / 0.15) for e in errors.values())
+    assert worst_of_two < 0.85, errors
 
 
 def test_leave_one_compound_out_on_measured_references(shared_data):
@@ -99,6 +103,7 @@ def test_demo_reports_synthetic_and_real_results(shared_data):
     run_demo(lines.append, data_dir=shared_data, random_state=0)
     text = "\n".join(lines)
     assert "SNR 20" in text and "valence MAE" in text
+    assert "L2,3-edge" in text  # the paper's task: 10Dq splits the white lines
     assert "all elements: MAE" in text
     for element in ("Mn", "Fe", "V", "Cr", "Cu"):
         assert f"  {element}:" in text

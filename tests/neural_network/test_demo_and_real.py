@@ -21,6 +21,7 @@ def test_demo_runs_without_data():
     run_demo(lines.append, data_dir=None, random_state=0)
     text = "\n".join(lines)
     assert "SNR 5" in text and "skipped" in text
+    assert "L2,3-edge" in text  # the paper's task: 10Dq splits the white lines
 
 
 def test_demo_with_real_data(shared_data):

@@ -56,8 +56,76 @@ def test_learns_valence_and_crystal_field_from_clean_spectra(fitted, plain, data
     assert np.all(r2 > [0.98, 0.7]), r2
 
 
-def test_augmentation_beats_clean_training_on_noisy_spectra(fitted, plain):
-    # the same spectra as the test set, with Gaussian noise at SNR 5
+@pytest.fixture(scope="module")
+def l23_models():
+    # the task of the paper: valence and 10Dq from L2,3 spectra, where the
+    # crystal field splits the white lines (make_xanes_series edge="L23")
+    train = make_xanes_series(3000, 64, edge="L23", random_state=0)
+    aug = _fit(
+        train.data, train.target, hidden_layer_sizes=(64, 32), noise_snr=(3.0, 100.0)
+    )
+    plain = _fit(train.data, train.target, hidden_layer_sizes=(64, 32), noise_snr=None)
+    return aug, plain
+
+
+def _l23_test(noise):
+    data = make_xanes_series(500, 64, edge="L23", noise=noise, random_state=1)
+    return data.data, data.target
+
+
+def test_r2_at_snr20_reaches_the_target_on_l23_spectra(l23_models):
+    # trained on clean spectra with augmentation, tested at SNR 20:
+    # R^2 >= 0.9 for valence and 10Dq (measured 0.97, 0.98)
+    aug, _ = l23_models
+    Xn, yt = _l23_test(20.0)
+    r2 = r2_score(yt, aug.predict(Xn), multioutput="raw_values")
+    assert np.all(r2 >= 0.9), r2
+
+
+def test_augmentation_beats_clean_training_on_noisy_spectra(l23_models):
+    # the same test spectra, with Gaussian noise at SNR 5 (measured 0.95,
+    # 0.94 against 0.34, 0.75 without augmentation)
+    aug, plain = l23_models
+    Xn, yt = _l23_test(5.0)
+    r2_aug = r2_score(yt, aug.predict(Xn), multioutput="raw_values")
+    r2_plain = r2_score(yt, plain.predict(Xn), multioutput="raw_values")
+    assert np.all(r2_aug > r2_plain + 0.1), (r2_aug, r2_plain)
+    assert np.all(r2_aug > 0.85), r2_aug
+
+
+def test_beats_linear_and_kernel_peers_trained_on_clean_l23_spectra(l23_models):
+    # PLS and kernel ridge fitted to the same clean spectra extrapolate badly
+    # to noisy ones (measured R^2 < 0.91 and < 0 at SNR 5).  The similarity
+    # kNN is not among them: on this low-dimensional task it reads both
+    # parameters at SNR 5 as well as the network or better (see
+    # benchmarks/bench_regressor.py)
+    from sklearn.cross_decomposition import PLSRegression
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    aug, _ = l23_models
+    train = make_xanes_series(3000, 64, edge="L23", random_state=0)
+    Xn, yt = _l23_test(5.0)
+    r2_net = r2_score(yt, aug.predict(Xn), multioutput="raw_values")
+    peers = [
+        (PLSRegression(8, scale=False), 3000),
+        (
+            make_pipeline(
+                StandardScaler(), KernelRidge(kernel="rbf", alpha=1e-2, gamma=1e-3)
+            ),
+            1000,
+        ),
+    ]
+    for est, n in peers:
+        est.fit(train.data[:n], train.target[:n])
+        r2 = r2_score(yt, est.predict(Xn), multioutput="raw_values")
+        assert np.all(r2_net > r2), (est, r2_net, r2)
+
+
+def test_augmentation_still_helps_on_the_k_edge(fitted, plain):
+    # on the K edge 10Dq only splits a weak pre-edge; at SNR 5 augmentation
+    # still wins on every target
     Xn, yt = _spectra(300, 1, noise=5.0)
     r2_aug = r2_score(yt, fitted.predict(Xn), multioutput="raw_values")
     r2_plain = r2_score(yt, plain.predict(Xn), multioutput="raw_values")
