@@ -24,17 +24,16 @@ if data_dir is not None and (data_dir / "eds_sem_si_30x30.npz").exists():
     keep = (energy > 0.2) & (energy < 10.0)  # drop the zero peak and the tail
     image, energy, label = image[..., keep], energy[keep], "energy (keV)"
 else:
-    image, truth = make_spectrum_image(4, shape=(32, 32), n_channels=256,
-                                       counts_per_pixel=300, random_state=0)
+    image, truth = make_spectrum_image(
+        4, shape=(32, 32), n_channels=256, counts_per_pixel=300, random_state=0
+    )
     energy, label = truth.energy, "energy"
 
 # %%
 # Start from an upper bound of 8 components and let ARD prune the rest.
-nmf = PoissonNMF(n_components=8, ard=True, max_iter=200, energy=energy,
-                 random_state=0)
+nmf = PoissonNMF(n_components=8, ard=True, max_iter=200, energy=energy, random_state=0)
 nmf.fit_image(image)
 print(f"{nmf.n_components_} components in {nmf.n_iter_} iterations")
 
 # %%
-fig = plot_components(nmf.components_, nmf.maps_, energy=energy,
-                      energy_label=label)
+fig = plot_components(nmf.components_, nmf.maps_, energy=energy, energy_label=label)

@@ -13,8 +13,7 @@ from skspectra.datasets import make_lorentzian_peaks
 from skspectra.peaks import ESPRITPeaks
 from skspectra.plotting import plot_peaks
 
-X, truth = make_lorentzian_peaks(1, n_channels=512, n_peaks=5, snr=100,
-                                 random_state=3)
+X, truth = make_lorentzian_peaks(1, n_channels=512, n_peaks=5, snr=100, random_state=3)
 energy = truth.energy
 peaks = ESPRITPeaks(energy=energy).fit(X).decompose(X[0])
 for p in peaks:

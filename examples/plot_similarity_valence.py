@@ -22,13 +22,18 @@ library = make_xanes_series(3000, 200, edge="L23", random_state=0)
 # distances such as the Wasserstein distance require
 queries = make_xanes_series(300, 200, edge="L23", counts=400, random_state=1)
 for metric in ["euclidean", "cosine", "pearson", "wasserstein"]:
-    knn = SimilarityKNNEstimator(n_neighbors=10, metric=metric,
-                                 weights="distance", energy=library.energy)
+    knn = SimilarityKNNEstimator(
+        n_neighbors=10, metric=metric, weights="distance", energy=library.energy
+    )
     pred = knn.fit(library.data, library.target).predict(queries.data)
     mae = np.abs(pred - queries.target).mean(axis=0)
     print(f"{metric:>12}: valence MAE {mae[0]:.3f}, crystal field MAE {mae[1]:.3f} eV")
 
 # %%
-fig = plot_similarity_map(library.data[:400], library.target[:400, 0],
-                          metric="cosine", query=queries.data[:5],
-                          random_state=0)
+fig = plot_similarity_map(
+    library.data[:400],
+    library.target[:400, 0],
+    metric="cosine",
+    query=queries.data[:5],
+    random_state=0,
+)

@@ -20,7 +20,17 @@ settings.register_profile(
     max_examples=300,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("SKSPECTRA_HYPOTHESIS_PROFILE", "default"))
+# in CI the examples are derived from the test names, so a run is repeatable;
+# locally they are random, to keep finding new cases
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=30,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+_default = "ci" if os.environ.get("CI") else "default"
+settings.load_profile(os.environ.get("SKSPECTRA_HYPOTHESIS_PROFILE", _default))
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
