@@ -39,9 +39,8 @@ def record(benchmark, measure, value, *, target=None, unit="", met=None):
         "met": None if met is None else bool(met),
     }
     status = "" if met is None else ("  [met]" if met else "  [NOT met]")
-    print(
-        f"RESULT {benchmark}: {measure} = {value:.4g}{unit} (target {target}){status}"
-    )
+    wanted = "" if target is None else f" (target {target})"
+    print(f"RESULT {benchmark}: {measure} = {value:.4g}{unit}{wanted}{status}")
     path = os.environ.get(ENV)
     if path:
         with open(path, "a", encoding="utf-8") as handle:

@@ -22,7 +22,8 @@ run).  Three parts, in one process:
    with the metric as a Python callable (timed on a subsample of queries and
    extrapolated linearly, as said in the output).
 3. Speed on a library the size of the paper's (10,000 x 500): microseconds
-   per query.
+   per query, with ``n_jobs=-1`` (the target) and with the ``--n-jobs`` given
+   (default one thread for the search, BLAS on all cores).
 
 Nothing is written to disk.
 """
@@ -288,7 +289,8 @@ def speed_paper(quick, n_jobs):
     n_lib, n_q, n_ch = 10000, (2000 if quick else 10000), 500
     print(
         f"\n## 3. Paper-size library: {n_lib} x {n_ch} channels, {n_q} queries "
-        "(SNR 20), k=5"
+        "(SNR 20), k=5; n_jobs as given (one core for the search, BLAS on "
+        "all) and n_jobs=-1 (threads on every core)"
     )
     X, y, energy = _library(n_lib, n_ch, seed=0)
     Q = make_xanes_series(n_q, n_ch, noise=20, random_state=7).data
@@ -297,26 +299,34 @@ def speed_paper(quick, n_jobs):
         for name in ("cosine", "pearson", "wasserstein"):
             m = metrics.get_metric(name)
             Qm = (Qp if m.requires_non_negative else Q).astype(dtype)
-            est = SimilarityKNNEstimator(
-                n_neighbors=5, metric=name, energy=energy, n_jobs=n_jobs
-            ).fit(X.astype(dtype), y)
-            est.kneighbors(Qm[:10])
-            t, _ = _timeit(lambda est=est, Qm=Qm: est.predict(Qm))
             Z = m.embed(X.astype(dtype), energy)
             Zq = m.embed(Qm, energy)
             t_floor, _ = _timeit(lambda Zq=Zq, Z=Z: _floor(Zq, Z, 8192))
-            per_query = t / n_q * 1e6
+            times = {}
+            for jobs in (n_jobs, -1):
+                est = SimilarityKNNEstimator(
+                    n_neighbors=5, metric=name, energy=energy, n_jobs=jobs
+                ).fit(X.astype(dtype), y)
+                est.kneighbors(Qm[:10])
+                # best of two: the machine may be shared, and load drifts
+                t, _ = _timeit(lambda est=est, Qm=Qm: est.predict(Qm), repeat=2)
+                times[jobs] = t / n_q * 1e6
+            tag = f"10000x500 library, {np.dtype(dtype).name}, {name}: time per query"
+            # the target is for the whole machine, as a user asking for speed
+            # runs it (n_jobs=-1); the one-core figure is reported beside it
             record(
                 "similarity",
-                f"10000x500 library, {np.dtype(dtype).name}, {name}: time per query",
-                per_query,
+                f"{tag}, n_jobs=-1",
+                times[-1],
                 unit=" us",
                 target="<= 100 us",
-                met=per_query <= 100,
+                met=times[-1] <= 100,
             )
+            record("similarity", f"{tag}, n_jobs={n_jobs}", times[n_jobs], unit=" us")
             print(
-                f"{np.dtype(dtype).name:8s} {name:12s} {t / n_q * 1e6:7.1f} us per "
-                f"query (predict) | BLAS floor {t_floor / n_q * 1e6:6.1f} us",
+                f"{np.dtype(dtype).name:8s} {name:12s} {times[n_jobs]:7.1f} us per "
+                f"query (predict, n_jobs={n_jobs}) | {times[-1]:7.1f} us "
+                f"(n_jobs=-1) | BLAS floor {t_floor / n_q * 1e6:6.1f} us",
                 flush=True,
             )
 
