@@ -48,6 +48,10 @@ _CHUNK = 2048
 # channels, areas in intensity x channels) and batched over spectra
 # ---------------------------------------------------------------------------
 
+# spectra not found nearly noiseless get further Gauss-Newton steps while a
+# step still halves the residual, at most this many
+_MAX_EXTRA_STEPS = 10
+
 
 def _lag_covariance(y, n_lags):
     """Lag covariance ``C = sum_m h_m h_m^H`` of a batch of sequences.
@@ -509,9 +513,10 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
     Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
     g_j**2))**2`` over the peaks in ``keep`` (channel units), starting from
     the ESPRIT estimate; this is the least-squares (maximum-likelihood under
-    white Gaussian noise) fit of the measured, window-truncated peaks.  From
-    the ESPRIT start one step reaches the accuracy of the converged fit; a
-    step is taken only where it lowers the residual.
+    white Gaussian noise) fit of the measured, window-truncated peaks.  On
+    spectra with 3-8 peaks at SNR 100, one step leaves the positions about
+    10 % of their statistical error away from the converged fit, a second
+    about 1 %.  A step is taken only where it lowers the residual.
     """
     n_rows, N = X.shape
     K = keep.shape[1]
@@ -722,6 +727,23 @@ def _decompose_batch(
                         X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
                     )
                 )
+        # further steps only where the last one still halved the residual:
+        # nearly noiseless spectra whose peaks are cut by the window, where
+        # ESPRIT's start is off by the truncated tails (on noisy spectra a
+        # second step changes the positions by about 1 % of their
+        # statistical error; on measured spectra, which are not exact sums of
+        # Lorentzians, iterating to convergence can merge broad lines)
+        idx = np.flatnonzero(~exact)
+        prev_cost = cost_per[idx]
+        for _ in range(_MAX_EXTRA_STEPS):
+            going = cost_plain[idx] < 0.5 * prev_cost
+            idx = idx[going]
+            if not idx.size:
+                break
+            prev_cost = cost_plain[idx]
+            xr[idx], gr[idx], ar[idx], cost_plain[idx], t_plain[idx] = _refine_plain(
+                X[rows[idx]], xr[idx], gr[idx], ar[idx], keep[idx], n_iter=1
+            )
         # the periodised model is kept only where it fits clearly better
         use_plain = ~(cost_per < 0.5 * cost_plain)
         x = np.where(use_plain[:, None], xr, x)
@@ -837,11 +859,12 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     poles (the mirrors, or noise) are dropped.  The real areas follow by
     linear least squares on the exact basis above (mirror terms included);
     peaks whose area is not ``min_significance`` standard errors above zero
-    are dropped and the rest refitted.  With ``refine``, one Gauss-Newton
-    step of the least-squares fit of plain Lorentzians finishes the job.
+    are dropped and the rest refitted.  With ``refine``, Gauss-Newton steps
+    of the least-squares fit of plain Lorentzians finish the job: one for
+    every spectrum, more only while a step still halves the residual.
     All steps run batched over the spectra: one FFT, one batched Hermitian
     eigenproblem, one batched small eigenvalue problem per model order, one
-    batched least-squares solve, one batched Gauss-Newton step.
+    batched least-squares solve, batched Gauss-Newton steps.
 
     Parameters
     ----------
@@ -877,7 +900,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         With ``n_peaks="auto"``, a peak is kept only if its area exceeds this
         many standard errors (estimated from the residual of the fit).
     refine : bool, default=True
-        If True, finish with a Gauss-Newton step of the least-squares fit of
+        If True, finish with Gauss-Newton steps of the least-squares fit of
         plain (window-truncated) Lorentzians plus a constant, started from
         the ESPRIT peaks: the maximum-likelihood answer under white Gaussian
         noise (about half the position error of ESPRIT alone at SNR 100),
