@@ -5,9 +5,11 @@ components), ``--quick`` for a 128 x 128 x 512 image, ``--ard-seeds`` for
 the ARD recovery check over 10 seeds, ``--big`` for the 512 x 512 x 2,048
 (2 GB) factorisation with its peak memory (run in a subprocess).
 
-Seconds per iteration: for scikit-learn, HyperSpy and pyMCR, the difference
-between a fit with ``1 + n`` iterations and one with 1 iteration, divided by
-``n``, so that initialisation costs cancel; for skspectra, the median time
+Seconds per iteration: for scikit-learn and pyMCR, the difference between a
+fit with ``1 + n`` iterations and one with 1 iteration, divided by ``n``, so
+that initialisation costs cancel; for HyperSpy, whose set-up time varies by
+more than an iteration costs, a whole fit of ``1 + n`` iterations divided by
+``1 + n`` (an upper bound); for skspectra, the median time
 between iterations, stamped inside the fit.  With ``--threads 1`` every
 method runs on one thread and CPU time of the process is used (robust to
 other jobs on a shared machine).  Objectives are compared after the
@@ -88,6 +90,24 @@ def per_iteration(make, X, n_iter):
             W = est.fit_transform(X)
             tn = min(tn, CLOCK[0]() - t0)
     return (tn - t1) / n_iter, est, W
+
+
+def per_iteration_total(make, X, n_iter):
+    """Seconds of a whole fit of ``n_iter`` iterations, divided by ``n_iter``.
+
+    For a peer whose fixed costs vary from call to call more than an
+    iteration costs (then the difference of two fits can come out negative):
+    an upper bound of its time per iteration.
+    """
+    best = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(REPEATS):
+            est = make(n_iter)
+            t0 = CLOCK[0]()
+            W = est.fit_transform(X)
+            best = min(best, CLOCK[0]() - t0)
+    return best / n_iter, est, W
 
 
 def _record_model(
@@ -223,9 +243,11 @@ def bench_speed(ny, nx, nc, n_iter):
                 self.components_ = lm.factors.T
                 return lm.loadings
 
-        hs_sec, est, W = per_iteration(_HS, X, n_iter)
+        # HyperSpy's set-up around scikit-learn's solver varies by more than
+        # an iteration costs: whole fits, divided by the iteration count
+        hs_sec, est, W = per_iteration_total(_HS, X, 1 + n_iter)
         report(
-            "HyperSpy decomposition(algorithm='NMF')",
+            "HyperSpy NMF [whole fit / iterations]",
             hs_sec,
             frob(X, W, est.components_),
             sk_mu,

@@ -203,12 +203,19 @@ def _flush(a, tiny):
     return a
 
 
-def _root_update(p, d, q, dtype):
-    """Positive root of ``q w^2 + d w - p = 0`` (``p/d`` when ``q`` is 0)."""
+def _root_update(p, d, qp, dtype):
+    """Positive root of ``q w^2 + d w - p = 0`` given ``qp = q p``.
+
+    ``p / d`` when ``qp`` is None.  The caller passes the product ``q p``,
+    which for the multiplicative updates needs no division by the current
+    factor (``q`` alone does, and overflows where a factor has shrunk
+    towards zero); the root is formed without squaring ``d``, which could
+    overflow float32.
+    """
     tiny = _tiny(dtype)
-    if q is None:
+    if qp is None:
         return p / np.maximum(d, tiny)
-    disc = np.sqrt(d * d + 4.0 * q * p)
+    disc = np.hypot(d, 2.0 * np.sqrt(qp))
     return (2.0 * p) / np.maximum(d + disc, tiny)
 
 
@@ -263,11 +270,11 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
         np.matmul(Wb, H, out=WH)
         WH += eps
         np.divide(Xb, WH, out=R)
-        p = Wb * (R @ H.T)
-        q = None
-        if Poff is not None:
-            q = (Wb @ Poff) / np.maximum(Wb, tiny)
-        new = _flush(_root_update(p, d, q, dtype), tiny)
+        RHt = R @ H.T
+        p = Wb * RHt
+        # q = (W_b Poff) / W_b, so q p = (W_b Poff) * (R H^T)
+        qp = None if Poff is None else (Wb @ Poff) * RHt
+        new = _flush(_root_update(p, d, qp, dtype), tiny)
         if inner_tol > 0:
             change = np.linalg.norm(new - Wb)
             Wb = new
@@ -514,16 +521,16 @@ class Solver:
 
     def _poisson_h_step(self, Hd, B, G, wsum, lam):
         m = self.model
-        tiny = _tiny(np.float64)
         p = Hd * B
         d = (wsum * (1.0 + m.c_s) + m.inv_lam(lam))[:, None]
-        q = None
+        qp = None
         if m.c_o > 0:
             s = Hd.sum(axis=1)
             Goff = G - np.diag(np.diag(G))
-            q = m.c_o * (Goff @ s)[:, None] / np.maximum(Hd, tiny)
+            # q = c_o (Goff s) / H, so q p = c_o (Goff s) * B
+            qp = m.c_o * (Goff @ s)[:, None] * B
         d = np.broadcast_to(d, Hd.shape)
-        newH = _flush(_root_update(p, d, q, np.float64), _tiny(m.dtype))
+        newH = _flush(_root_update(p, d, qp, np.float64), _tiny(m.dtype))
         Hd[m.learned] = newH[m.learned]
         return Hd
 

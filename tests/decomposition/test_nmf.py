@@ -453,3 +453,23 @@ def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
     r_pois = reproducibility(PoissonNMF(3, ard=False, max_iter=100, random_state=0))
     r_gaus = reproducibility(SparseNMF(3, ard=False, max_iter=100, random_state=0))
     assert np.isfinite(r_pois) and r_pois > r_gaus
+
+
+def test_eds_tem_orthogonality_float32_stays_finite(shared_data):
+    # the overlap penalty's update once divided by the current map values;
+    # where a map shrank towards zero in float32 that overflowed, and the
+    # fit returned NaN components
+    d = np.load(shared_data / "eds_tem_si_64x64.npz")
+    keep = (d["energy_keV"] > 0.1) & (d["energy_keV"] < 10.0)
+    X = d["X"][..., keep]
+    fits = [
+        PoissonNMF(3, ard=False, orthogonality=30.0, max_iter=50, random_state=0)
+        .fit_image(X.astype(dtype))
+        for dtype in (np.float32, np.float64)
+    ]
+    for est in fits:
+        assert np.all(np.isfinite(est.components_))
+        assert np.isfinite(est.reconstruction_err_)
+    np.testing.assert_allclose(
+        fits[0].components_, fits[1].components_, rtol=1e-3, atol=1e-6
+    )
