@@ -463,8 +463,9 @@ def test_eds_tem_orthogonality_float32_stays_finite(shared_data):
     keep = (d["energy_keV"] > 0.1) & (d["energy_keV"] < 10.0)
     X = d["X"][..., keep]
     fits = [
-        PoissonNMF(3, ard=False, orthogonality=30.0, max_iter=50, random_state=0)
-        .fit_image(X.astype(dtype))
+        PoissonNMF(
+            3, ard=False, orthogonality=30.0, max_iter=50, random_state=0
+        ).fit_image(X.astype(dtype))
         for dtype in (np.float32, np.float64)
     ]
     for est in fits:
