@@ -22,8 +22,8 @@ run).  Three parts, in one process:
    with the metric as a Python callable (timed on a subsample of queries and
    extrapolated linearly, as said in the output).
 3. Speed on a library the size of the paper's (10,000 x 500): microseconds
-   per query, with ``n_jobs=-1`` (the target) and with the ``--n-jobs`` given
-   (default one thread for the search, BLAS on all cores).
+   per query, with ``n_jobs=-1`` and with the ``--n-jobs`` given (default
+   one thread for the search, BLAS on all cores), each against the target.
 
 Nothing is written to disk.
 """
@@ -312,8 +312,8 @@ def speed_paper(quick, n_jobs):
                 t, _ = _timeit(lambda est=est, Qm=Qm: est.predict(Qm), repeat=2)
                 times[jobs] = t / n_q * 1e6
             tag = f"10000x500 library, {np.dtype(dtype).name}, {name}: time per query"
-            # the target is for the whole machine, as a user asking for speed
-            # runs it (n_jobs=-1); the one-core figure is reported beside it
+            # the target, on the whole machine (n_jobs=-1) and on one core for
+            # the search (the default)
             record(
                 "similarity",
                 f"{tag}, n_jobs=-1",
@@ -322,7 +322,14 @@ def speed_paper(quick, n_jobs):
                 target="<= 100 us",
                 met=times[-1] <= 100,
             )
-            record("similarity", f"{tag}, n_jobs={n_jobs}", times[n_jobs], unit=" us")
+            record(
+                "similarity",
+                f"{tag}, n_jobs={n_jobs}",
+                times[n_jobs],
+                unit=" us",
+                target="<= 100 us",
+                met=times[n_jobs] <= 100,
+            )
             print(
                 f"{np.dtype(dtype).name:8s} {name:12s} {times[n_jobs]:7.1f} us per "
                 f"query (predict, n_jobs={n_jobs}) | {times[-1]:7.1f} us "
