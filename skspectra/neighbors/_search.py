@@ -21,6 +21,13 @@ block:
   bound is computed for every pair with compiled code, a finer one for the
   pairs that survive, and the exact distance only for the pairs that still
   could enter the top-k;
+* an in-memory Manhattan library is also sorted by the sum of each embedded
+  spectrum: ``|sum(q) - sum(r)| <= |q - r|_1``, so once a query has a
+  threshold ``tau`` only the references whose sums are within ``tau`` of its
+  own can matter, a contiguous range of the sorted library.  Queries are
+  searched in batches of neighbouring sums: a window of the library around
+  the batch gives the thresholds, and then only the rest of the batch's range
+  is scored (on measured-like XANES, about 5 % of the library);
 * metrics without an embedding and user callables score a block with the
   metric's own vectorised ``pairwise``.
 
@@ -45,6 +52,16 @@ _FIRST_CHUNK = 4096
 # that is mathematically equal to the exact distance never discards a pair
 _LB_SLACK = 1e-10
 
+
+# the key-sorted search (Manhattan embeddings): queries per batch, and
+# references on each side of the batch's keys that give every query its first
+# k exact distances.  On a 10,000 x 500 library (wasserstein, one core) 128
+# and 256 take 46 us per query; a window of 64 takes 55 us, of 1024, 54 us
+_KEY_BATCH = 128
+_KEY_WINDOW = 256
+# relative margin on the key range, far above the rounding of the float64 keys
+# and of distances in float32
+_KEY_REL_SLACK = 1e-6
 
 _BUFFERS = threading.local()
 
@@ -283,7 +300,9 @@ class _ManhattanIndex(_Index):
 
     def prepare(self, Z):
         Z = np.ascontiguousarray(Z)
-        out = {"Z": Z}
+        # |sum(q) - sum(r)| <= |q - r|_1: a one-number bound by which a library
+        # sorted on it restricts each query to a contiguous range
+        out = {"Z": Z, "key": Z.sum(axis=1, dtype=np.float64)}
         for i in range(len(self.resolutions)):
             out[f"P{i}"] = self._sums(Z, i)
         return out
@@ -333,13 +352,21 @@ class _PairwiseIndex(_Index):
         return np.asarray(D, dtype=np.float64)
 
 
-def _search_block(index, qp, q0, q1, rp, j0, top):
-    """Update the top-k of queries ``q0:q1`` with the chunk at offset ``j0``."""
+def _search_block(index, qp, q0, q1, rp, j0, top, ref_index=None):
+    """Update the top-k of queries ``q0:q1`` with the chunk at offset ``j0``.
+
+    ``ref_index`` gives the global index of each column of the chunk when the
+    library is stored permuted (``None``: column ``j`` is reference ``j0 + j``).
+    """
     L = index.stage0(qp, q0, q1, rp)
     n_chunk = L.shape[1]
     k = top.k
     shift = index.shift(qp, q0, q1, rp)
-    tau = top.tau(q0, q1) - shift
+    # pairs equal to the k-th best still pass, so that a tie goes to the lower
+    # reference index whatever the order in which chunks are searched
+    tau = np.nextafter(top.tau(q0, q1), np.inf) - shift
+    if ref_index is None:
+        ref_index = np.arange(j0, j0 + n_chunk)
     unfilled = np.flatnonzero(np.isinf(tau))
     if unfilled.size:
         kk = min(k, n_chunk)
@@ -354,9 +381,9 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
             vals = L[rows, cols] + shift[rows]
         else:
             vals = index.exact(qp, rp, rows + q0, cols)
-        top.merge(rows + q0, cols + j0, vals)
+        top.merge(rows + q0, ref_index[cols], vals)
         L[rows, cols] = np.inf
-        tau = top.tau(q0, q1) - shift
+        tau = np.nextafter(top.tau(q0, q1), np.inf) - shift
     # one comparison over the block; nonzero then reads a byte per pair
     rows, cols = _nonzero2d(L < tau[:, None])
     if rows.size == 0:
@@ -380,7 +407,85 @@ def _search_block(index, qp, q0, q1, rp, j0, top):
         vals = index.exact(qp, rp, rows + q0, cols)
         keep = vals < tau[rows]
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    top.merge(rows + q0, cols + j0, vals)
+    top.merge(rows + q0, ref_index[cols], vals)
+
+
+def sort_library(prepared):
+    """The prepared library sorted by its ``key``, and the permutation."""
+    perm = np.argsort(prepared["key"], kind="stable")
+    return {name: np.ascontiguousarray(v[perm]) for name, v in prepared.items()}, perm
+
+
+def _key_search_batch(index, qs, q0, q1, rs, perm, top, chunk):
+    """Top-k of the key-sorted queries ``q0:q1`` in the key-sorted library.
+
+    A window of references around the queries' keys gives every query ``k``
+    exact distances, hence a threshold ``tau``; the only other references
+    that can matter have keys within ``tau`` of the query's key (the key
+    difference is a lower bound of the distance), a contiguous range of the
+    sorted library, searched in chunks after the window.
+    """
+    k = top.k
+    keys = qs["key"][q0:q1]
+    rkey = rs["key"]
+    n = rkey.size
+    pos = np.searchsorted(rkey, keys)
+    lo = max(0, int(pos[0]) - _KEY_WINDOW)
+    hi = min(n, int(pos[-1]) + _KEY_WINDOW)
+    if hi - lo < k:
+        lo = max(0, min(lo, n - k))
+        hi = lo + k
+
+    def search(a, b):
+        for s in range(a, b, chunk):
+            e = min(b, s + chunk)
+            sl = {name: v[s:e] for name, v in rs.items()}
+            _search_block(index, qs, q0, q1, sl, s, top, perm[s:e])
+
+    search(lo, hi)
+    tau = top.tau(q0, q1)
+    # keys are float64 sums; the margin covers their rounding and that of the
+    # distances, which are computed in the library's precision
+    margin = tau + _KEY_REL_SLACK * (tau + np.abs(keys))
+    a = int(np.searchsorted(rkey, np.min(keys - margin), "left"))
+    b = int(np.searchsorted(rkey, np.max(keys + margin), "right"))
+    search(a, min(lo, b))
+    search(max(hi, a), b)
+
+
+def key_search(index, qp, n_queries, rs, perm, k, chunk_size, n_jobs=None):
+    """Exact top-k over a library sorted by key (see ``sort_library``).
+
+    Same result as ``kneighbors_search``; the queries are searched in batches
+    of neighbouring keys, each against the part of the library whose keys
+    can be within the batch's thresholds.
+    """
+    order = np.argsort(qp["key"], kind="stable")
+    qs = {name: v[order] for name, v in qp.items()}
+    top = _TopK(n_queries, k)
+    n = rs["key"].size
+    if n < k:
+        raise ValueError(
+            f"fewer reference spectra than n_neighbors={k}; the library has {n}."
+        )
+    b = _KEY_BATCH
+    starts = range(0, n_queries, b)
+    n_jobs = effective_n_jobs(n_jobs)
+    args = (rs, perm, top, chunk_size)
+    if n_jobs == 1:
+        for q0 in starts:
+            _key_search_batch(index, qs, q0, min(q0 + b, n_queries), *args)
+    else:
+        with threadpool_limits(1), Parallel(n_jobs=n_jobs, prefer="threads") as par:
+            par(
+                delayed(_key_search_batch)(index, qs, q0, min(q0 + b, n_queries), *args)
+                for q0 in starts
+            )
+    dist = np.empty_like(top.dist)
+    ind = np.empty_like(top.ind)
+    dist[order] = top.dist
+    ind[order] = top.ind
+    return dist, ind
 
 
 def _chunk_sizes(n, chunk_size):

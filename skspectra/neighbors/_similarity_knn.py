@@ -29,7 +29,9 @@ from skspectra.neighbors._search import (
     default_chunk_size,
     iter_prepared_slices,
     iter_reference_chunks,
+    key_search,
     kneighbors_search,
+    sort_library,
 )
 from skspectra.utils.validation import check_energy
 
@@ -175,6 +177,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
             if self.chunk_size is not None
             else default_chunk_size(n_features, self._dtype.itemsize)
         )
+        self._perm = None
         if _is_dask_array(X):
             # larger than memory: keep the lazy array, embed block by block
             # at query time; check the blocks' validity in one streamed pass
@@ -185,6 +188,8 @@ class _SimilarityNeighborsBase(BaseEstimator):
         else:
             self._library = None
             self._ref = self._prepare(X)
+            if prune and "key" in self._ref:
+                self._ref, self._perm = sort_library(self._ref)
         self.n_samples_fit_ = n_samples
         y = np.asarray(y)
         self._y_1d = y.ndim == 1
@@ -235,18 +240,45 @@ class _SimilarityNeighborsBase(BaseEstimator):
             return iter_reference_chunks(self._library, self._chunk, self._prepare)
         return iter_prepared_slices(self._ref, self.n_samples_fit_, self._chunk)
 
+    def _reference_prepared(self):
+        """The prepared library in its original order (to query it)."""
+        if self._perm is None:
+            return dict(self._ref)
+        inv = self._inverse_perm
+        return {name: v[inv] for name, v in self._ref.items()}
+
+    @property
+    def _inverse_perm(self):
+        inv = np.empty_like(self._perm)
+        inv[self._perm] = np.arange(self._perm.size)
+        return inv
+
     def _reference_rows(self, ind):
         """Embedded reference rows ``ind`` (for the exact final distances)."""
         if self._library is None:
+            if self._perm is not None:
+                ind = self._inverse_perm[ind]
             return self._ref["Z"][ind]
         uniq, inverse = np.unique(ind, return_inverse=True)
         rows = np.asarray(self._library[uniq].compute())
         return self._embed(rows)[inverse]
 
     def _search(self, qp, n_queries, k):
-        dist, ind = kneighbors_search(
-            self._index, qp, n_queries, self._reference_chunks(), k, self.n_jobs
-        )
+        if self._library is None and self._perm is not None:
+            dist, ind = key_search(
+                self._index,
+                qp,
+                n_queries,
+                self._ref,
+                self._perm,
+                k,
+                self._chunk,
+                self.n_jobs,
+            )
+        else:
+            dist, ind = kneighbors_search(
+                self._index, qp, n_queries, self._reference_chunks(), k, self.n_jobs
+            )
         if self._index.kind == "euclidean":
             # the GEMM expansion chose the neighbours; their distances are
             # recomputed from the differences, free of cancellation
@@ -309,7 +341,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
                     "kneighbors(X=None) on a dask library would query the "
                     "whole library; pass the query spectra explicitly."
                 )
-            qp = self._index.add_query_terms(dict(self._ref))
+            qp = self._index.add_query_terms(self._reference_prepared())
             n_queries = n_ref
         else:
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
