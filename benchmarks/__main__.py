@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks [--quick] [--only NAME ...] [--output FILE]
+    python -m benchmarks [--quick] [--only NAME ...] [--merge] [--output FILE]
 
 Each ``benchmarks/bench_<name>.py`` runs in its own process (so that peak
 memory and thread pools do not leak between them); their headline figures are
@@ -26,18 +26,43 @@ def _scripts():
     return {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
 
 
+_HEADER = ["| benchmark | measure | value | target | met |", "|---|---|---|---|---|"]
+
+
+def _row(r):
+    met = {True: "yes", False: "**no**", None: ""}[r["met"]]
+    value = f"{r['value']:.3g}{r['unit']}"
+    return f"| {r['benchmark']} | {r['measure']} | {value} | {r['target']} | {met} |"
+
+
 def _table(rows):
-    lines = [
-        "| benchmark | measure | value | target | met |",
-        "|---|---|---|---|---|",
-    ]
-    for r in rows:
-        met = {True: "yes", False: "**no**", None: ""}[r["met"]]
-        value = f"{r['value']:.3g}{r['unit']}"
-        lines.append(
-            f"| {r['benchmark']} | {r['measure']} | {value} | {r['target']} | {met} |"
-        )
-    return "\n".join(lines)
+    return "\n".join(_HEADER + [_row(r) for r in rows])
+
+
+def _merge(old_text, rows, names, note):
+    """The table of ``old_text`` with the rows of the benchmarks ``names``
+    replaced by ``rows`` (in place of their old rows, else at the end), and
+    ``note`` added to the text above the table."""
+    lines = old_text.splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if line.startswith(_HEADER[0])), len(lines)
+    )
+    intro = "\n".join(lines[:start]).rstrip()
+    fresh = {name: [_row(r) for r in rows if r["benchmark"] == name] for name in names}
+    out, placed = [], set()
+    for line in lines[start + 2 :]:
+        if not line.startswith("| "):
+            continue
+        bench = line.split("|")[1].strip()
+        if bench not in fresh:
+            out.append(line)
+        elif bench not in placed:
+            out.extend(fresh[bench])
+            placed.add(bench)
+    for name in names:
+        if name not in placed:
+            out.extend(fresh[name])
+    return f"{intro} {note}\n\n" + "\n".join(_HEADER + out) + "\n"
 
 
 def main(argv=None):
@@ -47,6 +72,12 @@ def main(argv=None):
     parser.add_argument("--only", nargs="+", choices=sorted(scripts), metavar="NAME")
     parser.add_argument(
         "--output", default=str(HERE / "RESULTS.md"), help="markdown file to write"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other benchmarks' rows of the output file and replace "
+        "only those of the benchmarks run",
     )
     args = parser.parse_args(argv)
     names = args.only or sorted(scripts)
@@ -67,13 +98,23 @@ def main(argv=None):
         rows = []
         if record_file.exists():
             rows = [json.loads(line) for line in record_file.read_text().splitlines()]
-    header = (
-        f"Benchmarks of skspectra ({'quick' if args.quick else 'full'} sizes), "
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}.\n\n"
-    )
-    text = header + _table(rows) + "\n"
-    Path(args.output).write_text(text, encoding="utf-8")
+    sizes = "quick" if args.quick else "full"
+    output = Path(args.output)
+    if args.merge and output.exists():
+        note = (
+            f"The {', '.join(names)} rows were measured again on "
+            f"{time.strftime('%Y-%m-%d')} ({sizes} sizes, "
+            f"`python -m benchmarks --only {' '.join(names)} --merge`)."
+        )
+        text = _merge(output.read_text(encoding="utf-8"), rows, names, note)
+    else:
+        header = (
+            f"Benchmarks of skspectra ({sizes} sizes), "
+            f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}.\n\n"
+        )
+        text = header + _table(rows) + "\n"
+    output.write_text(text, encoding="utf-8")
     print("\n" + text)
     if failed:
         print(f"benchmarks that failed: {failed}", file=sys.stderr)

@@ -125,6 +125,8 @@ def accuracy_table(quick, edge="L23"):
         ).fit(X, y)
         mae = np.abs(est.predict(q.data) - q.target).mean(axis=0)
         row += f"  {mae[0]:7.3f} {mae[1]:7.3f}"
+        if snr == 20:
+            oracle = mae
     print(row)
     name = min(best, key=lambda n: best[n][1])
     print(
@@ -135,6 +137,22 @@ def accuracy_table(quick, edge="L23"):
     # by one metric
     name = min(best, key=lambda n: max(best[n][0] / 0.1, best[n][1] / 0.15))
     met = best[name][0] < 0.1 and best[name][1] < 0.15
+    if edge == "K":
+        # not the paper's experiment: on the K edge 10Dq only splits a weak
+        # pre-edge: the Bayes posterior mean, the estimator of least squared
+        # error, is itself far above 0.15 eV; shown, without a target
+        for label, mae in ((f"best metric ({name})", best[name]), ("Bayes", oracle)):
+            record(
+                "similarity",
+                f"K edge side table, SNR 20, {label}: 10Dq MAE",
+                mae[1],
+                unit=" eV",
+            )
+        print(
+            f"K edge at SNR 20: best metric {name} 10Dq MAE {best[name][1]:.3f} eV, "
+            f"Bayes posterior mean (least squared error) {oracle[1]:.3f} eV"
+        )
+        return
     record(
         "similarity",
         f"{edge} SNR 20, best metric ({name}): valence MAE",
