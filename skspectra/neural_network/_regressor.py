@@ -37,6 +37,8 @@ NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
 
 # rows per block when preprocessing or predicting many spectra
 _CHUNK = 8192
+# training spectra used for the principal components (n_components)
+_PCA_ROWS = 20000
 
 
 def _check_level(value, name):
@@ -179,6 +181,15 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         and divides by the standard deviation (standard normal variate),
         "area" divides by the sum of absolute values, "max" by the largest
         absolute value, "minmax" maps to [0, 1], "l2" divides by the norm.
+    n_components : int or None, default=None
+        Project the smoothed and normalised spectra onto this many leading
+        principal components of the clean training spectra before the
+        networks (at fit, after augmentation, and at predict).  A linear
+        denoiser: white noise spread over ``n_channels`` keeps only
+        ``n_components / n_channels`` of its power, while smooth spectra lie
+        almost wholly in a few components.  None: the networks see every
+        channel.  Must not exceed the number of channels or training
+        spectra.
     energy : array-like of shape (n_channels,) or None, default=None
         Channel energies (only used for ``max_shift``); None is the channel
         index.
@@ -197,6 +208,11 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Number of channels seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Channel names, when ``X`` had string column names.
+    components_ : ndarray of shape (n_components, n_channels) or None
+        Principal axes onto which the prepared spectra are projected (None
+        without ``n_components``).
+    pca_mean_ : ndarray of shape (n_channels,) or None
+        Mean prepared training spectrum, subtracted before the projection.
     n_outputs_ : int
         Number of targets.
     coefs_ : list of list of ndarray
@@ -313,6 +329,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         "smoothing_window": [None, Interval(Integral, 3, None, closed="left")],
         "smoothing_polyorder": [Interval(Integral, 0, None, closed="left")],
         "normalization": [None, StrOptions(set(NORMALIZATIONS))],
+        "n_components": [None, Interval(Integral, 1, None, closed="left")],
         "energy": [None, "array-like"],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
@@ -342,6 +359,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         smoothing_window=None,
         smoothing_polyorder=2,
         normalization=None,
+        n_components=None,
         energy=None,
         n_jobs=None,
         random_state=None,
@@ -367,6 +385,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.smoothing_window = smoothing_window
         self.smoothing_polyorder = smoothing_polyorder
         self.normalization = normalization
+        self.n_components = n_components
         self.energy = energy
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -387,7 +406,36 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 self.smoothing_polyorder,
                 axis=1,
             ).astype(np.float32, copy=False)
-        return _normalize(X, self.normalization)
+        X = _normalize(X, self.normalization)
+        if getattr(self, "components_", None) is not None:
+            X -= self.pca_mean_
+            X = X @ self.components_.T
+        return X
+
+    def _fit_projection(self, X32):
+        """Principal components of the prepared clean training spectra."""
+        self.components_ = self.pca_mean_ = None
+        if self.n_components is None:
+            return
+        n_samples, n_channels = X32.shape
+        if self.n_components > min(n_samples, n_channels):
+            raise ValueError(
+                f"n_components={self.n_components} exceeds the number of "
+                f"channels ({n_channels}) or of training spectra ({n_samples})."
+            )
+        rows = np.arange(n_samples)
+        if n_samples > _PCA_ROWS:
+            rows = np.sort(check_random_state(0).choice(n_samples, _PCA_ROWS, False))
+        P = np.concatenate(
+            [
+                self._prepare(X32[rows[s : s + _CHUNK]])
+                for s in range(0, rows.size, _CHUNK)
+            ]
+        ).astype(np.float64)
+        mean = P.mean(axis=0)
+        _, _, Vt = np.linalg.svd(P - mean, full_matrices=False)
+        self.pca_mean_ = mean.astype(np.float32)
+        self.components_ = np.ascontiguousarray(Vt[: self.n_components], np.float32)
 
     def _standardize(self, X):
         """Prepare raw spectra and centre/scale them for the networks."""
@@ -493,15 +541,17 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Ys = ((Y - self.target_mean_) / scale).astype(np.float32)
 
         X32 = np.asarray(X, dtype=np.float32)
+        self._fit_projection(X32)
+        n_in = self._prepare(X32[:1]).shape[1]
         # input centring and one global scale, from the clean training spectra
-        mean = np.zeros(X.shape[1], dtype=np.float64)
+        mean = np.zeros(n_in, dtype=np.float64)
         sq = 0.0
         for s in range(0, n_samples, _CHUNK):
             P = self._prepare(X32[s : s + _CHUNK]).astype(np.float64)
             mean += P.sum(axis=0)
             sq += float(np.einsum("ij,ij->", P, P))
         mean /= n_samples
-        var = sq / n_samples / X.shape[1] - float(mean @ mean) / X.shape[1]
+        var = sq / n_samples / n_in - float(mean @ mean) / n_in
         self.input_mean_ = mean.astype(np.float32)
         self.input_scale_ = float(np.sqrt(var)) if var > 1e-24 else 1.0
 
@@ -576,7 +626,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
 
         n_train = X_train.shape[0]
         batch = min(self.batch_size, n_train)
-        sizes = [X.shape[1], *self._hidden, Y.shape[1]]
+        sizes = [self.input_mean_.size, *self._hidden, Y.shape[1]]
         coefs, intercepts = init_network(sizes, self.activation, rng)
         params = coefs + intercepts
         opt = Adam(params, learning_rate=self.learning_rate)

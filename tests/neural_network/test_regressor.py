@@ -323,6 +323,7 @@ def test_zero_networks_is_rejected(data):
         ({"hidden_layer_sizes": (8, 0)}, "positive integers"),
         ({"hidden_layer_sizes": ()}, "non-empty"),
         ({"energy": np.arange(10.0)}, "energy has 10 values"),
+        ({"n_components": 65}, "n_components=65 exceeds"),
     ],
 )
 def test_bad_parameters_are_named(data, params, match):
@@ -351,3 +352,31 @@ def test_parallel_training_gives_the_same_ensemble(data):
     b = _fit(X[:100], y[:100], max_iter=3, n_jobs=2).predict(Xt[:10], return_std=True)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_projection_onto_principal_components(data):
+    # n_components: the prepared spectra are centred and projected onto the
+    # leading principal axes of the clean training spectra, which are
+    # orthonormal; the first layer then has n_components inputs
+    X, y, Xt, _ = data
+    reg = _fit(X, y, n_components=12, smoothing_window=5, max_iter=5)
+    V = reg.components_
+    assert V.shape == (12, X.shape[1])
+    np.testing.assert_allclose(V @ V.T, np.eye(12), atol=1e-5)
+    assert all(c[0].shape[0] == 12 for c in reg.coefs_)
+    raw = _fit(X, y, smoothing_window=5, max_iter=1)
+    prepared = raw._prepare(Xt)
+    np.testing.assert_allclose(
+        reg._prepare(Xt), (prepared - reg.pca_mean_) @ V.T, rtol=1e-4, atol=1e-5
+    )
+    # the axes are those of the SVD of the centred prepared training spectra
+    P = raw._prepare(X).astype(np.float64)
+    _, s, Vt = np.linalg.svd(P - P.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(np.abs(V @ Vt[:12].T), np.eye(12), atol=1e-3)
+    assert np.isfinite(reg.predict(Xt)).all()
+    # refitting without the projection drops it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_params(n_components=None).fit(X, y)
+    assert reg.components_ is None
+    assert reg.coefs_[0][0].shape[0] == X.shape[1]
