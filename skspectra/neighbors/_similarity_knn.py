@@ -59,6 +59,13 @@ def _leading_basis(Z):
     return np.ascontiguousarray(q)
 
 
+def _principal_axis(Z):
+    """Unit vector along which the centred spectra vary most."""
+    Z = np.asarray(Z, dtype=np.float64)
+    _, _, vt = randomized_svd(Z - Z.mean(axis=0), 1, n_iter=4, random_state=0)
+    return vt[0] / np.linalg.norm(vt[0])
+
+
 def _neighbor_weights(dist, weights, bandwidth):
     """Weights of the neighbours of each query, shape (n_queries, k)."""
     dist = np.asarray(dist, dtype=np.float64)
@@ -165,6 +172,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
                     index = _ProjectedEuclideanIndex(
                         _leading_basis(sample),
                         rel_eps=1e-7,
+                        key_axis=_principal_axis(sample),
                     )
         elif m.embed is not None and m.embedded_metric == "manhattan":
             probe = self._embed(np.asarray(X[:1]))
@@ -253,12 +261,14 @@ class _SimilarityNeighborsBase(BaseEstimator):
         inv[self._perm] = np.arange(self._perm.size)
         return inv
 
+    def _library_rows(self, ind):
+        """Rows of the stored (possibly sorted) library of references ``ind``."""
+        return ind if self._perm is None else self._inverse_perm[ind]
+
     def _reference_rows(self, ind):
         """Embedded reference rows ``ind`` (for the exact final distances)."""
         if self._library is None:
-            if self._perm is not None:
-                ind = self._inverse_perm[ind]
-            return self._ref["Z"][ind]
+            return self._ref["Z"][self._library_rows(ind)]
         uniq, inverse = np.unique(ind, return_inverse=True)
         rows = np.asarray(self._library[uniq].compute())
         return self._embed(rows)[inverse]
@@ -284,13 +294,14 @@ class _SimilarityNeighborsBase(BaseEstimator):
             # recomputed from the differences, free of cancellation
             rows = np.repeat(np.arange(n_queries), k)
             flat = ind.ravel()
-            dist = _pairs_reduce(
-                qp["Z"],
-                self._reference_rows(flat),
-                rows,
-                np.arange(flat.size),
-                "sqeuclidean",
-            ).reshape(n_queries, k)
+            if self._library is None:
+                # straight from the library: no (queries x k) copy of rows
+                ref, cols = self._ref["Z"], self._library_rows(flat)
+            else:
+                ref, cols = self._reference_rows(flat), np.arange(flat.size)
+            dist = _pairs_reduce(qp["Z"], ref, rows, cols, "sqeuclidean").reshape(
+                n_queries, k
+            )
             order = np.argsort(dist, axis=1, kind="stable")
             dist = np.take_along_axis(dist, order, axis=1)
             ind = np.take_along_axis(ind, order, axis=1)
