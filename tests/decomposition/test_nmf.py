@@ -199,6 +199,41 @@ def test_memmap_and_dask_inputs_match(cls, tmp_path):
     )
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("penalties", [{}, {"ard": True, "orthogonality": 0.5}])
+def test_each_iteration_reads_every_block_once(cls, penalties, monkeypatch):
+    # the one-pass solver: an iteration reads each row block of X exactly
+    # once (the H statistics come from the same visit as the W update)
+    from skspectra.decomposition._block import BlockSource
+
+    reads = []
+    original = BlockSource._prepare
+
+    def counting(self, block):
+        reads.append(block.shape[0])
+        return original(self, block)
+
+    monkeypatch.setattr(BlockSource, "_prepare", counting)
+    X, _ = small_data(4, n=60, m=30)
+    totals = {}
+    for max_iter in (4, 9):
+        reads.clear()
+        est = cls(
+            n_components=3,
+            max_iter=max_iter,
+            tol=0.0,
+            random_state=0,
+            block_size=12,
+            **penalties,
+        ).fit(X)
+        assert est.n_iter_ == max_iter
+        totals[max_iter] = (len(reads), sum(reads))
+    blocks, rows = (totals[9][i] - totals[4][i] for i in range(2))
+    n = X.shape[0]
+    assert blocks == 5 * -(-n // 12)  # 5 more iterations, each over every block
+    assert rows == 5 * n
+
+
 def test_dask_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
     da = pytest.importorskip("dask.array")
