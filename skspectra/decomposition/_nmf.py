@@ -308,7 +308,12 @@ class _BaseSpectrumNMF(
         self.relevance_ = relevance
         self.active_components_ = keep
         s_keep = s[keep]
-        self.components_ = (H[keep] / s_keep[:, None]).astype(dtype)
+        # spectra of unit sum; a component that vanished entirely (kept only
+        # because nothing else was) is given a flat spectrum and no abundance
+        vanished = s_keep <= 0
+        components = H[keep] / np.where(vanished, 1.0, s_keep)[:, None]
+        components[vanished] = 1.0 / H.shape[1]
+        self.components_ = components.astype(dtype)
         self.n_components_ = int(keep.sum())
         self._H = best["H"][keep].astype(dtype)
         self._scale = s_keep

@@ -1,5 +1,7 @@
 """Tests of SparseNMF, PoissonNMF and their one-pass block solver."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -76,6 +78,29 @@ def test_objective_never_increases(n, m, k, seed, ard, orth, sparsity, poisson):
     assert np.all(np.isfinite(J))
     scale = np.max(np.abs(J)) + 1.0
     assert np.all(np.diff(J) <= 1e-9 * scale), np.diff(J).max()
+
+
+def test_components_stay_finite_when_ard_empties_every_component():
+    # a hypothesis example: on 6 x 8 unstructured counts ARD shrinks both
+    # components to zero; the one kept must still be a finite unit-sum
+    # spectrum (it was 0/0 = NaN)
+    rng = np.random.default_rng(33)
+    X = rng.poisson(rng.gamma(1.0, 3.0, size=(6, 8))).astype(np.float64)
+    X[0, 0] += 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        est = SparseNMF(
+            2,
+            ard=True,
+            max_iter=40,
+            tol=0.0,
+            random_state=33,
+            init="random",
+            block_size=7,
+        ).fit(X)
+    assert np.all(np.isfinite(est.components_))
+    np.testing.assert_allclose(est.components_.sum(axis=1), 1.0)
+    assert np.all(np.isfinite(est.transform(X)))
 
 
 # ---------------------------------------------------------------- recovery
@@ -232,6 +257,43 @@ def test_each_iteration_reads_every_block_once(cls, penalties, monkeypatch):
     n = X.shape[0]
     assert blocks == 5 * -(-n // 12)  # 5 more iterations, each over every block
     assert rows == 5 * n
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "penalties", [{}, {"ard": True, "orthogonality": 0.5, "sparsity": 0.05}]
+)
+def test_sparse_blocks_take_the_same_poisson_steps(dtype, penalties, monkeypatch):
+    # blocks of sparse counts go through their non-zeros; where X is zero the
+    # ratio X / (W H) is zero, so every statistic is the same as the dense
+    # computation's, iteration by iteration, and so is the fit
+    import skspectra.decomposition._solver as solver
+
+    X, _ = make_spectrum_image(
+        3, shape=(12, 10), n_channels=200, counts_per_pixel=6, random_state=5
+    )
+    X = X.reshape(-1, 200).astype(dtype)
+    assert 0 < np.count_nonzero(X) < 0.05 * X.size
+    kw = dict(n_components=4, max_iter=40, tol=0.0, random_state=0, block_size=32)
+    fits = {}
+    for fraction in (0.0, 1.0):  # every block dense, every block sparse
+        monkeypatch.setattr(solver, "_SPARSE_FRACTION", fraction)
+        fits[fraction] = PoissonNMF(**kw, **penalties).fit(X)
+    dense, sparse = fits[0.0], fits[1.0]
+    rtol = 1e-9 if dtype == np.float64 else 2e-3
+    np.testing.assert_allclose(
+        sparse.objective_history_, dense.objective_history_, rtol=rtol
+    )
+    np.testing.assert_allclose(
+        sparse.components_,
+        dense.components_,
+        rtol=rtol,
+        atol=rtol * dense.components_.max(),
+    )
+    assert sparse.n_components_ == dense.n_components_
+    np.testing.assert_allclose(
+        sparse.transform(X[:20]), dense.transform(X[:20]), rtol=10 * rtol, atol=1e-6
+    )
 
 
 def test_dask_distributed_local_cluster():
