@@ -50,8 +50,14 @@ X is read once per iteration; no N x M temporary is formed.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from skspectra.decomposition._block import BlockSource
+
+# blocks with at most this fraction of non-zero counts take the Poisson W step
+# through their non-zeros (same arithmetic, fewer operations): sparse EDS
+# maps have well under 1 % non-zero channels
+_SPARSE_FRACTION = 0.05
 
 # relative floor of sigma2 (a noiseless exact fit would otherwise drive the
 # Gaussian objective to -inf)
@@ -251,6 +257,61 @@ def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
     return Wb, A, G, Wd.sum(axis=0), cross
 
 
+def _w_root_step(Wb, RHt, d, Poff, dtype, tiny):
+    """The multiplicative Poisson W update from ``R H^T``."""
+    p = Wb * RHt
+    # q = (W_b Poff) / W_b, so q p = (W_b Poff) * (R H^T)
+    qp = None if Poff is None else (Wb @ Poff) * RHt
+    return _flush(_root_update(p, d, qp, dtype), tiny)
+
+
+def _converged(new, Wb, inner_tol, tiny):
+    if inner_tol <= 0:
+        return False
+    change = np.linalg.norm(new - Wb)
+    return change <= inner_tol * (np.linalg.norm(new) + tiny)
+
+
+def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol):
+    """``poisson_block`` through the non-zero counts of the block.
+
+    ``flat`` holds the flat (row-major) indices of the non-zeros.
+
+    ``R = X_b / (W_b H + eps)`` is zero wherever ``X_b`` is, so ``R H^T``,
+    ``W_b^T R`` and ``sum X_b log(W_b H + eps)`` need the model only at the
+    non-zeros: ``nnz * K`` operations instead of ``n * M * K``.
+    """
+    dtype = Xb.dtype
+    tiny = _tiny(dtype)
+    n, m = Xb.shape
+    rows, cols = np.divmod(flat, m)
+    vals = np.ravel(Xb)[flat]
+    Ht = np.ascontiguousarray(H.T, dtype=dtype)
+    Hc = Ht[cols]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    R = sp.csr_matrix((np.empty_like(vals), cols, indptr), shape=(n, m))
+
+    def ratio(W):
+        model = np.einsum("ik,ik->i", W[rows], Hc)
+        model += eps
+        R.data = vals / model
+        return model
+
+    Wb = Wb.astype(dtype, copy=True)
+    for _ in range(n_inner):
+        ratio(Wb)
+        new = _w_root_step(Wb, np.asarray(R @ Ht), d, Poff, dtype, tiny)
+        done = _converged(new, Wb, inner_tol, tiny)
+        Wb = new
+        if done:
+            break
+    model = ratio(Wb)
+    B = np.asarray(R.T @ Wb).T.astype(np.float64)
+    xlog = float(np.dot(vals.astype(np.float64), np.log(model, dtype=np.float64)))
+    Wd = Wb.astype(np.float64)
+    return Wb, B, Wd.T @ Wd, Wd.sum(axis=0), xlog
+
+
 def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
     """W step of the Poisson model on one block, then the H statistics.
 
@@ -259,6 +320,17 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
     ``W_b^T (X_b / (W_b H + eps))``, ``W_b^T W_b``, the column sums of
     ``W_b`` and ``sum X_b log(W_b H + eps)`` at the updated ``W_b``.
     """
+    # a boolean mask first: counting and finding its non-zeros is several
+    # times faster than on the float block itself; a few rows tell a dense
+    # block without it
+    head = Xb[:8]
+    mask = None
+    if np.count_nonzero(head) <= 2 * _SPARSE_FRACTION * head.size:
+        mask = Xb != 0
+    if mask is not None and np.count_nonzero(mask) <= _SPARSE_FRACTION * Xb.size:
+        flat = np.flatnonzero(mask)
+        return _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol)
+    del mask
     dtype = Xb.dtype
     tiny = _tiny(dtype)
     Wb = Wb.astype(dtype, copy=True)
@@ -270,18 +342,11 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
         np.matmul(Wb, H, out=WH)
         WH += eps
         np.divide(Xb, WH, out=R)
-        RHt = R @ H.T
-        p = Wb * RHt
-        # q = (W_b Poff) / W_b, so q p = (W_b Poff) * (R H^T)
-        qp = None if Poff is None else (Wb @ Poff) * RHt
-        new = _flush(_root_update(p, d, qp, dtype), tiny)
-        if inner_tol > 0:
-            change = np.linalg.norm(new - Wb)
-            Wb = new
-            if change <= inner_tol * (np.linalg.norm(Wb) + tiny):
-                break
-        else:
-            Wb = new
+        new = _w_root_step(Wb, R @ H.T, d, Poff, dtype, tiny)
+        done = _converged(new, Wb, inner_tol, tiny)
+        Wb = new
+        if done:
+            break
     np.matmul(Wb, H, out=WH)
     WH += eps
     np.divide(Xb, WH, out=R)
