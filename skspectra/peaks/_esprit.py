@@ -48,9 +48,13 @@ _CHUNK = 2048
 # channels, areas in intensity x channels) and batched over spectra
 # ---------------------------------------------------------------------------
 
-# spectra not found nearly noiseless get further Gauss-Newton steps while a
-# step still halves the residual, at most this many
+# spectra not found nearly noiseless get further Gauss-Newton steps while the
+# last step lowered chi^2 (the residual over the noise variance estimated from
+# it) by more than _CHI2_TOL, at most this many.  On 3-8 peaks at SNR 100 a
+# tolerance of 1 leaves the positions 2e-6 half-widths from the converged
+# least-squares fit (their statistical error is 5e-3), 0.01 gives 1.6e-6
 _MAX_EXTRA_STEPS = 10
+_CHI2_TOL = 1.0
 
 
 def _lag_covariance(y, n_lags):
@@ -507,7 +511,7 @@ def _lorentz_terms(n, x, g, a, kp):
     return u, inv, gg, f_a
 
 
-def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
+def _refine_plain(X, x, g, a, keep, n_iter=1, block=8, start_cost=None):
     """Gauss-Newton steps on plain Lorentzians plus a constant.
 
     Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
@@ -517,6 +521,10 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
     spectra with 3-8 peaks at SNR 100, one step leaves the positions about
     10 % of their statistical error away from the converged fit, a second
     about 1 %.  A step is taken only where it lowers the residual.
+    ``start_cost``, an array of one value per spectrum, receives the
+    residual before the first step.  Spectra are taken ``block`` at a time:
+    the Jacobian of 8 spectra (8 x 25 x 1024 values for 8 peaks) stays in
+    cache, and 10,000 spectra refine 25 % faster than in blocks of 128.
     """
     n_rows, N = X.shape
     K = keep.shape[1]
@@ -539,6 +547,8 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=128):
         cb = (Xb - peaks).mean(axis=1)
         resid = Xb - peaks - cb[:, None]
         cost = np.einsum("bn,bn->b", resid, resid)
+        if start_cost is not None:
+            start_cost[sl] = cost
         for it in range(n_iter):
             J = np.empty((nb, 3 * K + 1, N))  # one row per parameter
             h2 = (ab[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
@@ -719,24 +729,41 @@ def _decompose_batch(
         xr, gr, ar = x.copy(), g.copy(), a.copy()
         cost_plain = np.full(rows.size, np.inf)
         t_plain = np.full(x.shape, np.inf)
+        cost_start = np.full(rows.size, np.inf)
         for group, n_iter in ((~exact, 1), (exact & ~done, 25)):
             idx = np.flatnonzero(group)
             if idx.size:
+                start = np.empty(idx.size)
                 xr[idx], gr[idx], ar[idx], cost_plain[idx], t_plain[idx] = (
                     _refine_plain(
-                        X[rows[idx]], x[idx], g[idx], a[idx], keep[idx], n_iter=n_iter
+                        X[rows[idx]],
+                        x[idx],
+                        g[idx],
+                        a[idx],
+                        keep[idx],
+                        n_iter=n_iter,
+                        start_cost=start,
                     )
                 )
-        # further steps only where the last one still halved the residual:
-        # nearly noiseless spectra whose peaks are cut by the window, where
-        # ESPRIT's start is off by the truncated tails (on noisy spectra a
-        # second step changes the positions by about 1 % of their
-        # statistical error; on measured spectra, which are not exact sums of
-        # Lorentzians, iterating to convergence can merge broad lines)
+                cost_start[idx] = start
+        # further steps until the fit has converged: while the last step
+        # lowered chi^2 by more than _CHI2_TOL (or halved the residual,
+        # as on nearly noiseless window-cut peaks, where ESPRIT's start is
+        # off by the truncated tails).  A peak that the first step moved out
+        # of the window, or to a width or area that is not positive, is no
+        # peak and is dropped first: converging with it in the fit lets it
+        # trade off against its neighbours (on the measured SrTiO3 Ti L2,3
+        # edge a negative-area peak made the L2 line insignificant)
         idx = np.flatnonzero(~exact)
-        prev_cost = cost_per[idx]
+        bad = ~((xr >= 0) & (xr <= N - 1) & (gr > 0) & (ar > 0))
+        keep[idx] &= ~bad[idx]
+        dof = np.maximum(N - 3 * keep.sum(axis=1) - 1, 1)
+        prev_cost = cost_start[idx]
         for _ in range(_MAX_EXTRA_STEPS):
-            going = cost_plain[idx] < 0.5 * prev_cost
+            drop = prev_cost - cost_plain[idx]
+            going = (drop > _CHI2_TOL * cost_plain[idx] / dof[idx]) | (
+                cost_plain[idx] < 0.5 * prev_cost
+            )
             idx = idx[going]
             if not idx.size:
                 break
@@ -860,8 +887,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     linear least squares on the exact basis above (mirror terms included);
     peaks whose area is not ``min_significance`` standard errors above zero
     are dropped and the rest refitted.  With ``refine``, Gauss-Newton steps
-    of the least-squares fit of plain Lorentzians finish the job: one for
-    every spectrum, more only while a step still halves the residual.
+    of the least-squares fit of plain Lorentzians plus a constant finish
+    the job, until a step lowers chi-square by less than 1 (at most 11
+    steps): the converged least-squares fit.
     All steps run batched over the spectra: one FFT, one batched Hermitian
     eigenproblem, one batched small eigenvalue problem per model order, one
     batched least-squares solve, batched Gauss-Newton steps.
