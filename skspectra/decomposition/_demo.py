@@ -18,6 +18,18 @@ _EDS_LINES = {
 }
 
 
+def line_owners(components, energy, half_width=0.06):
+    """The component that holds the largest share of each EDS line.
+
+    For every line of ``_EDS_LINES`` (keV), the fraction of each component's
+    counts within ``half_width`` of the line; returns ``{element: index}``.
+    """
+    near = [np.abs(energy - e) < half_width for e in _EDS_LINES.values()]
+    fractions = np.array([[c[m].sum() / c.sum() for m in near] for c in components])
+    owner = fractions.argmax(axis=0)
+    return {el: int(k) for el, k in zip(_EDS_LINES, owner, strict=True)}
+
+
 def split_half_reproducibility(est, image, seed=0, binning=1):
     """How far the maps of ``est`` are signal rather than counting noise.
 
@@ -99,17 +111,8 @@ def run_demo(report, *, data_dir, random_state):
         nmf = PoissonNMF(3, ard=False, orthogonality=30.0, random_state=random_state)
         nmf.fit_image(d["X"][..., keep])
         owners = {k: [] for k in range(nmf.n_components_)}
-        fractions = np.array(
-            [
-                [
-                    c[np.abs(energy[keep] - e) < 0.06].sum() / c.sum()
-                    for e in _EDS_LINES.values()
-                ]
-                for c in nmf.components_
-            ]
-        )
-        for el, k in zip(_EDS_LINES, fractions.argmax(axis=0), strict=True):
-            owners[int(k)].append(el)
+        for el, k in line_owners(nmf.components_, energy[keep]).items():
+            owners[k].append(el)
         phases = "; ".join(
             f"component {k}: {' '.join(v) or '-'}" for k, v in owners.items()
         )

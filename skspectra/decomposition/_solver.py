@@ -320,17 +320,16 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
     ``W_b^T (X_b / (W_b H + eps))``, ``W_b^T W_b``, the column sums of
     ``W_b`` and ``sum X_b log(W_b H + eps)`` at the updated ``W_b``.
     """
-    # a boolean mask first: counting and finding its non-zeros is several
-    # times faster than on the float block itself; a few rows tell a dense
-    # block without it
+    # a few rows tell a dense block; otherwise count and find the non-zeros
+    # on a boolean mask, several times faster than on the float block
     head = Xb[:8]
-    mask = None
     if np.count_nonzero(head) <= 2 * _SPARSE_FRACTION * head.size:
         mask = Xb != 0
-    if mask is not None and np.count_nonzero(mask) <= _SPARSE_FRACTION * Xb.size:
-        flat = np.flatnonzero(mask)
-        return _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol)
-    del mask
+        if np.count_nonzero(mask) <= _SPARSE_FRACTION * Xb.size:
+            flat = np.flatnonzero(mask)
+            return _poisson_block_sparse(
+                Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol
+            )
     dtype = Xb.dtype
     tiny = _tiny(dtype)
     Wb = Wb.astype(dtype, copy=True)
@@ -446,25 +445,21 @@ class Solver:
         if m.c_o > 0:
             P = P + sigma2 * m.c_o * (np.outer(s, s) - np.diag(s * s))
         lin = sigma2 * (m.c_s * s + m.inv_lam(lam))
-        blocks = [(W[sl],) for sl in self.source.slices]
+        shared = (H.astype(dtype), P.astype(dtype), lin.astype(dtype))
+        return self._w_pass(gaussian_block, W, shared + (n_inner, inner_tol))
+
+    def _w_pass(self, block_step, W, shared_args):
+        """One pass over X: ``block_step`` updates each block's rows of ``W``
+        in place and returns statistics, which are summed over the blocks."""
         res = self.source.run(
-            gaussian_block,
-            per_block_args=blocks,
-            shared_args=(
-                H.astype(dtype),
-                P.astype(dtype),
-                lin.astype(dtype),
-                n_inner,
-                inner_tol,
-            ),
+            block_step,
+            per_block_args=[(W[sl],) for sl in self.source.slices],
+            shared_args=shared_args,
         )
         for sl, r in zip(self.source.slices, res, strict=True):
             W[sl] = r[0]
-        A = np.sum([r[1] for r in res], axis=0)
-        G = np.sum([r[2] for r in res], axis=0)
-        wsum = np.sum([r[3] for r in res], axis=0)
-        cross = sum(r[4] for r in res)
-        return A, G, wsum, cross
+        stats = [np.sum([r[i] for r in res], axis=0) for i in range(1, 4)]
+        return (*stats, sum(r[4] for r in res))
 
     def _gauss_objective(self, resid, G, s, wsum, hsum, sigma2, lam):
         m = self.model
@@ -553,26 +548,8 @@ class Solver:
         if m.c_o > 0:
             Poff = m.c_o * (np.outer(s, s) - np.diag(s * s))
             Poff = Poff.astype(dtype)
-        blocks = [(W[sl],) for sl in self.source.slices]
-        res = self.source.run(
-            poisson_block,
-            per_block_args=blocks,
-            shared_args=(
-                H.astype(dtype),
-                d.astype(dtype),
-                Poff,
-                dtype.type(m.eps),
-                n_inner,
-                inner_tol,
-            ),
-        )
-        for sl, r in zip(self.source.slices, res, strict=True):
-            W[sl] = r[0]
-        B = np.sum([r[1] for r in res], axis=0)
-        G = np.sum([r[2] for r in res], axis=0)
-        wsum = np.sum([r[3] for r in res], axis=0)
-        xlog = sum(r[4] for r in res)
-        return B, G, wsum, xlog
+        shared = (H.astype(dtype), d.astype(dtype), Poff, dtype.type(m.eps))
+        return self._w_pass(poisson_block, W, shared + (n_inner, inner_tol))
 
     def _poisson_objective(self, xlog, G, s, wsum, hsum, lam):
         m = self.model

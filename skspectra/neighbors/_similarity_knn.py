@@ -265,10 +265,8 @@ class _SimilarityNeighborsBase(BaseEstimator):
         """Rows of the stored (possibly sorted) library of references ``ind``."""
         return ind if self._perm is None else self._inverse_perm[ind]
 
-    def _reference_rows(self, ind):
-        """Embedded reference rows ``ind`` (for the exact final distances)."""
-        if self._library is None:
-            return self._ref["Z"][self._library_rows(ind)]
+    def _dask_reference_rows(self, ind):
+        """Embedded rows ``ind`` of a Dask library (for the exact distances)."""
         uniq, inverse = np.unique(ind, return_inverse=True)
         rows = np.asarray(self._library[uniq].compute())
         return self._embed(rows)[inverse]
@@ -298,7 +296,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
                 # straight from the library: no (queries x k) copy of rows
                 ref, cols = self._ref["Z"], self._library_rows(flat)
             else:
-                ref, cols = self._reference_rows(flat), np.arange(flat.size)
+                ref, cols = self._dask_reference_rows(flat), np.arange(flat.size)
             dist = _pairs_reduce(qp["Z"], ref, rows, cols, "sqeuclidean").reshape(
                 n_queries, k
             )

@@ -30,26 +30,19 @@ def ti_l23_peaks(path, *, n_peaks="auto"):
         The L3 and L2 maxima (eV) used to place the edge step.
     """
     from skspectra.io import read_msa
-    from skspectra.preprocessing import PowerLawBackground
 
     energy, counts, _ = read_msa(path)
-    energy = np.asarray(energy, dtype=float)
-    counts = np.asarray(counts, dtype=float).ravel()
-    background = PowerLawBackground(energy=energy, fit_range=(420.0, 452.0))
-    signal = background.fit_transform(counts[None])[0]
-    l3_zone = (energy > 456) & (energy < 462.5)
-    l2_zone = (energy >= 462.5) & (energy < 470)
-    e_l3 = energy[l3_zone][np.argmax(signal[l3_zone])]
-    e_l2 = energy[l2_zone][np.argmax(signal[l2_zone])]
-    height = signal[(energy > 472) & (energy < 478)].mean()
-    window = (energy >= 450) & (energy <= 476)
-    e = energy[window]
-    step = 2 / 3 * (0.5 + np.arctan(e - e_l3) / np.pi) + 1 / 3 * (
-        0.5 + np.arctan(e - e_l2) / np.pi
+    e, x, maxima = _white_lines(
+        energy,
+        counts,
+        fit_range=(420.0, 452.0),
+        l3_zone=(456.0, 462.5),
+        l2_zone=(462.5, 470.0),
+        continuum=(472.0, 478.0),
+        window=(450.0, 476.0),
     )
-    x = signal[window] - height * step
     est = ESPRITPeaks(energy=e, n_peaks=n_peaks, max_peaks=8).fit(x[None])
-    return est.decompose(x), (float(e_l3), float(e_l2))
+    return est.decompose(x), maxima
 
 
 def ti_l23_crystal_field_peaks(path):
@@ -65,25 +58,49 @@ def ti_l23_crystal_field_peaks(path):
     peaks : list of Peak
     """
     from skspectra.io import read_spectrum
-    from skspectra.preprocessing import PowerLawBackground
 
     spectrum = read_spectrum(path)
-    energy = np.asarray(spectrum.energy, dtype=float)
-    counts = np.asarray(spectrum.intensity, dtype=float).ravel()
-    background = PowerLawBackground(energy=energy, fit_range=(420.0, 450.0))
+    e, x, _ = _white_lines(
+        spectrum.energy,
+        spectrum.intensity,
+        fit_range=(420.0, 450.0),
+        l3_zone=(452.0, 458.0),
+        l2_zone=(458.0, 464.0),
+        continuum=(468.0, 474.0),
+        window=(450.0, 475.0),
+    )
+    return ESPRITPeaks(energy=e, max_peaks=8).fit(x[None]).decompose(x)
+
+
+def _white_lines(energy, counts, *, fit_range, l3_zone, l2_zone, continuum, window):
+    """Ti L2,3 white lines without background and edge step.
+
+    A power-law background fitted on ``fit_range`` is subtracted; the
+    continuum under the lines is a double arctangent step (L3 : L2 = 2 : 1,
+    half-width 1 eV) at the maxima in ``l3_zone`` and ``l2_zone``, as high as
+    the mean signal on ``continuum``.  Returns the energies of ``window``,
+    the signal there minus the step, and the two maxima.
+    """
+    from skspectra.preprocessing import PowerLawBackground
+
+    energy = np.asarray(energy, dtype=float)
+    counts = np.asarray(counts, dtype=float).ravel()
+    background = PowerLawBackground(energy=energy, fit_range=fit_range)
     signal = background.fit_transform(counts[None])[0]
-    l3 = (energy > 452) & (energy < 458)
-    l2 = (energy > 458) & (energy < 464)
+
+    def inside(lo, hi):
+        return (energy >= lo) & (energy < hi)
+
+    l3, l2 = inside(*l3_zone), inside(*l2_zone)
     e_l3 = energy[l3][np.argmax(signal[l3])]
     e_l2 = energy[l2][np.argmax(signal[l2])]
-    height = signal[(energy > 468) & (energy < 474)].mean()
-    window = (energy >= 450.0) & (energy <= 475.0)
-    e = energy[window]
+    height = signal[inside(*continuum)].mean()
+    keep = (energy >= window[0]) & (energy <= window[1])
+    e = energy[keep]
     step = 2 / 3 * (0.5 + np.arctan(e - e_l3) / np.pi) + 1 / 3 * (
         0.5 + np.arctan(e - e_l2) / np.pi
     )
-    x = signal[window] - height * step
-    return ESPRITPeaks(energy=e, max_peaks=8).fit(x[None]).decompose(x)
+    return e, signal[keep] - height * step, (float(e_l3), float(e_l2))
 
 
 def run_demo(report, *, data_dir, random_state):

@@ -279,6 +279,23 @@ def _spd_inverse(A):
         return np.linalg.pinv(A, hermitian=True)
 
 
+def _unit_diagonal(A):
+    """A batch of normal matrices scaled to unit diagonal, and the scale.
+
+    ``A = D As D`` with ``D = diag(dg)``; solving with ``As`` is far better
+    conditioned when the parameters have very different units.
+    """
+    dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
+    dg = np.where(dg > 0, dg, 1.0)
+    return A / dg[:, :, None] / dg[:, None, :], dg
+
+
+def _scaled_solve(A, rhs):
+    """``A step = rhs`` for a batch, solved on the unit-diagonal scaling."""
+    As, dg = _unit_diagonal(A)
+    return np.linalg.solve(As, (rhs / dg)[..., None])[..., 0] / dg
+
+
 def _fit_areas(G, b, mask, y_energy, n_coef):
     """Real areas of the peaks in ``mask`` by least squares, with their errors.
 
@@ -306,10 +323,7 @@ def _fit_areas(G, b, mask, y_energy, n_coef):
     m2 = mask[:, :, None] & mask[:, None, :]
     G = np.where(m2, G, 0.0) + np.eye(K)[None] * (~mask)[:, :, None]
     b = np.where(mask, b, 0.0)
-    # scale to unit diagonal for conditioning
-    dg = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
-    dg = np.where(dg > 0, dg, 1.0)
-    Gs = G / dg[:, :, None] / dg[:, None, :]
+    Gs, dg = _unit_diagonal(G)
     Ginv = _spd_inverse(Gs)
     sol = (Ginv @ (b / dg)[:, :, None])[:, :, 0]
     area = np.where(mask, sol / dg, 0.0)
@@ -468,15 +482,8 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
         Jh = J.conj().transpose(0, 2, 1)
         A = (Jh @ J).real + eye
         rhs = (Jh @ r[:, :, None])[:, :, 0].real
-        dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
-        dg = np.where(dg > 0, dg, 1.0)
         try:
-            step = (
-                np.linalg.solve(
-                    A / dg[:, :, None] / dg[:, None, :], (rhs / dg)[..., None]
-                )[..., 0]
-                / dg
-            )
+            step = _scaled_solve(A, rhs)
         except np.linalg.LinAlgError:
             break
         step = np.where(mask3, step, 0.0)
@@ -558,15 +565,8 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=8, start_cost=None):
             J[:, -1] = 1.0
             A = np.matmul(J, J.transpose(0, 2, 1)) + free
             rhs = np.matmul(J, resid[:, :, None])[..., 0]
-            dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
-            dg = np.where(dg > 0, dg, 1.0)
             try:
-                step = (
-                    np.linalg.solve(
-                        A / dg[:, :, None] / dg[:, None, :], (rhs / dg)[..., None]
-                    )[..., 0]
-                    / dg
-                )
+                step = _scaled_solve(A, rhs)
             except np.linalg.LinAlgError:
                 break
             step = np.where(mask, step, 0.0)
@@ -603,7 +603,8 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=8, start_cost=None):
         x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
         final_cost[sl] = cost
         # standard errors of the areas from the (last) normal matrix
-        Ainv = _spd_inverse(A / dg[:, :, None] / dg[:, None, :])
+        As, dg = _unit_diagonal(A)
+        Ainv = _spd_inverse(As)
         var_a = np.diagonal(Ainv, axis1=1, axis2=2)[:, 2 * K : 3 * K]
         var_a = var_a / dg[:, 2 * K : 3 * K] ** 2
         dof = np.maximum(N - mask.sum(axis=1), 1)

@@ -484,37 +484,16 @@ def test_mn3o4_phantom_ard_finds_two(shared_data):
         assert est.n_components_ == 2, scale
 
 
-def _line_fractions(component, energy, lines):
-    return {
-        el: component[np.abs(energy - e) < 0.06].sum() / component.sum()
-        for el, e in lines.items()
-    }
-
-
 def test_eds_sem_three_phases(shared_data):
+    from skspectra.decomposition._demo import line_owners
+
     d = np.load(shared_data / "eds_sem_si_30x30.npz")
     energy = d["energy_keV"]
     keep = energy > 0.1
     X = d["X"][..., keep]
     est = PoissonNMF(3, ard=False, orthogonality=30.0, random_state=0)
     est.fit_image(X)
-    lines = {
-        "O": 0.525,
-        "Mg": 1.254,
-        "Al": 1.487,
-        "Si": 1.740,
-        "P": 2.013,
-        "Ca": 3.692,
-        "Ti": 4.511,
-        "Fe": 6.404,
-    }
-    frac = np.array(
-        [
-            list(_line_fractions(c, energy[keep], lines).values())
-            for c in est.components_
-        ]
-    )
-    owner = dict(zip(lines, frac.argmax(axis=0), strict=True))
+    owner = line_owners(est.components_, energy[keep])
     silicate = {owner[e] for e in ("O", "Mg", "Al", "Si")}
     ca_p = {owner[e] for e in ("Ca", "P")}
     ti_fe = {owner[e] for e in ("Ti", "Fe")}
