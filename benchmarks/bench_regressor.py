@@ -45,11 +45,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks._record import record
-from skspectra.datasets import find_data_dir, make_xanes_series
+from skspectra.datasets import (
+    find_data_dir,
+    load_k_edge_references,
+    make_xanes_series,
+)
 from skspectra.neighbors import SimilarityKNNEstimator
 from skspectra.neural_network import SpectrumPropertyRegressor
 from skspectra.neural_network._augment import add_gaussian_noise
-from skspectra.neural_network._demo import load_reference_oxidation, load_v_glasses
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -404,8 +407,10 @@ def _chemometrics_table(X, y, cv, *, groups, batch_size, pls, seed, n_estimators
 
 def bench_v_glasses(data_dir, seed, n_estimators):
     print("\n## 3a. Measured V K-edge glasses: dNNO (28 spectra), 7-fold CV")
-    grid = np.linspace(5455.0, 5530.0, 150)
-    X, y = load_v_glasses(data_dir, grid)
+    glasses = load_k_edge_references(
+        data_dir, element="V", target="dNNO", energy_range=(-10.0, 65.0)
+    )
+    X, y = glasses.X, glasses.target
     cv = KFold(7, shuffle=True, random_state=seed)
     _chemometrics_table(
         X,
@@ -420,8 +425,8 @@ def bench_v_glasses(data_dir, seed, n_estimators):
 
 
 def bench_references(data_dir, seed, n_estimators):
-    rel = np.linspace(-15.0, 60.0, 151)
-    X, y, groups, elements, skipped = load_reference_oxidation(data_dir, rel)
+    data = load_k_edge_references(data_dir, energy_range=(-15.0, 60.0))
+    X, y, groups, skipped = data.X, data.target, data.groups, data.skipped
     n_groups = len(set(groups))
     print(
         f"\n## 3b. Measured K-edge references (V, Cr, Mn, Fe, Co, Ni, Cu): "

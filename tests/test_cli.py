@@ -35,12 +35,6 @@ def test_demo_missing_data_dir(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_every_demo_part_has_a_run_function():
-    for name, module in cli._demo_modules():
-        assert callable(module.run_demo), name
-        assert module.__doc__, f"{name}._demo needs a one-line docstring title"
-
-
 def test_python_dash_m_entry_point():
     out = subprocess.run(
         [sys.executable, "-m", "skspectra", "--version"],

@@ -1,7 +1,11 @@
 """Synthetic spectra with known ground truth, and loaders for real data."""
 
 from skspectra.datasets._base import find_data_dir
-from skspectra.datasets._descriptor import make_descriptor_spectra
+from skspectra.datasets._descriptor import (
+    make_descriptor_spectra,
+    xanes_reference_descriptors,
+)
+from skspectra.datasets._k_edge import load_k_edge_references
 from skspectra.datasets._peaks import lorentzian, make_lorentzian_peaks
 from skspectra.datasets._spectrum_image import make_spectrum_image
 from skspectra.datasets._xanes import make_xanes_series
@@ -11,6 +15,7 @@ from skspectra.utils._image import fold, unfold
 __all__ = [
     "find_data_dir",
     "fold",
+    "load_k_edge_references",
     "load_xanes_references",
     "make_descriptor_spectra",
     "make_xanes_series",
@@ -18,4 +23,5 @@ __all__ = [
     "make_lorentzian_peaks",
     "make_spectrum_image",
     "unfold",
+    "xanes_reference_descriptors",
 ]

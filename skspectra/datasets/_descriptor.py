@@ -356,10 +356,40 @@ def xanes_reference_descriptors(elements, oxidation_states, compounds):
     ``ligand_electronegativity``: the Pauling electronegativity of the
     first-shell neighbour (for a metal, of the element itself).
 
+    Parameters
+    ----------
+    elements : sequence of str
+        Absorbing element of each spectrum (V, Cr, Mn, Fe, Co, Ni, Cu, Ce,
+        Eu or Au).
+    oxidation_states : sequence of float
+        Nominal oxidation state of each spectrum, NaN where unknown.
+    compounds : sequence of str
+        Compound of each spectrum, as named in the reference tables (e.g.
+        ``"MnO2"``, ``"Fe_foil"``); its first-shell ligand is looked up by
+        name.
+
     Returns
     -------
     X : ndarray of shape (n_samples, 8)
+        The descriptors, in the order of ``names``.
     names : list of str
+        atomic_number, group, period, d_electrons, f_electrons,
+        electronegativity, oxidation_state, ligand_electronegativity.
+
+    Raises
+    ------
+    ValueError
+        If an element or a compound is not tabulated.
+
+    Examples
+    --------
+    >>> from skspectra.datasets import xanes_reference_descriptors
+    >>> X, names = xanes_reference_descriptors(["Mn", "Cu"], [4, 0],
+    ...                                        ["MnO2", "Cu_foil"])
+    >>> X.shape, names[-1]
+    ((2, 8), 'ligand_electronegativity')
+    >>> X[:, -1].tolist()  # O for MnO2, copper itself for the foil
+    [3.44, 1.9]
     """
     X, names = element_descriptors(elements, oxidation_states)
     own = X[:, names.index("electronegativity")]

@@ -18,7 +18,7 @@ from sklearn.base import (
 )
 
 # modules that hold no estimators or that need an optional extra at import
-_SKIP = ("tests", "plotting", "cli", "__main__", "_demo", "hyperspy")
+_SKIP = ("tests", "plotting", "cli", "__main__", "demo", "hyperspy")
 
 _TYPE_MIXINS = {
     "classifier": ClassifierMixin,

@@ -485,7 +485,7 @@ def test_mn3o4_phantom_ard_finds_two(shared_data):
 
 
 def test_eds_sem_three_phases(shared_data):
-    from skspectra.decomposition._demo import line_owners
+    from skspectra.demo import line_owners
 
     d = np.load(shared_data / "eds_sem_si_30x30.npz")
     energy = d["energy_keV"]
@@ -506,7 +506,7 @@ def test_eds_tem_sparse_maps_reproduce_better_than_gaussian(shared_data):
     # (binomial thinning), map both with the fitted components and compare
     # the 4 x 4-binned maps: the part of a map that is signal reproduces,
     # the part that is noise does not.
-    from skspectra.decomposition._demo import split_half_reproducibility
+    from skspectra.demo import split_half_reproducibility
 
     d = np.load(shared_data / "eds_tem_si_64x64.npz")
     keep = (d["energy_keV"] > 0.1) & (d["energy_keV"] < 10.0)

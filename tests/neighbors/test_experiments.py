@@ -1,4 +1,4 @@
-"""The paper's experiment on synthetic XANES, measured references, the demo."""
+"""The paper's experiment on synthetic XANES."""
 
 import numpy as np
 import pytest
@@ -78,40 +78,3 @@ def test_best_metric_at_snr20_reaches_both_targets(snr20_errors):
     errors, _ = snr20_errors
     worst_of_two = min(max(e[0] / 0.1, e[1] / 0.15) for e in errors.values())
     assert worst_of_two < 0.85, errors
-
-
-def test_leave_one_compound_out_on_measured_references(shared_data):
-    from skspectra.neighbors._demo import REAL_ELEMENTS, leave_one_compound_out
-
-    results = leave_one_compound_out(shared_data)
-    assert set(results) == set(REAL_ELEMENTS)
-    errors = []
-    for element, (y, pred, compounds) in results.items():
-        assert len(set(compounds)) >= 5, element
-        err = np.abs(pred - y)
-        print(f"{element}: MAE {err.mean():.2f} over {len(y)} spectra")
-        errors.append(err)
-        # every element is estimated far better than by the mean valence
-        assert err.mean() < np.abs(y - y.mean()).mean() + 0.1, element
-    assert np.concatenate(errors).mean() <= 0.5
-
-
-def test_demo_reports_synthetic_and_real_results(shared_data):
-    from skspectra.neighbors._demo import run_demo
-
-    lines = []
-    run_demo(lines.append, data_dir=shared_data, random_state=0)
-    text = "\n".join(lines)
-    assert "SNR 20" in text and "valence MAE" in text
-    assert "L2,3-edge" in text  # the paper's task: 10Dq splits the white lines
-    assert "all elements: MAE" in text
-    for element in ("Mn", "Fe", "V", "Cr", "Cu"):
-        assert f"  {element}:" in text
-
-
-def test_demo_without_data():
-    from skspectra.neighbors._demo import run_demo
-
-    lines = []
-    run_demo(lines.append, data_dir=None, random_state=1)
-    assert any("skipped" in line for line in lines)

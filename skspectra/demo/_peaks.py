@@ -3,7 +3,7 @@
 import numpy as np
 
 from skspectra.datasets import make_lorentzian_peaks
-from skspectra.peaks._esprit import ESPRITPeaks
+from skspectra.peaks import ESPRITPeaks
 
 
 def ti_l23_peaks(path, *, n_peaks="auto"):
@@ -52,6 +52,12 @@ def ti_l23_crystal_field_peaks(path):
     extra); power-law background fitted on 420-450 eV; the continuum is a
     2:1 double arctangent step at the L3 and L2 maxima with the height of
     the signal at 468-474 eV; ESPRITPeaks decomposes 450-475 eV.
+
+    Parameters
+    ----------
+    path : path-like
+        A core-loss spectrum with the Ti L2,3 edge, in a format that
+        :func:`skspectra.io.read_spectrum` reads.
 
     Returns
     -------

@@ -1,7 +1,7 @@
 import re
 
+from skspectra.demo._metrics import run_demo
 from skspectra.metrics import METRIC_NAMES
-from skspectra.metrics._demo import run_demo
 
 _ROW = (
     r"\s+(\w+)\s+mean \|valence error\| ([\d.]+)"

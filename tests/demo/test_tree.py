@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from skspectra.demo import RELATIVE_ENERGY, xanes_reference_table
+from skspectra.demo._tree import run_demo
 from skspectra.tree import SpectralDendrogramTree
-from skspectra.tree._demo import RELATIVE_ENERGY, run_demo, xanes_reference_table
 
 
 def test_demo_without_real_data():

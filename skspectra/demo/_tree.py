@@ -2,9 +2,8 @@
 
 import numpy as np
 
-from skspectra.datasets import make_descriptor_spectra
-from skspectra.datasets._descriptor import xanes_reference_descriptors
-from skspectra.tree._dendrogram_tree import SpectralDendrogramTree
+from skspectra.datasets import make_descriptor_spectra, xanes_reference_descriptors
+from skspectra.tree import SpectralDendrogramTree
 
 # common grid of the measured references, relative to each edge energy E0
 RELATIVE_ENERGY = np.arange(-20.0, 60.5, 1.0)
@@ -39,11 +38,20 @@ def xanes_reference_table(data_dir, source="xdi", element=None):
     interpolates it onto :data:`RELATIVE_ENERGY` (eV above its own edge
     energy E0), so that K and L3 edges of different elements share one grid.
 
+    Parameters
+    ----------
+    data_dir : path-like
+        The shared data folder (with ``xanes/labels.csv``).
+    source : {"xdi", "npz", "all"}, default="xdi"
+        Passed to :func:`~skspectra.datasets.load_xanes_references`.
+    element : str or list of str, default=None
+        Passed to :func:`~skspectra.datasets.load_xanes_references`.
+
     Returns
     -------
     X : ndarray or DataFrame of shape (n_spectra, 8)
         Descriptors (see
-        :func:`skspectra.datasets._descriptor.xanes_reference_descriptors`).
+        :func:`skspectra.datasets.xanes_reference_descriptors`).
     Y : ndarray of shape (n_spectra, len(RELATIVE_ENERGY))
         Normalised spectra.
     compounds : list of str

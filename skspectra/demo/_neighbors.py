@@ -7,6 +7,9 @@ import numpy as np
 # the real-data study: one estimator per element, leave one compound out
 REAL_ELEMENTS = ("Mn", "Fe", "V", "Cr", "Cu")
 REAL_PARAMS = {"metric": "cosine", "n_neighbors": 2, "weights": "distance"}
+# the window about the tabulated K edge (eV) on which the spectra are
+# normalised; scans that do not cover it are left out
+NORMALIZATION_RANGE = (-18.0, 90.0)
 
 
 def leave_one_compound_out(data_dir, elements=REAL_ELEMENTS, **params):
@@ -15,6 +18,21 @@ def leave_one_compound_out(data_dir, elements=REAL_ELEMENTS, **params):
     For each element, every compound in turn is left out of the reference
     library and its spectra are predicted from the remaining compounds.
 
+    The spectra are those of
+    :func:`skspectra.datasets.load_k_edge_references` (HERFD scans
+    included), normalised on the window ``NORMALIZATION_RANGE`` about the
+    tabulated edge.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The shared data folder (with ``xanes/labels.csv``).
+    elements : sequence of str, default=REAL_ELEMENTS
+        The absorbing elements, one study each.
+    **params
+        Parameters of :class:`~skspectra.neighbors.SimilarityKNNEstimator`
+        that replace those of ``REAL_PARAMS``.
+
     Returns
     -------
     results : dict
@@ -22,16 +40,24 @@ def leave_one_compound_out(data_dir, elements=REAL_ELEMENTS, **params):
     """
     from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
 
-    from skspectra.neighbors._real_data import load_k_edge_references
-    from skspectra.neighbors._similarity_knn import SimilarityKNNEstimator
+    from skspectra.datasets import load_k_edge_references
+    from skspectra.neighbors import SimilarityKNNEstimator
 
     params = {**REAL_PARAMS, **params}
     results = {}
     for element in elements:
-        X, y, compounds, energy = load_k_edge_references(data_dir, element, herfd=True)
+        data = load_k_edge_references(
+            data_dir,
+            element=element,
+            herfd=True,
+            normalization_range=NORMALIZATION_RANGE,
+        )
+        energy = data.edge_energy[0] + data.energy
         est = SimilarityKNNEstimator(energy=energy, **params)
-        pred = cross_val_predict(est, X, y, groups=compounds, cv=LeaveOneGroupOut())
-        results[element] = (y, pred, compounds)
+        pred = cross_val_predict(
+            est, data.X, data.target, groups=data.compound, cv=LeaveOneGroupOut()
+        )
+        results[element] = (data.target, pred, data.compound)
     return results
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-from skspectra.preprocessing._demo import run_demo
+from skspectra.demo._preprocessing import run_demo
 
 
 def test_demo_synthetic_only():

@@ -6,8 +6,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from skspectra.datasets import make_xanes_series
-from skspectra.metrics._distances import METRIC_NAMES, get_metric
-from skspectra.metrics._pairwise import pairwise_spectral_distances
+from skspectra.metrics import METRIC_NAMES, get_metric, pairwise_spectral_distances
 
 # Mn K-edge standards with an integer nominal valence; Mn3O4 is left out (its
 # energy axis is miscalibrated by ~18 eV in the source file)

@@ -21,8 +21,24 @@ _EDS_LINES = {
 def line_owners(components, energy, half_width=0.06):
     """The component that holds the largest share of each EDS line.
 
-    For every line of ``_EDS_LINES`` (keV), the fraction of each component's
-    counts within ``half_width`` of the line; returns ``{element: index}``.
+    For every line of ``_EDS_LINES`` (O, Mg, Al, Si, P, Ca, Ti and Fe K-alpha,
+    keV), the fraction of each component's counts within ``half_width`` of
+    the line is computed; the line belongs to the component with the
+    largest fraction.
+
+    Parameters
+    ----------
+    components : ndarray of shape (n_components, n_channels)
+        Non-negative component spectra, e.g. ``PoissonNMF().components_``.
+    energy : ndarray of shape (n_channels,)
+        Channel energies (keV).
+    half_width : float, default=0.06
+        Half-width of the window about each line (keV).
+
+    Returns
+    -------
+    owners : dict
+        ``{element: component index}``.
     """
     near = [np.abs(energy - e) < half_width for e in _EDS_LINES.values()]
     fractions = np.array([[c[m].sum() / c.sum() for m in near] for c in components])
@@ -38,8 +54,23 @@ def split_half_reproducibility(est, image, seed=0, binning=1):
     rate).  ``est`` is fitted on the whole image, both halves are mapped
     with its components, and the mean over components of the correlation
     between the two maps (after ``binning x binning`` pixel binning) is
-    returned: about 1 where the maps are signal, about 0 where they are
-    noise.
+    returned.
+
+    Parameters
+    ----------
+    est : SparseNMF or PoissonNMF
+        Unfitted decomposition; it is fitted here with ``fit_image``.
+    image : array-like of shape (ny, nx, n_channels)
+        Spectrum image of integer counts.
+    seed : int, default=0
+        Seed of the split.
+    binning : int, default=1
+        Side of the square blocks of pixels summed before the correlation.
+
+    Returns
+    -------
+    r : float
+        About 1 where the maps are signal, about 0 where they are noise.
     """
     counts = np.asarray(image).astype(np.int64)
     rng = np.random.default_rng(seed)

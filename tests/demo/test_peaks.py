@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from skspectra.peaks._demo import run_demo, ti_l23_peaks
+from skspectra.demo import ti_l23_crystal_field_peaks, ti_l23_peaks
+from skspectra.demo._peaks import run_demo
 
 
 def test_srtio3_ti_l23_spin_orbit(shared_data):
@@ -41,7 +42,6 @@ def test_srtio3_200kv_ti_l23_crystal_field_peaks(shared_data):
     # the 200 kV spectrum resolves the t2g/eg crystal-field splitting of both
     # white lines; read through rosettasciio (the io extra)
     pytest.importorskip("rsciio", reason="the .dm3 reader needs rosettasciio")
-    from skspectra.peaks._demo import ti_l23_crystal_field_peaks
 
     peaks = ti_l23_crystal_field_peaks(
         shared_data / "eels" / "srtio3_core_loss_200kV.dm3"

@@ -1,6 +1,6 @@
 """The decomposition part of ``skspectra demo``."""
 
-from skspectra.decomposition._demo import run_demo
+from skspectra.demo._decomposition import run_demo
 
 
 def test_demo_reports_against_truth(shared_data):
