@@ -17,9 +17,9 @@ K_EDGE_ENERGIES = {
     "Cu": 8979.0,
 }
 
-# where E0 is searched, relative to the tabulated edge (eV): the chemical
-# shift of oxidised compounds reaches about +20 eV, and the window starts
-# above the pre-edge peaks a few eV below the edge
+# where E0 is searched, relative to the tabulated edge (eV): metals sit at
+# it up to a calibration offset of a few eV, and the chemical shift of the
+# highest oxidation states reaches some 15-20 eV
 _E0_WINDOW = (-5.0, 25.0)
 # slack for grid ends built as sums of steps (eV), so that the end is kept
 _GRID_TOL = 1e-9
@@ -184,7 +184,8 @@ def load_k_edge_references(
     ValueError
         If ``element`` names an element without a tabulated K edge,
         ``target`` is unknown, a range is not a pair with low < high,
-        ``step`` is not positive, or no spectrum is left.
+        ``energy_range`` reaches outside ``normalization_range``, ``step``
+        is not positive, or no spectrum is left.
 
     See Also
     --------
@@ -199,7 +200,7 @@ def load_k_edge_references(
     >>> from skspectra.datasets import load_k_edge_references
     >>> mn = load_k_edge_references(element="Mn")  # doctest: +SKIP
     >>> mn.X.shape, mn.energy[[0, -1]]  # doctest: +SKIP
-    ((18, 121), array([-15.,  45.]))
+    ((22, 121), array([-15.,  45.]))
     """
     from skspectra.datasets._xanes_loader import load_xanes_references
 
@@ -212,6 +213,11 @@ def load_k_edge_references(
     rel_norm = None
     if normalization_range is not None:
         rel_norm = _relative_grid(normalization_range, step, "normalization_range")
+        if rel_out[0] < rel_norm[0] or rel_out[-1] > rel_norm[-1]:
+            raise ValueError(
+                f"energy_range {energy_range!r} must lie within "
+                f"normalization_range {normalization_range!r}."
+            )
     data = load_xanes_references(data_dir, element=_check_elements(element))
     edges = {"K", "K (HERFD)"} if herfd else {"K"}
     keep, X, values, skipped = _collect(data, target, edges, rel_out, rel_norm)

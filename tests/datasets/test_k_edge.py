@@ -112,6 +112,10 @@ def test_dnno_target_and_normalisation_window(folder):
         ({"energy_range": 3.0}, "energy_range must be a pair"),
         ({"normalization_range": (1.0, 1.0)}, "normalization_range must have"),
         ({"step": 0.0}, "step must be positive"),
+        (
+            {"energy_range": (-15.0, 45.0), "normalization_range": (-10.0, 90.0)},
+            "must lie within normalization_range",
+        ),
         ({"energy_range": (-300.0, 45.0)}, "no K-edge spectrum with a known"),
     ],
 )
