@@ -48,8 +48,8 @@ from benchmarks._record import record
 from skspectra.datasets import find_data_dir, make_xanes_series
 from skspectra.neighbors import SimilarityKNNEstimator
 from skspectra.neural_network import SpectrumPropertyRegressor
-from skspectra.neural_network._augment import add_gaussian_noise
 from skspectra.neural_network._demo import load_reference_oxidation, load_v_glasses
+from skspectra.preprocessing import add_gaussian_noise
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -95,7 +95,7 @@ def noisy(X, snr, seed):
     """Spectra with Gaussian noise of std rms(x) / snr (as make_xanes_series)."""
     if snr is None:
         return X
-    return add_gaussian_noise(X, snr, np.random.default_rng(seed))
+    return add_gaussian_noise(X, snr=snr, random_state=np.random.default_rng(seed))
 
 
 def xanes_r2_bound(snr, n_points=150, seed=0, edge="L23"):
@@ -155,7 +155,7 @@ def with_noisy_copies(X, Y, copies, seed):
     parts = [X]
     for _ in range(copies):
         snr = np.exp(rng.uniform(np.log(3.0), np.log(100.0), len(X)))
-        parts.append(add_gaussian_noise(X, snr, rng))
+        parts.append(add_gaussian_noise(X, snr=snr, random_state=rng))
     return np.concatenate(parts), np.tile(Y, (copies + 1, 1))
 
 

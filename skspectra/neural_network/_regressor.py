@@ -22,7 +22,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from skspectra.neural_network._augment import augment_spectra
 from skspectra.neural_network._mlp import (
     ACTIVATIONS,
     Adam,
@@ -31,6 +30,7 @@ from skspectra.neural_network._mlp import (
     gradients,
     init_network,
 )
+from skspectra.preprocessing import augment_spectra
 from skspectra.utils.validation import check_energy
 
 NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
@@ -445,11 +445,13 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         return X
 
     def _augment(self, X, rng):
-        shift = None
-        if self.max_shift > 0 and X.shape[1] > 1:
-            shift = (self._energy, float(self.max_shift))
         return augment_spectra(
-            X, rng, noise_snr=self._snr, noise_counts=self._counts, shift=shift
+            X,
+            max_shift=float(self.max_shift),
+            energy=self._energy,
+            noise_snr=self._snr,
+            noise_counts=self._counts,
+            random_state=rng,
         )
 
     def _check_params(self, X):

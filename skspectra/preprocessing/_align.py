@@ -12,6 +12,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from skspectra.preprocessing._augment import _shift
 from skspectra.preprocessing._base import _check_finite_rows, _validate_spectra
 from skspectra.preprocessing._edge import (
     _edge_by_derivative,
@@ -69,14 +70,6 @@ def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5
     if method == "half_height":
         return _half_height_energy(X, energy, level=level)
     raise ValueError(f"method must be 'derivative' or 'half_height'; got {method!r}.")
-
-
-def _shift_rows(X, energy, shifts):
-    """Row i evaluated at ``energy + shifts[i]`` (linear, ends held)."""
-    out = np.empty(X.shape, dtype=np.float64)
-    for i in range(X.shape[0]):
-        out[i] = np.interp(energy + shifts[i], energy, X[i])
-    return out
 
 
 def _xcorr_shifts(D, ref, step, max_lag):
@@ -305,7 +298,8 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self, X, reset=False, uniform=self.method == "xcorr"
         )
         shifts = self._shifts(X, energy)
-        return _shift_rows(X, energy, shifts).astype(X.dtype, copy=False)
+        # x_i(E + delta_i) is a shift by -delta_i
+        return _shift(X, energy, -shifts)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

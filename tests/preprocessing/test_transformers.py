@@ -15,9 +15,6 @@ from skspectra.preprocessing import (
     SavitzkyGolay,
     SpectrumNormalizer,
     XANESNormalizer,
-    add_gaussian_noise,
-    add_poisson_noise,
-    augment_with_noise,
     edge_energy,
     resample_spectra,
 )
@@ -394,42 +391,6 @@ def test_power_law_background_errors_and_fixed_exponent():
         [1e6, -(energy[:41] ** -2.5).sum() / (energy[:41] ** -5).sum()],
         rtol=1e-9,
     )
-
-
-# --- noise -----------------------------------------------------------------
-
-
-def test_poisson_noise_statistics_and_no_side_effects():
-    X = np.full((4, 5000), 50.0, dtype=np.float32)
-    before = X.copy()
-    noisy = add_poisson_noise(X, random_state=0)
-    assert noisy.dtype == np.float32
-    assert abs(noisy.mean() - 50) < 0.5 and abs(noisy.var() - 50) < 3
-    np.testing.assert_array_equal(X, before)
-    scaled = add_poisson_noise(X, counts=1e4, random_state=0)
-    # 1e4 counts spread over 5000 channels: 2 per channel, relative var 1/2
-    assert abs(scaled.mean() - 50) < 1
-    assert abs(np.var(scaled / 50) - 0.5) < 0.05
-    with pytest.raises(ValueError, match="spectrum 1 has negative values"):
-        add_poisson_noise(np.array([[1.0, 2.0], [-1.0, 0.0]]))
-
-
-def test_gaussian_noise_and_augmentation():
-    X = np.vstack([np.ones(20000), 3 * np.ones(20000)])
-    noisy = add_gaussian_noise(X, sigma=0.1, random_state=1)
-    np.testing.assert_allclose(noisy.std(axis=1), [0.1, 0.3], rtol=0.03)
-    absolute = add_gaussian_noise(X, sigma=0.1, relative=False, random_state=1)
-    np.testing.assert_allclose(absolute.std(axis=1), [0.1, 0.1], rtol=0.03)
-    X_aug, y_aug = augment_with_noise(
-        X, [7, 8], n_copies=3, noise="gaussian", level=0.01, random_state=0
-    )
-    assert X_aug.shape == (8, 20000) and y_aug.tolist() == [7, 8] * 4
-    np.testing.assert_array_equal(X_aug[:2], X)
-    a, _ = augment_with_noise(X, n_copies=2, random_state=3)
-    b, _ = augment_with_noise(X, n_copies=2, random_state=3)
-    np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match="y has 3 entries for 2 spectra"):
-        augment_with_noise(X, [1, 2, 3])
 
 
 # --- all transformers --------------------------------------------------------
