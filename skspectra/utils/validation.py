@@ -102,3 +102,27 @@ def check_same_channels(X, Y, *, x_name="X", y_name="Y"):
             f"{x_name} has {X.shape[1]} channels but {y_name} has {Y.shape[1]}; "
             "spectra must share one energy grid."
         )
+
+
+def is_dask_array(X):
+    """Whether ``X`` is a Dask array, without importing Dask.
+
+    Parameters
+    ----------
+    X : object
+        Anything.
+
+    Returns
+    -------
+    is_dask : bool
+        True when the type of ``X`` comes from the ``dask`` package and has
+        ``chunks`` (a ``dask.array.Array``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.utils.validation import is_dask_array
+    >>> is_dask_array(np.zeros(3))
+    False
+    """
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "chunks")
