@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import erf
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from skspectra.preprocessing import (
     EdgeAligner,
@@ -268,6 +269,27 @@ def test_energy_crop_feature_names_pandas():
     crop = EnergyCrop(energy=energy, e_min=2, e_max=3).set_output(transform="pandas")
     out = crop.fit_transform(df)
     assert list(out.columns) == ["E2", "E3"]
+
+
+def test_energy_crop_is_a_selector():
+    # get_support, inverse_transform and feature names come from SelectorMixin
+    from sklearn.feature_selection import SelectorMixin
+
+    energy = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    X = np.arange(10.0).reshape(2, 5)
+    crop = EnergyCrop(energy=energy, e_min=2, e_max=4).fit(X)
+    assert isinstance(crop, SelectorMixin)
+    np.testing.assert_array_equal(crop.get_support(), [False, True, True, True, False])
+    np.testing.assert_array_equal(crop.get_support(indices=True), [1, 2, 3])
+    np.testing.assert_array_equal(crop.get_support(), crop.mask_)
+    back = crop.inverse_transform(crop.transform(X))
+    np.testing.assert_array_equal(back[:, crop.mask_], X[:, crop.mask_])
+    np.testing.assert_array_equal(back[:, ~crop.mask_], 0.0)
+    assert crop.get_feature_names_out().tolist() == ["x1", "x2", "x3"]
+    with pytest.raises(ValueError, match="different shape"):
+        crop.inverse_transform(np.ones((1, 2)))
+    with pytest.raises(NotFittedError):
+        EnergyCrop().get_support()
 
 
 # --- SavitzkyGolay ---------------------------------------------------------
