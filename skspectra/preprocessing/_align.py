@@ -19,9 +19,11 @@ from skspectra.preprocessing._edge import (
     _half_height_energy,
     _refine_peak,
 )
+from skspectra.utils._docstring import ENERGY_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 
+@Substitution(energy=ENERGY_DOC)
 def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5):
     """Edge position of each spectrum.
 
@@ -29,8 +31,7 @@ def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5
     ----------
     X : array-like of shape (n_spectra, n_channels)
         Spectra on one grid.
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies; None means the channel index.
+    %(energy)s
     method : {"derivative", "half_height"}, default="derivative"
         ``"derivative"``: the maximum of the derivative, smoothed by a
         Gaussian of standard deviation ``smoothing`` (energy units) and
@@ -95,6 +96,7 @@ def _xcorr_shifts(D, ref, step, max_lag):
     return (lag + np.clip(frac, -0.5, 0.5)) * step
 
 
+@Substitution(energy=ENERGY_DOC)
 class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Shift each spectrum along the energy axis so that the edges coincide.
 
@@ -112,9 +114,8 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies (uniform for ``"xcorr"``); None means the channel
-        index.
+    %(energy)s
+        Must be uniform for ``"xcorr"``.
     method : {"derivative", "half_height", "xcorr"}, default="derivative"
         Edge locator, see :func:`edge_energy` (``"half_height"`` needs
         edge-step normalised spectra); or cross-correlation.
