@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_array
 
 from skspectra.preprocessing._base import _check_finite_rows
 from skspectra.utils._docstring import ENERGY_DOC, RANDOM_STATE_DOC, Substitution
-from skspectra.utils.validation import check_energy
+from skspectra.utils.validation import check_energy, check_level
 
 _RANDOM_STATE = ["random_state", np.random.Generator]
 
@@ -317,20 +317,6 @@ def shift_spectra(X, shifts, *, energy=None):
 # --- random draws ------------------------------------------------------------
 
 
-def _check_level(value, name):
-    """A noise level as an array: one value, or a (low, high) pair."""
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if arr.ndim != 1 or arr.size not in (1, 2):
-        raise ValueError(
-            f"{name} must be a positive number or a (low, high) pair; got {value!r}."
-        )
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive and finite; got {value!r}.")
-    if arr.size == 2 and arr[0] > arr[1]:
-        raise ValueError(f"{name} must be given as (low, high) with low <= high.")
-    return arr
-
-
 def _draw_levels(level, n, rng):
     """Draw ``n`` noise levels: fixed, or log-uniform between two bounds."""
     level = np.atleast_1d(np.asarray(level, dtype=np.float64))
@@ -436,11 +422,8 @@ def augment_spectra(
     """
     X = _check_spectra(X)
     rng = _check_rng(random_state)
-    snr = counts = None
-    if noise_snr is not None:
-        snr = _check_level(noise_snr, "noise_snr")
-    if noise_counts is not None:
-        counts = _check_level(noise_counts, "noise_counts")
+    snr = check_level(noise_snr, "noise_snr")
+    counts = check_level(noise_counts, "noise_counts")
     out = X
     if max_shift > 0 and X.shape[1] > 1:
         energy = check_energy(energy, X.shape[1])
