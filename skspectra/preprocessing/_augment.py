@@ -5,13 +5,21 @@ shift of the energy axis, counting (Poisson) noise and detector (Gaussian)
 noise.  Training on spectra perturbed the same way teaches a model to ignore
 these differences (Kiyohara et al., 2019).
 
-Each perturbation is a function of the spectra and of one parameter per
-spectrum (a shift, a signal-to-noise ratio, a count level), vectorised over
-the batch, working in the dtype of the batch and never modifying its input.
-:func:`augment_spectra` draws those parameters at random and applies the
-perturbations in the order a measurement does (the energy axis first, the
-noise last); a further perturbation (instrumental broadening, a background)
-is one more function of this form and one more step there.
+The module is built in two layers:
+
+* each perturbation is a function of the spectra and of one parameter per
+  spectrum (a shift, a signal-to-noise ratio, a count level), vectorised over
+  the batch, working in the dtype of the batch and never modifying its input
+  (:func:`shift_spectra`, :func:`add_gaussian_noise`,
+  :func:`add_poisson_noise`);
+* :func:`augment_spectra` draws those parameters at random and applies the
+  perturbations in the order a measurement does: the energy axis first, the
+  noise last.
+
+A further perturbation (an instrumental broadening, a background) is one
+more function of the first kind and one more step of the second, and a
+transformer applying one perturbation alone draws its parameter the same way
+and calls the same function.
 
 Counts are defined once, as in :func:`skspectra.datasets.make_xanes_series`:
 ``counts`` is the expected number of counts per unit of intensity in a
@@ -424,9 +432,9 @@ def augment_spectra(
     rng = _check_rng(random_state)
     snr = check_level(noise_snr, "noise_snr")
     counts = check_level(noise_counts, "noise_counts")
+    energy = check_energy(energy, X.shape[1])
     out = X
     if max_shift > 0 and X.shape[1] > 1:
-        energy = check_energy(energy, X.shape[1])
         shifts = rng.uniform(-max_shift, max_shift, size=X.shape[0])
         out = _shift(out, energy, shifts)
     if snr is not None or counts is not None:

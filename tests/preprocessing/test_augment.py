@@ -236,6 +236,8 @@ def test_augment_is_reproducible_and_rejects_bad_levels():
         augment_spectra(X, noise_snr=(30, 3))
     with pytest.raises(ValueError, match="noise_counts must be a positive number"):
         augment_spectra(X, noise_counts=(1, 2, 3))
+    with pytest.raises(ValueError, match="energy has 19 values"):
+        augment_spectra(X, energy=np.arange(19.0))
 
 
 # --- noisy copies ------------------------------------------------------------
