@@ -52,7 +52,7 @@ from skspectra.datasets import (
 )
 from skspectra.neighbors import SimilarityKNNEstimator
 from skspectra.neural_network import SpectrumPropertyRegressor
-from skspectra.neural_network._augment import add_gaussian_noise
+from skspectra.preprocessing import add_gaussian_noise
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -98,7 +98,7 @@ def noisy(X, snr, seed):
     """Spectra with Gaussian noise of std rms(x) / snr (as make_xanes_series)."""
     if snr is None:
         return X
-    return add_gaussian_noise(X, snr, np.random.default_rng(seed))
+    return add_gaussian_noise(X, snr=snr, random_state=np.random.default_rng(seed))
 
 
 def xanes_r2_bound(snr, n_points=150, seed=0, edge="L23"):
@@ -158,7 +158,7 @@ def with_noisy_copies(X, Y, copies, seed):
     parts = [X]
     for _ in range(copies):
         snr = np.exp(rng.uniform(np.log(3.0), np.log(100.0), len(X)))
-        parts.append(add_gaussian_noise(X, snr, rng))
+        parts.append(add_gaussian_noise(X, snr=snr, random_state=rng))
     return np.concatenate(parts), np.tile(Y, (copies + 1, 1))
 
 

@@ -46,6 +46,8 @@ from scipy.spatial.distance import cdist
 from sklearn import get_config
 from threadpoolctl import threadpool_limits
 
+from skspectra.utils.validation import is_dask_array
+
 # reference chunks grow from this size.  The thresholds after the first chunk
 # are the k-th best of its references, so a first chunk of a few thousand
 # gives thresholds close to the final ones: on a 10,000 x 500 library, 4096
@@ -96,10 +98,6 @@ def _nonzero2d(mask):
     """
     flat = np.flatnonzero(mask)
     return np.divmod(flat, mask.shape[1])
-
-
-def _is_dask_array(X):
-    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "chunks")
 
 
 class _TopK:
@@ -534,7 +532,7 @@ def _query_batch(chunk_size, n_jobs):
 
 def iter_reference_chunks(X_ref, chunk_size, transform):
     """Yield ``(offset, transformed chunk)`` over a NumPy or Dask library."""
-    if _is_dask_array(X_ref):
+    if is_dask_array(X_ref):
         offset = 0
         for block in X_ref.to_delayed().ravel():
             arr = np.asarray(block.compute())

@@ -21,7 +21,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skspectra.metrics import METRIC_NAMES, get_metric
 from skspectra.neighbors._search import (
     _EuclideanIndex,
-    _is_dask_array,
     _ManhattanIndex,
     _pairs_reduce,
     _PairwiseIndex,
@@ -33,7 +32,7 @@ from skspectra.neighbors._search import (
     kneighbors_search,
     sort_library,
 )
-from skspectra.utils.validation import check_energy
+from skspectra.utils.validation import check_energy, is_dask_array
 
 __all__ = ["SimilarityKNNClassifier", "SimilarityKNNEstimator"]
 
@@ -141,7 +140,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
 
     def _fit_library(self, X, y, *, y_numeric):
         """Validate and store the reference library; return the 2-D targets."""
-        if _is_dask_array(X):
+        if is_dask_array(X):
             X, y = self._validate_dask_library(X, y)
         else:
             X, y = validate_data(
@@ -186,7 +185,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
             else default_chunk_size(n_features, self._dtype.itemsize)
         )
         self._perm = None
-        if _is_dask_array(X):
+        if is_dask_array(X):
             # larger than memory: keep the lazy array, embed block by block
             # at query time; check the blocks' validity in one streamed pass
             self._library = X

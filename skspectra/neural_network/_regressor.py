@@ -22,7 +22,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from skspectra.neural_network._augment import augment_spectra
 from skspectra.neural_network._mlp import (
     ACTIVATIONS,
     Adam,
@@ -31,7 +30,8 @@ from skspectra.neural_network._mlp import (
     gradients,
     init_network,
 )
-from skspectra.utils.validation import check_energy
+from skspectra.preprocessing import augment_spectra
+from skspectra.utils.validation import check_energy, check_level
 
 NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
 
@@ -39,22 +39,6 @@ NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
 _CHUNK = 8192
 # training spectra used for the principal components (n_components)
 _PCA_ROWS = 20000
-
-
-def _check_level(value, name):
-    """Validate a noise level: None, a positive number, or a (low, high) pair."""
-    if value is None:
-        return None
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if arr.ndim != 1 or arr.size not in (1, 2):
-        raise ValueError(
-            f"{name} must be a positive number or a (low, high) pair; got {value!r}."
-        )
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive and finite; got {value!r}.")
-    if arr.size == 2 and arr[0] > arr[1]:
-        raise ValueError(f"{name} must be given as (low, high) with low <= high.")
-    return arr
 
 
 def _normalize(X, method):
@@ -445,11 +429,13 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         return X
 
     def _augment(self, X, rng):
-        shift = None
-        if self.max_shift > 0 and X.shape[1] > 1:
-            shift = (self._energy, float(self.max_shift))
         return augment_spectra(
-            X, rng, noise_snr=self._snr, noise_counts=self._counts, shift=shift
+            X,
+            max_shift=float(self.max_shift),
+            energy=self._energy,
+            noise_snr=self._snr,
+            noise_counts=self._counts,
+            random_state=rng,
         )
 
     def _check_params(self, X):
@@ -465,8 +451,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 f"integers; got {self.hidden_layer_sizes!r}."
             )
         self._hidden = [int(s) for s in sizes]
-        self._snr = _check_level(self.noise_snr, "noise_snr")
-        self._counts = _check_level(self.noise_counts, "noise_counts")
+        self._snr = check_level(self.noise_snr, "noise_snr")
+        self._counts = check_level(self.noise_counts, "noise_counts")
         self._energy = check_energy(self.energy, X.shape[1])
         if self.smoothing_window is not None:
             if self.smoothing_window % 2 == 0:

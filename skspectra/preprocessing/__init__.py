@@ -1,4 +1,4 @@
-"""Preprocessing of spectra: common grid, cropping, normalisation, background.
+"""Preprocessing of spectra: grid, crop, normalisation, background, augmentation.
 
 Measured spectra arrive on different grids, with backgrounds and arbitrary
 scales; these functions and transformers bring them to one ``X`` that the
@@ -6,13 +6,15 @@ estimators of skspectra (and of scikit-learn) can use, inside a pipeline.
 """
 
 from skspectra.preprocessing._align import EdgeAligner, edge_energy
-from skspectra.preprocessing._background import PowerLawBackground
-from skspectra.preprocessing._crop import EnergyCrop
-from skspectra.preprocessing._noise import (
+from skspectra.preprocessing._augment import (
     add_gaussian_noise,
     add_poisson_noise,
+    augment_spectra,
     augment_with_noise,
+    shift_spectra,
 )
+from skspectra.preprocessing._background import PowerLawBackground
+from skspectra.preprocessing._crop import EnergyCrop
 from skspectra.preprocessing._normalize import SpectrumNormalizer, XANESNormalizer
 from skspectra.preprocessing._resample import resample_spectra
 from skspectra.preprocessing._smooth import SavitzkyGolay
@@ -26,7 +28,9 @@ __all__ = [
     "XANESNormalizer",
     "add_gaussian_noise",
     "add_poisson_noise",
+    "augment_spectra",
     "augment_with_noise",
     "edge_energy",
     "resample_spectra",
+    "shift_spectra",
 ]

@@ -12,15 +12,18 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from skspectra.preprocessing._augment import _shift
 from skspectra.preprocessing._base import _check_finite_rows, _validate_spectra
 from skspectra.preprocessing._edge import (
     _edge_by_derivative,
     _half_height_energy,
     _refine_peak,
 )
+from skspectra.utils._docstring import ENERGY_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 
+@Substitution(energy=ENERGY_DOC)
 def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5):
     """Edge position of each spectrum.
 
@@ -28,8 +31,7 @@ def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5
     ----------
     X : array-like of shape (n_spectra, n_channels)
         Spectra on one grid.
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies; None means the channel index.
+    %(energy)s
     method : {"derivative", "half_height"}, default="derivative"
         ``"derivative"``: the maximum of the derivative, smoothed by a
         Gaussian of standard deviation ``smoothing`` (energy units) and
@@ -71,14 +73,6 @@ def edge_energy(X, energy=None, *, method="derivative", smoothing=0.5, level=0.5
     raise ValueError(f"method must be 'derivative' or 'half_height'; got {method!r}.")
 
 
-def _shift_rows(X, energy, shifts):
-    """Row i evaluated at ``energy + shifts[i]`` (linear, ends held)."""
-    out = np.empty(X.shape, dtype=np.float64)
-    for i in range(X.shape[0]):
-        out[i] = np.interp(energy + shifts[i], energy, X[i])
-    return out
-
-
 def _xcorr_shifts(D, ref, step, max_lag):
     """Shift (energy) that best aligns each row of D with ref (FFT, parabola)."""
     n, c = D.shape
@@ -102,6 +96,7 @@ def _xcorr_shifts(D, ref, step, max_lag):
     return (lag + np.clip(frac, -0.5, 0.5)) * step
 
 
+@Substitution(energy=ENERGY_DOC)
 class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Shift each spectrum along the energy axis so that the edges coincide.
 
@@ -119,9 +114,8 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies (uniform for ``"xcorr"``); None means the channel
-        index.
+    %(energy)s
+        Must be uniform for ``"xcorr"``.
     method : {"derivative", "half_height", "xcorr"}, default="derivative"
         Edge locator, see :func:`edge_energy` (``"half_height"`` needs
         edge-step normalised spectra); or cross-correlation.
@@ -305,7 +299,8 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self, X, reset=False, uniform=self.method == "xcorr"
         )
         shifts = self._shifts(X, energy)
-        return _shift_rows(X, energy, shifts).astype(X.dtype, copy=False)
+        # x_i(E + delta_i) is a shift by -delta_i
+        return _shift(X, energy, -shifts)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

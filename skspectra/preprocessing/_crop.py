@@ -3,19 +3,26 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils.validation import check_is_fitted
 
 from skspectra.preprocessing._base import _validate_spectra
+from skspectra.utils._docstring import ENERGY_DOC, Substitution
 
 
-class EnergyCrop(TransformerMixin, BaseEstimator):
+@Substitution(energy=ENERGY_DOC)
+class EnergyCrop(SelectorMixin, BaseEstimator):
     """Keep the channels whose energy lies in ``[e_min, e_max]``.
+
+    A feature selector in scikit-learn's sense: :meth:`get_support` gives the
+    kept channels, :meth:`inverse_transform` puts cropped spectra back on the
+    full grid (zeros outside the window), and the output feature names are
+    those of the kept channels.
 
     Parameters
     ----------
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies; None means the channel index.
+    %(energy)s
     e_min : float, default=None
         Lowest energy kept (inclusive); None keeps from the first channel.
     e_max : float, default=None
@@ -36,6 +43,7 @@ class EnergyCrop(TransformerMixin, BaseEstimator):
     See Also
     --------
     resample_spectra : Interpolate onto a new grid instead of cutting.
+    sklearn.feature_selection.SelectorMixin : The selector interface.
 
     Examples
     --------
@@ -46,6 +54,10 @@ class EnergyCrop(TransformerMixin, BaseEstimator):
     array([[2., 3.]])
     >>> crop.energy_out_
     array([11., 12.])
+    >>> crop.get_support(indices=True)
+    array([1, 2])
+    >>> crop.inverse_transform([[2.0, 3.0]])
+    array([[0., 2., 3., 0.]])
     """
 
     _parameter_constraints = {
@@ -105,25 +117,12 @@ class EnergyCrop(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = _validate_spectra(self, X, reset=False)
-        return X[:, self.mask_]
+        return self._transform(X)
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the kept channels.
-
-        Parameters
-        ----------
-        input_features : array-like of str, default=None
-            Input channel names; None uses ``feature_names_in_`` or
-            ``x0, x1, ...``.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
-            The names of the kept channels.
-        """
+    def _get_support_mask(self):
+        """The kept channels, ``mask_``: what the selector methods build on."""
         check_is_fitted(self)
-        names = _check_feature_names_in(self, input_features)
-        return np.asarray(names, dtype=object)[self.mask_]
+        return self.mask_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skspectra.preprocessing._base import _validate_spectra
 from skspectra.preprocessing._edge import _edge_by_derivative, _refine_peak
+from skspectra.utils._docstring import ENERGY_DOC, Substitution
 
 _NORMS = ("l2", "area", "max", "minmax")
 
@@ -26,6 +27,7 @@ def _raise_bad_rows(bad, what, values):
     )
 
 
+@Substitution(energy=ENERGY_DOC)
 class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Scale each spectrum by its area, maximum or L2 norm, or to [0, 1].
 
@@ -43,8 +45,8 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     norm : {"l2", "area", "max", "minmax"}, default="l2"
         The normalisation.
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies, used by ``"area"``; None means the channel index.
+    %(energy)s
+        Used by ``"area"``.
 
     Attributes
     ----------
@@ -216,6 +218,7 @@ def _polyval_each(coef, t0):
     return np.sum(coef * t0[:, None] ** np.arange(coef.shape[1]), axis=1)
 
 
+@Substitution(energy=ENERGY_DOC)
 class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Edge-step normalisation of X-ray absorption spectra, as in Athena.
 
@@ -241,8 +244,8 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies (eV); None means the channel index.
+    %(energy)s
+        Given in eV.
     e0 : float, default=None
         Edge energy used for every spectrum; None finds it per spectrum.
     e0_range : tuple of (float, float), default=None

@@ -14,8 +14,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skspectra.preprocessing._base import _validate_spectra
+from skspectra.utils._docstring import ENERGY_DOC, Substitution
 
 
+@Substitution(energy=ENERGY_DOC)
 class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Smooth or differentiate spectra with a Savitzky-Golay filter.
 
@@ -33,9 +35,9 @@ class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Degree of the local polynomial.
     deriv : int, default=0
         Order of the derivative; 0 smooths.
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies, which must be uniform when ``deriv > 0`` (the
-        derivative is divided by the step); None means the channel index.
+    %(energy)s
+        Must be uniform when ``deriv > 0`` (the derivative is divided by the
+        step).
     mode : {"interp", "mirror", "nearest", "wrap", "constant"}, default="interp"
         Treatment of the ends, as in :func:`scipy.signal.savgol_filter`:
         ``"interp"`` fits the polynomial to the last window (needs at least

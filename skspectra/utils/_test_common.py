@@ -1,30 +1,46 @@
 """Settings for the common estimator checks, in one place.
 
-``INIT_PARAMS`` gives each estimator constructor arguments that keep
+``INIT_PARAMS`` gives each estimator class constructor arguments that keep
 scikit-learn's checks fast (few iterations, small ensembles).
-``EXPECTED_FAILED_CHECKS`` lists every check an estimator is known to fail,
-each with the reason; ``tests/test_common.py`` runs them with
-``xfail_strict=True``, so an excuse that no longer applies fails the suite.
+``EXPECTED_FAILED_CHECKS`` lists, by class, every check an estimator is known
+to fail, each with the reason; ``tests/test_common.py`` runs them with
+``xfail_strict=True``, so an excuse that no longer applies fails the suite,
+and checks that every key is a discovered estimator and every excused check
+exists, so a renamed estimator or check cannot leave a stale entry behind.
 Keep one block per estimator, separated by blank lines.
 """
 
+from skspectra.decomposition import PoissonNMF, SparseNMF
+from skspectra.metrics import MetricEmbedding
+from skspectra.neighbors import SimilarityKNNClassifier, SimilarityKNNEstimator
+from skspectra.neural_network import SpectrumPropertyRegressor
+from skspectra.peaks import ESPRITPeaks
+from skspectra.preprocessing import (
+    EdgeAligner,
+    EnergyCrop,
+    PowerLawBackground,
+    SavitzkyGolay,
+    SpectrumNormalizer,
+    XANESNormalizer,
+)
+from skspectra.tree import SpectralDendrogramTree
 from skspectra.utils.discovery import all_estimators
 
 INIT_PARAMS = {
     # skspectra.metrics
-    "MetricEmbedding": {},
+    MetricEmbedding: {},
     # skspectra.decomposition
-    "PoissonNMF": {"n_components": 2, "max_iter": 50, "random_state": 0},
-    "SparseNMF": {"n_components": 2, "max_iter": 50, "random_state": 0},
+    PoissonNMF: {"n_components": 2, "max_iter": 50, "random_state": 0},
+    SparseNMF: {"n_components": 2, "max_iter": 50, "random_state": 0},
     # skspectra.peaks
-    "ESPRITPeaks": {"max_peaks": 3},
+    ESPRITPeaks: {"max_peaks": 3},
     # skspectra.neighbors
-    "SimilarityKNNClassifier": {},
-    "SimilarityKNNEstimator": {},
+    SimilarityKNNClassifier: {},
+    SimilarityKNNEstimator: {},
     # skspectra.tree
-    "SpectralDendrogramTree": {},
+    SpectralDendrogramTree: {},
     # skspectra.neural_network
-    "SpectrumPropertyRegressor": {
+    SpectrumPropertyRegressor: {
         "hidden_layer_sizes": (16,),
         "n_estimators": 2,
         "max_iter": 60,
@@ -33,25 +49,25 @@ INIT_PARAMS = {
         "random_state": 0,
     },
     # skspectra.preprocessing
-    "EdgeAligner": {},
-    "EnergyCrop": {},
+    EdgeAligner: {},
+    EnergyCrop: {},
     # generic check data (standard-normal columns) have windows whose counts
     # sum to zero or less, where no exponent can be fitted and the transformer
     # refuses; a fixed exponent (amplitude by linear least squares) runs on any
     # data, and the fitted-exponent paths are tested in tests/preprocessing
-    "PowerLawBackground": {"exponent": 3.0},
-    "SavitzkyGolay": {"window_length": 3, "polyorder": 1, "mode": "nearest"},
-    "SpectrumNormalizer": {},
+    PowerLawBackground: {"exponent": 3.0},
+    SavitzkyGolay: {"window_length": 3, "polyorder": 1, "mode": "nearest"},
+    SpectrumNormalizer: {},
     # generic check data have no absorption edge, so the fitted edge step is
     # often negative and the transformer refuses; with a given edge step every
     # other part (E0, pre-edge line, post-edge fit) runs as by default, and the
     # fitted step is tested on real spectra in tests/preprocessing
-    "XANESNormalizer": {"edge_step": 1.0},
+    XANESNormalizer: {"edge_step": 1.0},
 }
 
 EXPECTED_FAILED_CHECKS = {
-    # "EstimatorName": {"check_name": "why it cannot pass"},
-    "MetricEmbedding": {
+    # EstimatorClass: {"check_name": "why it cannot pass"},
+    MetricEmbedding: {
         "check_estimators_dtypes": (
             "the check casts 3 * uniform(0, 1) data to integers, which gives an "
             "all-zero row; the cosine distance (the default metric) is undefined "
@@ -64,10 +80,10 @@ EXPECTED_FAILED_CHECKS = {
 
 def construct_instances():
     """Yield one fast instance of every public estimator."""
-    for name, cls in all_estimators():
-        yield cls(**INIT_PARAMS.get(name, {}))
+    for _, cls in all_estimators():
+        yield cls(**INIT_PARAMS.get(cls, {}))
 
 
 def get_expected_failed_checks(estimator):
     """Return ``{check_name: reason}`` for ``estimator``."""
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+    return EXPECTED_FAILED_CHECKS.get(type(estimator), {})

@@ -102,3 +102,72 @@ def check_same_channels(X, Y, *, x_name="X", y_name="Y"):
             f"{x_name} has {X.shape[1]} channels but {y_name} has {Y.shape[1]}; "
             "spectra must share one energy grid."
         )
+
+
+def is_dask_array(X):
+    """Whether ``X`` is a Dask array, without importing Dask.
+
+    Parameters
+    ----------
+    X : object
+        Anything.
+
+    Returns
+    -------
+    is_dask : bool
+        True when the type of ``X`` comes from the ``dask`` package and has
+        ``chunks`` (a ``dask.array.Array``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.utils.validation import is_dask_array
+    >>> is_dask_array(np.zeros(3))
+    False
+    """
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "chunks")
+
+
+def check_level(value, name):
+    """Validate a level given as one positive number or a ``(low, high)`` pair.
+
+    Parameters
+    ----------
+    value : float, (float, float) or None
+        The level (a noise level, a width, ...), or bounds to draw it between.
+    name : str
+        Name used in error messages.
+
+    Returns
+    -------
+    level : ndarray of shape (1,) or (2,), dtype float64, or None
+        None when ``value`` is None.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not one or two positive finite numbers, or if
+        ``low > high``.
+
+    Examples
+    --------
+    >>> from skspectra.utils.validation import check_level
+    >>> check_level((3, 100), "noise_snr")
+    array([  3., 100.])
+    >>> check_level(0, "noise_snr")
+    Traceback (most recent call last):
+    ...
+    ValueError: noise_snr must be positive and finite; got 0.
+    """
+    if value is None:
+        return None
+    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    if arr.ndim != 1 or arr.size not in (1, 2):
+        raise ValueError(
+            f"{name} must be a positive number or a (low, high) pair; got {value!r}."
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive and finite; got {value!r}.")
+    if arr.size == 2 and arr[0] > arr[1]:
+        raise ValueError(f"{name} must be given as (low, high) with low <= high.")
+    return arr

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import erf
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from skspectra.preprocessing import (
     EdgeAligner,
@@ -15,9 +16,6 @@ from skspectra.preprocessing import (
     SavitzkyGolay,
     SpectrumNormalizer,
     XANESNormalizer,
-    add_gaussian_noise,
-    add_poisson_noise,
-    augment_with_noise,
     edge_energy,
     resample_spectra,
 )
@@ -273,6 +271,27 @@ def test_energy_crop_feature_names_pandas():
     assert list(out.columns) == ["E2", "E3"]
 
 
+def test_energy_crop_is_a_selector():
+    # get_support, inverse_transform and feature names come from SelectorMixin
+    from sklearn.feature_selection import SelectorMixin
+
+    energy = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    X = np.arange(10.0).reshape(2, 5)
+    crop = EnergyCrop(energy=energy, e_min=2, e_max=4).fit(X)
+    assert isinstance(crop, SelectorMixin)
+    np.testing.assert_array_equal(crop.get_support(), [False, True, True, True, False])
+    np.testing.assert_array_equal(crop.get_support(indices=True), [1, 2, 3])
+    np.testing.assert_array_equal(crop.get_support(), crop.mask_)
+    back = crop.inverse_transform(crop.transform(X))
+    np.testing.assert_array_equal(back[:, crop.mask_], X[:, crop.mask_])
+    np.testing.assert_array_equal(back[:, ~crop.mask_], 0.0)
+    assert crop.get_feature_names_out().tolist() == ["x1", "x2", "x3"]
+    with pytest.raises(ValueError, match="different shape"):
+        crop.inverse_transform(np.ones((1, 2)))
+    with pytest.raises(NotFittedError):
+        EnergyCrop().get_support()
+
+
 # --- SavitzkyGolay ---------------------------------------------------------
 
 
@@ -394,42 +413,6 @@ def test_power_law_background_errors_and_fixed_exponent():
         [1e6, -(energy[:41] ** -2.5).sum() / (energy[:41] ** -5).sum()],
         rtol=1e-9,
     )
-
-
-# --- noise -----------------------------------------------------------------
-
-
-def test_poisson_noise_statistics_and_no_side_effects():
-    X = np.full((4, 5000), 50.0, dtype=np.float32)
-    before = X.copy()
-    noisy = add_poisson_noise(X, random_state=0)
-    assert noisy.dtype == np.float32
-    assert abs(noisy.mean() - 50) < 0.5 and abs(noisy.var() - 50) < 3
-    np.testing.assert_array_equal(X, before)
-    scaled = add_poisson_noise(X, counts=1e4, random_state=0)
-    # 1e4 counts spread over 5000 channels: 2 per channel, relative var 1/2
-    assert abs(scaled.mean() - 50) < 1
-    assert abs(np.var(scaled / 50) - 0.5) < 0.05
-    with pytest.raises(ValueError, match="spectrum 1 has negative values"):
-        add_poisson_noise(np.array([[1.0, 2.0], [-1.0, 0.0]]))
-
-
-def test_gaussian_noise_and_augmentation():
-    X = np.vstack([np.ones(20000), 3 * np.ones(20000)])
-    noisy = add_gaussian_noise(X, sigma=0.1, random_state=1)
-    np.testing.assert_allclose(noisy.std(axis=1), [0.1, 0.3], rtol=0.03)
-    absolute = add_gaussian_noise(X, sigma=0.1, relative=False, random_state=1)
-    np.testing.assert_allclose(absolute.std(axis=1), [0.1, 0.1], rtol=0.03)
-    X_aug, y_aug = augment_with_noise(
-        X, [7, 8], n_copies=3, noise="gaussian", level=0.01, random_state=0
-    )
-    assert X_aug.shape == (8, 20000) and y_aug.tolist() == [7, 8] * 4
-    np.testing.assert_array_equal(X_aug[:2], X)
-    a, _ = augment_with_noise(X, n_copies=2, random_state=3)
-    b, _ = augment_with_noise(X, n_copies=2, random_state=3)
-    np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match="y has 3 entries for 2 spectra"):
-        augment_with_noise(X, [1, 2, 3])
 
 
 # --- all transformers --------------------------------------------------------

@@ -70,3 +70,13 @@ def test_fold_unfold_errors():
         fold(np.zeros((6, 2)), (4, 2))
     with pytest.raises(ValueError, match="2-D array"):
         fold(np.zeros(6), (2, 3))
+
+
+def test_is_dask_array():
+    da = pytest.importorskip("dask.array")
+    from skspectra.utils.validation import is_dask_array
+
+    assert is_dask_array(da.zeros((4, 3), chunks=2))
+    assert not is_dask_array(np.zeros((4, 3)))
+    assert not is_dask_array(da.zeros((4, 3), chunks=2).compute())
+    assert not is_dask_array(None)
