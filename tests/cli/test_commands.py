@@ -46,12 +46,12 @@ def test_decompose_writes_components_maps_and_figure(capsys, image_file, tmp_pat
     )
     assert code == 0, err
     assert "found 3 components" in out
-    npz = np.load(tmp_path / "image_decomposition.npz")
+    npz = np.load(tmp_path / "image_npz_decomposition.npz")
     assert npz["maps"].shape == (16, 16, 3)
     assert npz["components"].shape == (3, 128)
-    header = (tmp_path / "image_components.csv").read_text().splitlines()[0]
+    header = (tmp_path / "image_npz_components.csv").read_text().splitlines()[0]
     assert header == "energy,component0,component1,component2"
-    assert (tmp_path / "image_decomposition.png").stat().st_size > 1000
+    assert (tmp_path / "image_npz_decomposition.png").stat().st_size > 1000
 
 
 def test_decompose_real_eds(capsys, shared_data, tmp_path):
@@ -70,7 +70,7 @@ def test_decompose_real_eds(capsys, shared_data, tmp_path):
     )
     assert code == 0, err
     assert "components in" in out
-    assert (tmp_path / "eds_sem_si_30x30_decomposition.npz").exists()
+    assert (tmp_path / "eds_sem_si_30x30_npz_decomposition.npz").exists()
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_decompose_real_eds(capsys, shared_data, tmp_path):
             "must be 'auto' or an integer",
         ),
         (["decompose", "{image}", "--energy-min", "1e6"], "keeps 0 channels"),
-        (["decompose", "{image}", "--out", "{absent}"], "does not exist"),
+        (["decompose", "{image}", "--out", "{txt}"], "is not a folder"),
     ],
 )
 def test_decompose_errors(capsys, tmp_path, image_file, argv, message):
@@ -174,10 +174,10 @@ def test_peaks_on_synthetic_spectrum(capsys, tmp_path):
     code, out, err = run(capsys, "peaks", path, "--out", tmp_path)
     assert code == 0, err
     assert "3 peaks" in out
-    rows = (tmp_path / "peaks_peaks.csv").read_text().splitlines()
+    rows = (tmp_path / "peaks_npz_peaks.csv").read_text().splitlines()
     positions = sorted(float(r.split(",")[0]) for r in rows[1:])
     np.testing.assert_allclose(positions, [30.0, 50.0, 62.0], atol=1e-3)
-    assert (tmp_path / "peaks_peaks.png").exists()
+    assert (tmp_path / "peaks_npz_peaks.png").exists()
 
 
 def test_peaks_real_eels(capsys, shared_data, tmp_path):
@@ -276,8 +276,8 @@ def test_interpret_prints_rules_and_writes_figure(capsys, descriptor_files, tmp_
     )
     assert code == 0, err
     assert "has_d_electrons" in out and "valence" in out
-    assert (tmp_path / "spectra_rules.txt").read_text().startswith("cluster 0")
-    assert (tmp_path / "spectra_interpretation.png").stat().st_size > 1000
+    assert (tmp_path / "spectra_npz_rules.txt").read_text().startswith("cluster 0")
+    assert (tmp_path / "spectra_npz_interpretation.png").stat().st_size > 1000
 
 
 def test_interpret_errors(capsys, descriptor_files, tmp_path):

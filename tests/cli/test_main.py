@@ -5,6 +5,7 @@ import pytest
 
 import skspectra
 from skspectra import cli
+from skspectra.cli import _demo_command
 
 
 def test_version(capsys):
@@ -36,7 +37,7 @@ def test_demo_missing_data_dir(tmp_path, capsys):
 
 
 def test_every_demo_part_has_a_run_function():
-    for name, module in cli._demo_modules():
+    for name, module in _demo_command._demo_modules():
         assert callable(module.run_demo), name
         assert module.__doc__, f"{name}._demo needs a one-line docstring title"
 
