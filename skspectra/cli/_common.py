@@ -98,8 +98,8 @@ def read_input(path, flag=None):
         reason = (
             reason[len(f"{path}: ") :] if reason.startswith(f"{path}: ") else reason
         )
-        if not reason.startswith(("no such file", "is a folder", "unknown format")):
-            reason = reason.removeprefix("could not be read: ")
+        said = ("no such file", "is a folder", "unknown format", "could not be")
+        if not reason.startswith((*said, "not a readable")):
             reason = f"could not be read: {reason}"
         raise InputError(f"{where(path, flag)}: {reason}") from exc
     import numpy as np

@@ -108,3 +108,15 @@ def test_fold_unfold_errors():
         fold(np.zeros((6, 2)), (4, 2))
     with pytest.raises(ValueError, match="2-D array"):
         fold(np.zeros(6), (2, 3))
+
+
+def test_a_measured_eels_axis_is_uniform_for_esprit(shared_data):
+    from skspectra.io import read_msa
+    from skspectra.peaks import ESPRITPeaks
+
+    # written as 0.2999999 eV per channel, energies rounded to 7 digits
+    energy, counts, _ = read_msa(shared_data / "eels" / "srtio3_core_loss.msa")
+    assert np.ptp(np.diff(energy)) > 1e-5
+    check_energy(energy, energy.size, uniform=True)
+    model = ESPRITPeaks(energy=energy).fit(counts[None])
+    assert model.decompose(counts)
