@@ -105,8 +105,11 @@ def read_input(path, flag=None):
     import numpy as np
 
     data = np.asarray(data)
-    if np.iscomplexobj(data):
-        raise InputError(f"{path}: holds complex data; expected real intensities")
+    if np.iscomplexobj(data) or not np.issubdtype(data.dtype, np.number):
+        raise InputError(
+            f"{path}: holds {data.dtype} data (complex values or colours); "
+            "expected real intensities"
+        )
     return data, energy, str(header.get("energy_units", "")).strip(), header
 
 
@@ -183,9 +186,11 @@ def flag_message(exc, flags):
             text = re.sub(rf"\b{name}\(([^()]*)\)", rf"{flag} \1", text)
             text = re.sub(rf"\b{name}\b", flag, text)
             continue
+        text = re.sub(rf"The '{name}' parameter of \w+", flag, text)
         text = re.sub(rf"\b{name}=True\b", flag, text)
         text = re.sub(rf"\b{name}=", f"{flag} ", text)
-        text = re.sub(rf"(?<![\w-]){name}\b", flag, text)
+        if "_" in name:  # an identifier, not an English word such as "metric"
+            text = re.sub(rf"(?<![\w-]){name}\b", flag, text)
     return text.replace("  ", " ").strip()
 
 

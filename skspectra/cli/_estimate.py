@@ -162,14 +162,14 @@ def _edge_grid(energies, spectra):
     return grid, center
 
 
-def _normalise_on(grid, energy, mu, name):
+def _normalise_on(grid, energy, mu):
     """Edge-step normalised mu on the grid; ValueError says why not."""
     from skspectra.preprocessing import XANESNormalizer, resample_spectra
 
     if energy[0] > grid[0] or energy[-1] < grid[-1]:
         raise ValueError(
-            f"{name}: its energy axis {energy[0]:.1f}..{energy[-1]:.1f} eV does not "
-            f"cover the references' grid {grid[0]:.1f}..{grid[-1]:.1f} eV"
+            f"its energy axis {energy[0]:.1f}..{energy[-1]:.1f} eV does not cover "
+            f"the references' grid {grid[0]:.1f}..{grid[-1]:.1f} eV"
         )
     x = resample_spectra(energy, [mu], grid)
     return XANESNormalizer(energy=grid).fit_transform(x)[0]
@@ -199,10 +199,10 @@ def _load_references(args, folder):
     rows, kept, failed = [], [], []
     for i in labelled:
         try:
-            rows.append(_normalise_on(grid, refs.energies[i], refs.spectra[i], ""))
+            rows.append(_normalise_on(grid, refs.energies[i], refs.spectra[i]))
             kept.append(i)
         except ValueError as exc:
-            failed.append((refs.names[i], str(exc).lstrip(": ")))
+            failed.append((refs.names[i], " ".join(str(exc).split())))
     if not args.quiet:
         print(
             f"{plural(len(kept), 'reference')} of {elements[0]} with a "
@@ -277,9 +277,9 @@ def _estimate_one(args, refs, name, energy, mu, leave_out, reasons):
 
     grid, e0 = refs["grid"], refs["e0"]
     try:
-        x = _normalise_on(grid, energy, mu, name)
+        x = _normalise_on(grid, energy, mu)
     except ValueError as exc:
-        raise InputError(str(exc)) from exc
+        raise InputError(f"{name}: {exc}") from exc
     window = (grid >= e0 - WINDOW_BELOW) & (grid <= e0 + WINDOW_ABOVE)
     use = ~leave_out
     if use.sum() < args.n_neighbors:
