@@ -8,6 +8,7 @@ module per command; errors in the input end the command with one line on
 stderr and exit code 2.
 """
 
+import os
 import signal
 import sys
 import warnings
@@ -18,9 +19,11 @@ from skspectra.cli._common import ArgumentParser, InputError
 
 __all__ = ["build_parser", "main"]
 
-# exit codes: a problem with the input, and an interruption (128 + SIGINT)
+# exit codes: a problem with the input, an interruption (128 + SIGINT), and
+# a closed output pipe (128 + SIGPIPE, as the shell reports it)
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 _FILE_COMMANDS = (_decompose, _peaks, _estimate, _interpret)
 
 
@@ -82,7 +85,8 @@ def main(argv=None):
     -------
     code : int
         0 on success, 2 for a problem with the input, 130 when interrupted,
-        1 for an unexpected error.
+        141 when the reader of the output has gone, 1 for an unexpected
+        error.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -103,6 +107,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader of stdout (``| head``) has gone: stop without a word, and
+        # keep Python from failing again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         if args.traceback:
             raise

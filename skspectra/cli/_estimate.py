@@ -205,12 +205,13 @@ def _load_references(args, folder):
             failed.append((refs.names[i], " ".join(str(exc).split())))
     if not args.quiet:
         print(
-            f"{plural(len(kept), 'reference')} of {elements[0]} with a "
-            f"{args.target} (of {len(labelled)} labelled), edge near {e0:.1f} eV, "
+            f"{plural(len(kept), 'reference')} of {elements[0]} used of "
+            f"{len(labelled)} with a {args.target} label, edge near {e0:.1f} eV, "
             f"metric {args.metric}, k={args.n_neighbors}"
         )
-        for name, reason in failed:
-            print(f"    left out {name}: {reason}")
+    # listed even with --quiet: a reference dropped unseen changes the answer
+    for name, reason in failed:
+        print(f"    left out {name}: {reason}")
     kept = np.array(kept, dtype=int)
     files = [folder / refs.labels["file"][i] for i in kept]
     return dict(
