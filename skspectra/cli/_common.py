@@ -257,16 +257,22 @@ def write_results(folder, texts=None, arrays=None, figure=None):
 
     texts, arrays = texts or {}, arrays or {}
     names = [*texts, *arrays] + ([figure[0]] if figure else [])
-    with OutputSet(folder, names) as out:
-        for name, text in texts.items():
-            with out.open(name, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        for name, content in arrays.items():
-            with out.open(name, "wb") as handle:
-                np.savez_compressed(handle, **content)
-        if figure and figure[1] is not None:
-            _draw(out, *figure)
-        written, removed = out.commit()
+    try:
+        with OutputSet(folder, names) as out:
+            for name, text in texts.items():
+                with out.open(name, "w", encoding="utf-8", newline="") as handle:
+                    handle.write(text)
+            for name, content in arrays.items():
+                with out.open(name, "wb") as handle:
+                    np.savez_compressed(handle, **content)
+            if figure and figure[1] is not None:
+                _draw(out, *figure)
+            written, removed = out.commit()
+    except OSError as exc:
+        raise InputError(
+            f"--out {folder}: the results cannot be written there "
+            f"({exc.strerror or exc}); nothing was written"
+        ) from exc
     for path in removed:
         print(f"removed {path} of an earlier run", file=sys.stderr)
     return written

@@ -306,3 +306,19 @@ def test_a_missing_file_is_reported_before_the_heavy_imports():
     )
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"missing\.msa: no such file", proc.stderr)
+
+
+def test_an_unwritable_out_folder_is_one_line(
+    capsys, spectrum_file, tmp_path, monkeypatch
+):
+    import skspectra.cli._atomic as atomic
+
+    def refuse(path, flags, mode=0o777):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    # as a folder the user may not write to answers (root may write anywhere)
+    monkeypatch.setattr(atomic.os, "open", refuse)
+    code, _, err = run(capsys, "peaks", spectrum_file, "--out", tmp_path / "out")
+    assert code == 2 and err.count("\n") == 1
+    assert "--out" in err and "Permission denied" in err
+    assert _names(tmp_path / "out") == []
