@@ -58,6 +58,7 @@ class _BaseSpectrumNMF(
         "energy": ["array-like", None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "callback": [callable, None],
     }
 
     def __init__(
@@ -79,6 +80,7 @@ class _BaseSpectrumNMF(
         energy=None,
         random_state=None,
         verbose=0,
+        callback=None,
     ):
         self.n_components = n_components
         self.ard = ard
@@ -96,6 +98,7 @@ class _BaseSpectrumNMF(
         self.energy = energy
         self.random_state = random_state
         self.verbose = verbose
+        self.callback = callback
 
     # ------------------------------------------------------------- checks
     def _clip_negative(self):
@@ -277,10 +280,7 @@ class _BaseSpectrumNMF(
         return best["W"]
 
     def _callback(self, run):
-        # ``_progress_callback(iteration, objective)``, when set on the instance
-        # (the command line does so for its progress bar), is called after
-        # every iteration; it is not a parameter and is lost on clone
-        progress = getattr(self, "_progress_callback", None)
+        progress = self.callback
         if not self.verbose and progress is None:
             return None
 
@@ -540,7 +540,12 @@ _DOC_COMMON = """
     random_state : int, RandomState instance or None, default=None
         Seed of the initialisation.
     verbose : int, default=0
-        Print the objective every 10 iterations."""
+        Print the objective every 10 iterations.
+    callback : callable, default=None
+        Called as ``callback(iteration, objective)`` after every iteration of
+        every run (``iteration`` counts from 1 within a run), for example to
+        drive a progress bar.  Its return value is ignored.  Like any
+        parameter it is kept by ``clone`` and ``get_params``."""
 
 _DOC_ATTRS = """
     Attributes
@@ -693,6 +698,7 @@ class SparseNMF(_BaseSpectrumNMF):
         clip_negative=False,
         random_state=None,
         verbose=0,
+        callback=None,
     ):
         super().__init__(
             n_components=n_components,
@@ -711,6 +717,7 @@ class SparseNMF(_BaseSpectrumNMF):
             energy=energy,
             random_state=random_state,
             verbose=verbose,
+            callback=callback,
         )
         self.clip_negative = clip_negative
 

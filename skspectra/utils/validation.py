@@ -7,8 +7,15 @@ channel counts between two sets of spectra.
 
 import numpy as np
 
+# Files write energies with a finite number of digits: at six significant
+# digits, rounding moves a channel by at most 5e-6 of its energy, i.e. by at
+# most 0.05 of a step on axes that end below 10^4 steps from zero.
+_UNIFORM_GRID_RTOL = 0.05
 
-def check_energy(energy, n_channels, *, name="energy", uniform=False, rtol=1e-6):
+
+def check_energy(
+    energy, n_channels, *, name="energy", uniform=False, rtol=_UNIFORM_GRID_RTOL
+):
     """Validate an energy axis against a number of channels.
 
     Parameters
@@ -21,9 +28,14 @@ def check_energy(energy, n_channels, *, name="energy", uniform=False, rtol=1e-6)
     name : str, default="energy"
         Name used in error messages.
     uniform : bool, default=False
-        If True, also require a uniform grid (equal steps within ``rtol``).
-    rtol : float, default=1e-6
-        Relative tolerance on the step for ``uniform=True``.
+        If True, also require a uniform grid: every channel within ``rtol``
+        steps of the grid through the first and the last channel.
+    rtol : float, default=0.05
+        For ``uniform=True``, the largest distance of a channel from that
+        uniform grid, as a fraction of its step.  The default accepts the
+        rounding of energies written to files (six or more significant
+        digits) and rejects grids whose step changes, such as XANES scans
+        with a coarse pre-edge.
 
     Returns
     -------
@@ -34,7 +46,9 @@ def check_energy(energy, n_channels, *, name="energy", uniform=False, rtol=1e-6)
     ------
     ValueError
         If the axis is not 1-D, has the wrong length, contains NaN or inf, is
-        not strictly increasing, or (with ``uniform=True``) is not uniform.
+        not strictly increasing, or (with ``uniform=True``) is not uniform;
+        the last message names :func:`skspectra.preprocessing.resample_spectra`,
+        which brings spectra onto a uniform grid.
 
     Examples
     --------
@@ -45,6 +59,17 @@ def check_energy(energy, n_channels, *, name="energy", uniform=False, rtol=1e-6)
     Traceback (most recent call last):
     ...
     ValueError: energy must be strictly increasing; it is not between index 1 ...
+
+    Energies rounded to seven digits, as an EMSA file writes them, still form
+    a uniform grid:
+
+    >>> import numpy as np
+    >>> exact = 357.5 + 0.2999999 * np.arange(1024)
+    >>> written = np.array([float(f"{e:.6e}") for e in exact])
+    >>> float(np.diff(written).min()), float(np.diff(written).max())
+    (0.2998999999999796, 0.3000000000000682)
+    >>> check_energy(written, 1024, uniform=True)[:3]
+    array([357.5, 357.8, 358.1])
     """
     if energy is None:
         return np.arange(n_channels, dtype=np.float64)
@@ -68,14 +93,25 @@ def check_energy(energy, n_channels, *, name="energy", uniform=False, rtol=1e-6)
                 f"({energy[i]}) and index {i + 1} ({energy[i + 1]})."
             )
         if uniform:
-            step = (energy[-1] - energy[0]) / (n_channels - 1)
-            if not np.allclose(steps, step, rtol=rtol, atol=0):
-                raise ValueError(
-                    f"{name} must be a uniform grid; its steps range from "
-                    f"{steps.min():g} to {steps.max():g}. Resample the spectra "
-                    "onto a uniform grid first (skspectra.preprocessing)."
-                )
+            _check_uniform(energy, steps, name, rtol)
     return energy
+
+
+def _check_uniform(energy, steps, name, rtol):
+    """Raise unless every channel lies within ``rtol`` steps of a uniform grid."""
+    n = energy.shape[0]
+    step = (energy[-1] - energy[0]) / (n - 1)
+    offset = np.abs(energy - (energy[0] + step * np.arange(n))) / step
+    worst = int(np.argmax(offset))
+    if offset[worst] > rtol:
+        raise ValueError(
+            f"{name} must be a uniform grid; its steps range from "
+            f"{steps.min():g} to {steps.max():g}, and channel {worst} "
+            f"({energy[worst]:g}) lies {offset[worst]:.3g} steps from the uniform "
+            f"grid through the first and last channels (tolerance {rtol:g}). "
+            "Resample the spectra onto a uniform grid first with "
+            "skspectra.preprocessing.resample_spectra."
+        )
 
 
 def check_same_channels(X, Y, *, x_name="X", y_name="Y"):

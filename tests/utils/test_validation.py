@@ -39,6 +39,44 @@ def test_check_energy_uniform():
         check_energy([0.0, 1.0, 3.0], 3, uniform=True)
 
 
+@pytest.mark.parametrize(
+    "start, step, digits",
+    [
+        (357.5, 0.2999999, 7),  # EELS: XPERCHAN 2.999999e-001, "%e" energies
+        (-0.4706, 0.01000213, 6),  # EDS in keV written with six digits
+    ],
+)
+def test_check_energy_uniform_accepts_energies_rounded_in_files(start, step, digits):
+    exact = start + step * np.arange(2048)
+    written = np.array([float(f"{e:.{digits - 1}e}") for e in exact])
+    steps = np.diff(written)
+    assert steps.max() - steps.min() > 1e-4 * step  # not uniform to 1e-6
+    np.testing.assert_array_equal(check_energy(written, 2048, uniform=True), written)
+
+
+@pytest.mark.parametrize(
+    "energy",
+    [
+        # a XANES-like scan: coarse pre-edge, fine edge
+        np.concatenate([np.arange(0.0, 50.0, 5.0), np.arange(50.0, 80.0, 0.5)]),
+        # a step that drifts by 1 % across the axis
+        np.cumsum(np.linspace(0.3, 0.303, 2048)),
+    ],
+)
+def test_check_energy_uniform_rejects_a_changing_step(energy):
+    with pytest.raises(ValueError, match="resample_spectra") as info:
+        check_energy(energy, energy.size, uniform=True)
+    assert "uniform grid" in str(info.value) and "channel" in str(info.value)
+
+
+def test_check_energy_uniform_tolerance_is_a_fraction_of_a_step():
+    energy = np.arange(10.0)
+    energy[4] += 0.2
+    check_energy(energy, 10, uniform=True, rtol=0.25)
+    with pytest.raises(ValueError, match="channel 4 .* 0.2 steps"):
+        check_energy(energy, 10, uniform=True, rtol=0.1)
+
+
 def test_check_same_channels():
     check_same_channels(np.zeros((1, 3)), np.zeros((4, 3)))
     with pytest.raises(ValueError, match="X has 3 channels but Y has 2"):
@@ -80,3 +118,15 @@ def test_is_dask_array():
     assert not is_dask_array(np.zeros((4, 3)))
     assert not is_dask_array(da.zeros((4, 3), chunks=2).compute())
     assert not is_dask_array(None)
+
+
+def test_a_measured_eels_axis_is_uniform_for_esprit(shared_data):
+    from skspectra.io import read_msa
+    from skspectra.peaks import ESPRITPeaks
+
+    # written as 0.2999999 eV per channel, energies rounded to 7 digits
+    energy, counts, _ = read_msa(shared_data / "eels" / "srtio3_core_loss.msa")
+    assert np.ptp(np.diff(energy)) > 1e-5
+    check_energy(energy, energy.size, uniform=True)
+    model = ESPRITPeaks(energy=energy).fit(counts[None])
+    assert model.decompose(counts)

@@ -3,6 +3,8 @@ files, and the error paths a user meets (missing file, unreadable format,
 energy axis that does not cover the references)."""
 
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,7 +16,7 @@ import pytest
 
 from skspectra import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv):
@@ -46,12 +48,12 @@ def test_decompose_writes_components_maps_and_figure(capsys, image_file, tmp_pat
     )
     assert code == 0, err
     assert "found 3 components" in out
-    npz = np.load(tmp_path / "image_decomposition.npz")
+    npz = np.load(tmp_path / "image_npz_decomposition.npz")
     assert npz["maps"].shape == (16, 16, 3)
     assert npz["components"].shape == (3, 128)
-    header = (tmp_path / "image_components.csv").read_text().splitlines()[0]
+    header = (tmp_path / "image_npz_components.csv").read_text().splitlines()[0]
     assert header == "energy,component0,component1,component2"
-    assert (tmp_path / "image_decomposition.png").stat().st_size > 1000
+    assert (tmp_path / "image_npz_decomposition.png").stat().st_size > 1000
 
 
 def test_decompose_real_eds(capsys, shared_data, tmp_path):
@@ -70,7 +72,7 @@ def test_decompose_real_eds(capsys, shared_data, tmp_path):
     )
     assert code == 0, err
     assert "components in" in out
-    assert (tmp_path / "eds_sem_si_30x30_decomposition.npz").exists()
+    assert (tmp_path / "eds_sem_si_30x30_npz_decomposition.npz").exists()
 
 
 @pytest.mark.parametrize(
@@ -84,7 +86,7 @@ def test_decompose_real_eds(capsys, shared_data, tmp_path):
             "must be 'auto' or an integer",
         ),
         (["decompose", "{image}", "--energy-min", "1e6"], "keeps 0 channels"),
-        (["decompose", "{image}", "--out", "{absent}"], "does not exist"),
+        (["decompose", "{image}", "--out", "{txt}"], "is not a folder"),
     ],
 )
 def test_decompose_errors(capsys, tmp_path, image_file, argv, message):
@@ -114,7 +116,8 @@ def _outputs(folder):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_interrupted_decompose_leaves_no_output(tmp_path, sig):
+@pytest.mark.parametrize("earlier_run", [False, True])
+def test_interrupted_decompose_leaves_no_output(tmp_path, sig, earlier_run):
     from skspectra.datasets import make_spectrum_image
 
     X, truth = make_spectrum_image(
@@ -128,6 +131,14 @@ def test_interrupted_decompose_leaves_no_output(tmp_path, sig):
     np.savez(src, X=X, energy=truth.energy)
     out = tmp_path / "out"
     out.mkdir()
+    # results of an earlier run stay as they were, all of them
+    earlier = {
+        f"big_npz_{name}": f"earlier {name}".encode()
+        for name in ("components.csv", "decomposition.npz", "decomposition.png")
+    }
+    if earlier_run:
+        for name, content in earlier.items():
+            (out / name).write_bytes(content)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [
@@ -158,9 +169,13 @@ def test_interrupted_decompose_leaves_no_output(tmp_path, sig):
     assert "[" in seen, "the run never started"
     time.sleep(0.5)
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
-    assert proc.returncode != 0
-    assert _outputs(out) == []
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "interrupted" in err
+    if earlier_run:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier
+    else:
+        assert _outputs(out) == []
 
 
 # --------------------------------------------------------------------- peaks
@@ -174,10 +189,10 @@ def test_peaks_on_synthetic_spectrum(capsys, tmp_path):
     code, out, err = run(capsys, "peaks", path, "--out", tmp_path)
     assert code == 0, err
     assert "3 peaks" in out
-    rows = (tmp_path / "peaks_peaks.csv").read_text().splitlines()
+    rows = (tmp_path / "peaks_npz_peaks.csv").read_text().splitlines()
     positions = sorted(float(r.split(",")[0]) for r in rows[1:])
     np.testing.assert_allclose(positions, [30.0, 50.0, 62.0], atol=1e-3)
-    assert (tmp_path / "peaks_peaks.png").exists()
+    assert (tmp_path / "peaks_npz_peaks.png").exists()
 
 
 def test_peaks_real_eels(capsys, shared_data, tmp_path):
@@ -221,6 +236,70 @@ def test_estimate_valence_of_a_measured_spectrum(capsys, shared_data):
     value = float(line.rsplit("=", 1)[1])
     assert abs(value - 4.0) <= 0.5
     assert "distance" in out
+
+
+def _estimate_lines(out, query):
+    line = next(l for l in out.splitlines() if l.startswith(str(query)))
+    i = out.splitlines().index(line)
+    return float(line.rsplit("=", 1)[1]), out.splitlines()[i + 1 : i + 5]
+
+
+def test_estimate_leaves_the_query_out_of_its_references(capsys, shared_data):
+    xanes = shared_data / "xanes"
+    query = xanes / "xdi" / "Mn" / "MnO2_rt_01.xdi"
+    code, out, err = run(
+        capsys, "estimate", "--references", xanes, "--element", "Mn", query
+    )
+    assert code == 0, err
+    value, neighbours = _estimate_lines(out, query)
+    assert not any("MnO2_rt_01" in line for line in neighbours[:3])
+    assert all(float(line.rsplit("distance", 1)[1]) > 1e-12 for line in neighbours[:3])
+    assert "left out of the references: the query itself" in neighbours[3]
+    # a reference that cannot be normalised is named with the reason
+    assert re.search(r"left out athena_mn_standards\.npz:Mn3O4: .*edge step", out)
+    # leave-one-compound-out: the valence from the other compounds alone
+    code, out, err = run(
+        capsys,
+        "estimate",
+        "--references",
+        xanes,
+        "--element",
+        "Mn",
+        "--exclude-compound",
+        query,
+    )
+    assert code == 0, err
+    value, neighbours = _estimate_lines(out, query)
+    assert not any("xdi/Mn/MnO2" in line for line in neighbours[:3])
+    assert "2 other spectra of MnO2" in neighbours[3]
+    assert 3.0 <= value <= 4.5
+
+
+def test_estimate_reads_npz_queries_row_by_row(capsys, shared_data, tmp_path):
+    from skspectra.io import read_xdi
+
+    xanes = shared_data / "xanes"
+    energy, mu, _ = read_xdi(xanes / "xdi" / "Mn" / "MnO_rt_01.xdi")
+    query = tmp_path / "two.npz"
+    np.savez(query, X=np.stack([mu, mu]), energy_eV=energy)
+    code, out, err = run(
+        capsys, "estimate", "--references", xanes, "--element", "Mn", query
+    )
+    assert code == 0, err
+    for row in (0, 1):
+        value, _ = _estimate_lines(out, f"{query}[{row}]")
+        assert abs(value - 2.0) <= 0.5
+    code, _, err = run(
+        capsys,
+        "estimate",
+        "--references",
+        xanes,
+        "--element",
+        "Mn",
+        "--exclude-compound",
+        query,
+    )
+    assert code == 2 and "--exclude-compound" in err and "not one of" in err
 
 
 def test_estimate_errors(capsys, shared_data, tmp_path):
@@ -276,8 +355,8 @@ def test_interpret_prints_rules_and_writes_figure(capsys, descriptor_files, tmp_
     )
     assert code == 0, err
     assert "has_d_electrons" in out and "valence" in out
-    assert (tmp_path / "spectra_rules.txt").read_text().startswith("cluster 0")
-    assert (tmp_path / "spectra_interpretation.png").stat().st_size > 1000
+    assert (tmp_path / "spectra_npz_rules.txt").read_text().startswith("cluster 0")
+    assert (tmp_path / "spectra_npz_interpretation.png").stat().st_size > 1000
 
 
 def test_interpret_errors(capsys, descriptor_files, tmp_path):
@@ -294,3 +373,37 @@ def test_interpret_errors(capsys, descriptor_files, tmp_path):
         capsys, "interpret", spectra, "--descriptors", desc, "--metric", "wasserstein"
     )
     assert code == 2 and "ward" in err.lower()
+
+
+# ------------------------------------------------------------------- README
+def _readme_recipe(command, shared_data):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(
+        line
+        for line in text.splitlines()
+        if line.startswith(f"skspectra {command} ../shared/data")
+        or (line.startswith(f"skspectra {command} ") and "../shared/data" in line)
+    )
+    return shlex.split(line.replace("../shared/data", str(shared_data)))[1:]
+
+
+def test_readme_estimate_recipe(capsys, shared_data):
+    argv = _readme_recipe("estimate", shared_data)
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    value, neighbours = _estimate_lines(out, argv[-1])
+    assert abs(value - 4.0) <= 0.5
+    assert not any("MnO2_rt_01" in line for line in neighbours[:3])
+
+
+def test_peaks_recipe_on_the_300kv_srtio3_file(capsys, shared_data, tmp_path):
+    path = shared_data / "eels" / "srtio3_core_loss.msa"
+    code, out, err = run(
+        capsys, "peaks", path, "--background", 420, 452, "--out", tmp_path
+    )
+    assert code == 0, err
+    assert re.search(r"\d+ peaks? in 452\.3\.\.664\.4 eV", out)
+    assert _outputs(tmp_path) == [
+        "srtio3_core_loss_msa_peaks.csv",
+        "srtio3_core_loss_msa_peaks.png",
+    ]

@@ -1,0 +1,237 @@
+"""``skspectra decompose``: components, maps and their number for a spectrum
+image, by SparseNMF or PoissonNMF."""
+
+import sys
+import warnings
+
+from skspectra.cli._common import (
+    InputError,
+    add_output_options,
+    crop,
+    csv_text,
+    energy_column,
+    energy_label,
+    flag_message,
+    output_folder,
+    output_stem,
+    plural,
+    read_input,
+    report_written,
+    write_results,
+)
+
+# Python parameter (or estimator) -> the flag that sets it
+FLAGS = {
+    "SparseNMF": "--model sparse",
+    "PoissonNMF": "--model poisson",
+    "clip_negative": "--clip-negative",
+    "n_components": "--n-components",
+    "max_iter": "--max-iter",
+    "orthogonality": "--orthogonality",
+    "tol": "--tol",
+}
+# strongest local maxima of each component printed in the summary
+N_SUMMARY_PEAKS = 3
+
+
+def add_parser(sub):
+    """Add the ``decompose`` command to the subparsers ``sub``."""
+    p = sub.add_parser(
+        "decompose",
+        help="components, maps and their number for a spectrum image (NMF)",
+        description=(
+            "Factorise a spectrum image into component spectra and abundance maps "
+            "with SparseNMF (Gaussian noise) or PoissonNMF (counts), learning the "
+            "number of components with --n-components auto. Writes "
+            "<name>_<ext>_components.csv, <name>_<ext>_decomposition.npz and a PNG "
+            "figure, all or none of them."
+        ),
+    )
+    p.add_argument("file", help="spectrum image (.npz, .npy, .hspy, .bcf, .dm3, ...)")
+    p.add_argument(
+        "--model",
+        choices=["sparse", "poisson"],
+        default="poisson",
+        help="noise model: 'poisson' for counts (PoissonNMF), 'sparse' for "
+        "Gaussian noise (SparseNMF) (default: %(default)s)",
+    )
+    p.add_argument(
+        "--n-components",
+        default="auto",
+        help="'auto' (learned by automatic relevance determination) or a "
+        "number (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-components",
+        type=int,
+        default=10,
+        help="upper bound for --n-components auto (default: %(default)s)",
+    )
+    p.add_argument(
+        "--orthogonality",
+        type=float,
+        default=0.0,
+        help="weight of the soft orthogonality penalty on the maps; 0 switches "
+        "it off, about 0.1-30 removes unnatural overlap (default: %(default)s)",
+    )
+    p.add_argument(
+        "--clip-negative",
+        action="store_true",
+        help="with --model sparse, set negative values (after background "
+        "subtraction) to zero instead of stopping (default: stop)",
+    )
+    p.add_argument(
+        "--max-iter",
+        type=int,
+        default=300,
+        help="maximum number of iterations (default: %(default)s)",
+    )
+    p.add_argument(
+        "--tol",
+        type=float,
+        default=1e-4,
+        help="stop when the last decrease of the objective is below this "
+        "fraction of the total decrease (default: %(default)s)",
+    )
+    p.add_argument("--energy-min", type=float, help="lowest energy kept (default: all)")
+    p.add_argument(
+        "--energy-max", type=float, help="highest energy kept (default: all)"
+    )
+    add_output_options(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _model(args, energy):
+    from skspectra.decomposition import PoissonNMF, SparseNMF
+
+    auto = args.n_components == "auto"
+    try:
+        k = args.max_components if auto else int(args.n_components)
+    except ValueError:
+        raise InputError(
+            f"--n-components must be 'auto' or an integer; got {args.n_components!r}"
+        ) from None
+    if args.clip_negative and args.model != "sparse":
+        raise InputError("--clip-negative needs --model sparse")
+    extra = {"clip_negative": True} if args.clip_negative else {}
+    cls = PoissonNMF if args.model == "poisson" else SparseNMF
+    model = cls(
+        n_components=k,
+        ard=auto,
+        orthogonality=args.orthogonality,
+        max_iter=args.max_iter,
+        tol=args.tol,
+        energy=energy,
+        random_state=args.seed,
+        **extra,
+    )
+    return model, f"auto (up to {k})" if auto else str(k)
+
+
+def _fit(model, image, quiet):
+    """Fit with a progress bar; warnings and errors name the flags."""
+    from skspectra.cli._progress import Progress
+
+    bar = Progress(model.max_iter, type(model).__name__, quiet=quiet)
+
+    def progress(iteration, objective):
+        bar.update(iteration - bar.count, info=f"objective {objective:.6g}")
+
+    model.set_params(callback=progress)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit_image(image)
+    except ValueError as exc:
+        raise InputError(flag_message(exc, FLAGS)) from exc
+    finally:
+        bar.close()
+        model.set_params(callback=None)
+    for w in caught:
+        print(f"warning: {flag_message(w.message, FLAGS)}", file=sys.stderr)
+    return model
+
+
+def _summary(model, energy):
+    """A line per component: its share of the signal and its strongest peaks."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    maps = model.maps_.reshape(-1, model.n_components_)
+    total = max(maps.sum(), np.finfo(float).tiny)
+    for i, comp in enumerate(model.components_):
+        found, _ = find_peaks(comp)
+        if found.size == 0:
+            found = np.array([int(np.argmax(comp))])
+        top = energy[found[np.argsort(comp[found])[::-1][:N_SUMMARY_PEAKS]]]
+        peaks = ", ".join(f"{t:.4g}" for t in sorted(top))
+        print(
+            f"  component {i}: {100 * maps[:, i].sum() / total:.1f}% of the "
+            f"signal, strongest peaks at {peaks}"
+        )
+
+
+def _figure(model, energy, units):
+    from skspectra.plotting import plot_components
+
+    return plot_components(
+        model.components_,
+        model.maps_,
+        energy=energy,
+        energy_label=energy_label(units),
+    )
+
+
+def run(args):
+    """Components, maps and their number for a spectrum image."""
+    data, energy, units, _ = read_input(args.file)
+    if data.ndim < 3:
+        raise InputError(
+            f"{args.file}: holds data of shape {data.shape}; decompose needs a "
+            "spectrum image (ny, nx, channels)"
+        )
+    folder = output_folder(args)
+    import numpy as np
+
+    from skspectra.utils import fold, unfold
+
+    navigation = data.shape[:-1]
+    X, energy = crop(unfold(data), energy, args.energy_min, args.energy_max)
+    model, asked = _model(args, energy)
+    if not args.quiet:
+        print(
+            f"{args.file}: {navigation} pixels x {X.shape[1]} channels, "
+            f"{type(model).__name__}, n_components={asked}"
+        )
+    _fit(model, fold(X, navigation), args.quiet)
+    print(
+        f"found {plural(model.n_components_, 'component')} in "
+        f"{plural(model.n_iter_, 'iteration')} (reconstruction error "
+        f"{model.reconstruction_err_:.6g})"
+    )
+    _summary(model, energy)
+    stem = output_stem(args.file)
+    columns = [f"component{i}" for i in range(model.n_components_)]
+    table = np.column_stack([energy, model.components_.T]).tolist()
+    written = write_results(
+        folder,
+        texts={
+            f"{stem}_components.csv": csv_text([energy_column(units), *columns], table)
+        },
+        arrays={
+            f"{stem}_decomposition.npz": dict(
+                components=model.components_,
+                maps=model.maps_,
+                energy=energy,
+                energy_units=np.array(units),
+                objective=np.asarray(model.objective_history_, dtype=float),
+            )
+        },
+        figure=(
+            f"{stem}_decomposition.png",
+            None if args.no_figure else lambda: _figure(model, energy, units),
+        ),
+    )
+    report_written(written)
+    return 0
