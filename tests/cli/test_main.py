@@ -5,7 +5,6 @@ import pytest
 
 import skspectra
 from skspectra import cli
-from skspectra.cli import _demo_command
 
 
 def test_version(capsys):
