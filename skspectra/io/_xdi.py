@@ -68,6 +68,134 @@ def _mu(columns, mode, path):
     )
 
 
+class _XDIText:
+    """The parts of an XDI file, filled line by line.
+
+    Attributes: ``version``; ``header``, the ``Namespace.tag`` fields in file
+    order (a field given several times maps to the list of its values);
+    ``comments``, the free-text lines; ``label_line``, the line after the
+    dashes; ``rows``, the data rows as lists of floats, all ``width`` long.
+    """
+
+    def __init__(self):
+        self.version = None
+        self.header = {}
+        self.comments = []
+        self.label_line = None
+        self.rows = []
+        self.width = None
+        self._in_comments = False
+        self._seen_dashes = False
+
+    def header_line(self, line):
+        """Take one ``#`` line of the header."""
+        body = line[1:].strip()
+        if self.version is None and (m := _VERSION.match(line)):
+            self.version = m.group(1)
+        elif self._seen_dashes:
+            self.label_line = body
+        elif body.startswith("///"):
+            self._in_comments = True
+        elif body.startswith("---"):
+            self._seen_dashes = True
+        elif not self._in_comments and (m := _FIELD.match(line)):
+            key, value = m.group(1), m.group(2).strip()
+            if key in self.header:
+                old = self.header[key]
+                self.header[key] = (
+                    [*old, value] if isinstance(old, list) else [old, value]
+                )
+            else:
+                self.header[key] = value
+        else:
+            self.comments.append(body)
+
+    def data_line(self, line, lineno, path):
+        """Take one data row; a clear error names the file and the line."""
+        try:
+            values = [float(t) for t in line.split()]
+        except ValueError:
+            raise ValueError(
+                f"{path}: line {lineno}: cannot read the data row as numbers: {line!r}"
+            ) from None
+        if self.width is None:
+            self.width = len(values)
+        elif len(values) != self.width:
+            raise ValueError(
+                f"{path}: line {lineno}: {len(values)} values where the first "
+                f"data row has {self.width}."
+            )
+        self.rows.append(values)
+
+
+def _parse(path, encoding):
+    """Read the file into its header, comments, column labels and data."""
+    text = _XDIText()
+    with open(path, encoding=encoding) as f:
+        for lineno, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            if not line.startswith("#"):
+                text.data_line(line, lineno, path)
+            elif not text.rows:  # a comment after the data started is ignored
+                text.header_line(line)
+    if text.version is None:
+        raise ValueError(f"{path}: the first line is not an '# XDI/x.y' version line.")
+    if not text.rows:
+        raise ValueError(f"{path}: the file holds no data rows.")
+    return text
+
+
+def _named_columns(text):
+    """Every data column by name, and the units given for the named ones.
+
+    Names come from the ``Column.N`` fields, else from the label line when it
+    has one label per column, else ``colN``.
+    """
+    data = np.array(text.rows, dtype=np.float64)
+    width = text.width
+    names = {}
+    column_units = {}
+    for index, (name, units) in sorted(_column_fields(text.header).items()):
+        if 1 <= index <= width:
+            names[index - 1] = name
+            column_units[name] = units
+    if text.label_line is not None:
+        labels = text.label_line.split()
+        if len(labels) == width:
+            for i, label in enumerate(labels):
+                names.setdefault(i, label.lower())
+    columns = {}
+    for i in range(width):
+        name = names.get(i, f"col{i + 1}")
+        columns[name] = np.ascontiguousarray(data[:, i])
+    return columns, column_units
+
+
+def _energy(columns, column_units, header, path):
+    """The energy column, or the energy of a mono angle column; its units."""
+    if "energy" in columns:
+        return columns["energy"], column_units.get("energy", "") or "eV"
+    if "angle" not in columns:
+        raise ValueError(
+            f"{path}: no 'energy' (or 'angle') column among {sorted(columns)}."
+        )
+    d_spacing = header.get("Mono.d_spacing")
+    try:
+        d_spacing = float(d_spacing)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{path}: an 'angle' column needs a numeric Mono.d_spacing to "
+            f"give energies; found {d_spacing!r}."
+        ) from None
+    theta = columns["angle"]
+    if column_units.get("angle", "degrees").lower().startswith("rad"):
+        theta = np.degrees(theta)
+    # Bragg's law: E = h c / lambda with lambda = 2 d sin(theta)
+    return _HC_EV_ANGSTROM / (2.0 * d_spacing * np.sin(np.radians(theta))), "eV"
+
+
 def read_xdi(path, *, mode="auto", encoding="latin-1"):
     """Read an XAS Data Interchange (``.xdi``) file.
 
@@ -147,117 +275,15 @@ def read_xdi(path, *, mode="auto", encoding="latin-1"):
             f"mode must be 'auto', 'transmission' or 'fluorescence'; got {mode!r}."
         )
     path = Path(path)
-    header = {}
-    comments = []
-    label_line = None
-    version = None
-    rows = []
-    in_comments = False
-    seen_dashes = False
-    width = None
-    with open(path, encoding=encoding) as f:
-        for lineno, raw in enumerate(f, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            if line.startswith("#"):
-                if rows:
-                    continue  # a comment after the data started
-                body = line[1:].strip()
-                if version is None and (m := _VERSION.match(line)):
-                    version = m.group(1)
-                    continue
-                if seen_dashes:
-                    label_line = body
-                    continue
-                if body.startswith("///"):
-                    in_comments = True
-                    continue
-                if body.startswith("---"):
-                    seen_dashes = True
-                    continue
-                if not in_comments and (m := _FIELD.match(line)):
-                    key, value = m.group(1), m.group(2).strip()
-                    if key in header:
-                        old = header[key]
-                        header[key] = (
-                            [*old, value]
-                            if isinstance(old, list)
-                            else [
-                                old,
-                                value,
-                            ]
-                        )
-                    else:
-                        header[key] = value
-                    continue
-                comments.append(body)
-                continue
-            tokens = line.split()
-            try:
-                values = [float(t) for t in tokens]
-            except ValueError:
-                raise ValueError(
-                    f"{path}: line {lineno}: cannot read the data row as numbers: "
-                    f"{line!r}"
-                ) from None
-            if width is None:
-                width = len(values)
-            elif len(values) != width:
-                raise ValueError(
-                    f"{path}: line {lineno}: {len(values)} values where the first "
-                    f"data row has {width}."
-                )
-            rows.append(values)
-    if version is None:
-        raise ValueError(f"{path}: the first line is not an '# XDI/x.y' version line.")
-    if not rows:
-        raise ValueError(f"{path}: the file holds no data rows.")
-    data = np.array(rows, dtype=np.float64)
-
-    fields = _column_fields(header)
-    names = {}
-    column_units = {}
-    for index, (name, units) in sorted(fields.items()):
-        if 1 <= index <= width:
-            names[index - 1] = name
-            column_units[name] = units
-    if label_line is not None:
-        labels = label_line.split()
-        if len(labels) == width:
-            for i, label in enumerate(labels):
-                names.setdefault(i, label.lower())
-    columns = {}
-    for i in range(width):
-        name = names.get(i, f"col{i + 1}")
-        columns[name] = np.ascontiguousarray(data[:, i])
-
-    if "energy" in columns:
-        energy = columns["energy"]
-        energy_units = column_units.get("energy", "") or "eV"
-    elif "angle" in columns:
-        d_spacing = header.get("Mono.d_spacing")
-        try:
-            d_spacing = float(d_spacing)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{path}: an 'angle' column needs a numeric Mono.d_spacing to "
-                f"give energies; found {d_spacing!r}."
-            ) from None
-        theta = columns["angle"]
-        if column_units.get("angle", "degrees").lower().startswith("rad"):
-            theta = np.degrees(theta)
-        energy = _HC_EV_ANGSTROM / (2.0 * d_spacing * np.sin(np.radians(theta)))
-        energy_units = "eV"
-    else:
-        raise ValueError(
-            f"{path}: no 'energy' (or 'angle') column among {sorted(columns)}."
-        )
+    text = _parse(path, encoding)
+    columns, column_units = _named_columns(text)
+    header = text.header
+    energy, energy_units = _energy(columns, column_units, header, path)
     mu, source = _mu(columns, mode, path)
     header["columns"] = columns
     header["column_units"] = column_units
     header["energy_units"] = energy_units
     header["mu_source"] = source
-    header["version"] = version
-    header["comments"] = comments
+    header["version"] = text.version
+    header["comments"] = text.comments
     return Spectrum(np.array(energy, dtype=np.float64), np.asarray(mu), header)
