@@ -45,6 +45,8 @@ class SpectrumFileError(ValueError):
     :class:`ImportError`.
     """
 
+    __module__ = "skspectra.io"
+
 
 def _to_number(text):
     """Return ``text`` as an int or a float when it is one, else the stripped text."""
