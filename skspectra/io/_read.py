@@ -231,9 +231,8 @@ def _read_rsciio(path, signal_index, reader_kwargs):
     if energy.size > 1 and energy[1] < energy[0]:
         energy, intensity = energy[::-1], intensity[..., ::-1]
     if not np.all(np.diff(energy) > 0):
-        raise SpectrumFileError(f"{path}: the energy axis is not monotonic.")
-    if not hasattr(intensity, "compute"):  # keep a lazy (dask) array lazy
-        intensity = np.asarray(intensity)
+        raise SpectrumFileError(f"{path}: the energy axis is not strictly monotonic.")
+    intensity = np.asarray(intensity)
     header = {
         "metadata": item.get("metadata", {}),
         "original_metadata": item.get("original_metadata", {}),
