@@ -208,7 +208,7 @@ def _energy_column(columns, column_units, path):
 def _energy(columns, column_units, header, path):
     """The energy in eV from the energy column or a mono angle column.
 
-    Returns the energy and the units the file wrote it in.
+    Returns the energy and how the file wrote it: "eV", "keV" or "angle".
     """
     if "energy" in columns:
         return _energy_column(columns, column_units, path)
