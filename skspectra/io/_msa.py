@@ -76,15 +76,16 @@ def _header_and_data(lines, path):
 def _writes_decimal_commas(data):
     """Whether the data lines write decimal commas (``100,00;10,25``).
 
-    Semicolons between fields, or several white-space separated fields that
-    are each a number with one comma and no point, mean decimal commas.
+    Semicolons between fields mean decimal commas; so do white-space
+    separated fields, several on some line, that are each a number with at
+    most one comma and no point.
     """
     tokens = [_COMMA_LOCALE_SEPARATORS.split(line) for _, line in data]
     if not any("," in t for row in tokens for t in row):
         return False
     if any(";" in line for _, line in data):
         return True
-    return all(len(row) >= 2 for row in tokens) and all(
+    return any(len(row) >= 2 for row in tokens) and all(
         _DECIMAL_COMMA_NUMBER.match(t) or _INTEGER.match(t)
         for row in tokens
         for t in row

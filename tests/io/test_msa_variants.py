@@ -47,6 +47,13 @@ def test_decimal_commas_in_y_data_and_header(tmp_path):
     assert header["XPERCHAN"] == 0.5
 
 
+def test_decimal_commas_with_a_short_last_line(tmp_path):
+    text = _header("Y", npoints=3, ncolumns=2) + "10,5 11,25\n12,0\n"
+    energy, intensity, _ = read_msa(_write(tmp_path, text))
+    np.testing.assert_array_equal(intensity, [10.5, 11.25, 12.0])
+    np.testing.assert_array_equal(energy, [100.0, 100.5, 101.0])
+
+
 def test_comma_separated_values_are_not_taken_for_decimal_commas(tmp_path):
     # integer XY pairs written without a space are x, y as the standard says
     energy, intensity, header = read_msa(
