@@ -5,6 +5,7 @@ A stand-in plugin returns datasets shaped as rosettasciio returns them, so
 the layout logic is tested without binary files.
 """
 
+import builtins
 import sys
 import types
 
@@ -240,3 +241,21 @@ def test_hspy_file_written_by_rosettasciio(tmp_path):
         np.testing.assert_array_equal(intensity, data)
         np.testing.assert_allclose(energy, 0.1 + 0.01 * np.arange(16))
         assert header["energy_units"] == "keV"
+
+
+def test_missing_h5py_is_named_not_rosettasciio(tmp_path, monkeypatch):
+    pytest.importorskip("rsciio", reason="rosettasciio is absent")
+    real_import = builtins.__import__
+
+    def no_h5py(name, *args, **kwargs):
+        if name == "h5py" or name.startswith("h5py."):
+            raise ModuleNotFoundError("No module named 'h5py'", name="h5py")
+        return real_import(name, *args, **kwargs)
+
+    for mod in [m for m in sys.modules if m.startswith(("h5py", "rsciio.hspy"))]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setattr(builtins, "__import__", no_h5py)
+    path = tmp_path / "s.hspy"
+    path.write_bytes(b"")
+    with pytest.raises(ImportError, match="needs the Python package 'h5py'"):
+        read_spectrum(path)
