@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skspectra.io._common import Spectrum
+from skspectra.io._common import Spectrum, SpectrumFileError
 from skspectra.io._read import SUPPORTED_EXTENSIONS, read_spectrum
 
 NUMPY_EXTENSIONS = (".npy", ".npz")
@@ -48,7 +48,7 @@ def _load_numpy(path):
         with loaded:
             return {key: loaded[key] for key in loaded.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path}: not a readable NumPy file ({exc})") from exc
+        raise SpectrumFileError(f"{path}: not a readable NumPy file ({exc})") from exc
 
 
 def _data_key(arrays, path):
@@ -62,7 +62,7 @@ def _data_key(arrays, path):
         return several[0]
     if not several and len(candidates) == 1:
         return candidates[0]
-    raise ValueError(
+    raise SpectrumFileError(
         f"{path}: expected an array 'X' (or exactly one array of two or more "
         f"dimensions); found {sorted(arrays) or 'no arrays'}"
     )
@@ -73,7 +73,7 @@ def _read_numpy(path):
     key = _data_key(arrays, path)
     data = arrays.pop(key)
     if data.ndim == 0 or not np.issubdtype(data.dtype, np.number):
-        raise ValueError(
+        raise SpectrumFileError(
             f"{path}: array {key or 'of the file'} holds {data.dtype} data of shape "
             f"{data.shape}; expected numbers with the channel axis last"
         )
@@ -168,7 +168,7 @@ def read_file(path, *, signal_index=None, **reader_kwargs):
     path = _check_path(path)
     ext = path.suffix.lower()
     if ext not in READABLE_EXTENSIONS:
-        raise ValueError(
+        raise SpectrumFileError(
             f"{path}: unknown format {ext or '(no extension)'!r}; readable "
             f"formats: {', '.join(READABLE_EXTENSIONS)}"
         )
@@ -183,9 +183,9 @@ def read_file(path, *, signal_index=None, **reader_kwargs):
     except ValueError as exc:
         if str(exc).startswith(str(path)):
             raise
-        raise ValueError(f"{path}: could not be read: {exc}") from exc
+        raise SpectrumFileError(f"{path}: could not be read: {exc}") from exc
     except Exception as exc:  # a corrupt file fails in the reader's own ways
-        raise ValueError(
+        raise SpectrumFileError(
             f"{path}: could not be read as a {ext} file ({type(exc).__name__}: {exc})"
         ) from exc
     intensity = np.asarray(intensity)

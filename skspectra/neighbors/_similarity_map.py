@@ -47,6 +47,29 @@ def _embed_distances(D, method, n_components, n_neighbors, random_state):
     return model.fit_transform(D)
 
 
+def _check_map_inputs(X, y, query, method, n_components):
+    """Validated reference and query spectra; the checks of the other inputs."""
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
+    if not isinstance(n_components, Integral) or n_components < 1:
+        raise ValueError(
+            f"n_components must be a positive integer; got {n_components!r}."
+        )
+    X = check_array(X, dtype=np.float64, input_name="X")
+    if X.shape[0] < 3:
+        raise ValueError(
+            f"a similarity map needs at least 3 spectra; got {X.shape[0]}."
+        )
+    if y is not None and np.asarray(y).shape[0] != X.shape[0]:
+        raise ValueError(
+            f"y has {np.asarray(y).shape[0]} values but X has {X.shape[0]} spectra."
+        )
+    if query is not None:
+        query = check_array(query, dtype=np.float64, input_name="query")
+        check_same_channels(X, query, y_name="query")
+    return X, query
+
+
 def similarity_map(
     X,
     y=None,
@@ -57,8 +80,6 @@ def similarity_map(
     query=None,
     n_components=2,
     n_neighbors=10,
-    plot=False,
-    ax=None,
     random_state=None,
 ):
     """Map a library of spectra to 2-D so that similar spectra lie close.
@@ -67,7 +88,8 @@ def similarity_map(
     query spectra) under a spectral metric are computed once
     (:func:`skspectra.metrics.pairwise_spectral_distances`) and embedded in
     the plane by metric multidimensional scaling, Isomap or t-SNE on the
-    precomputed matrix.  Colouring the map by a material parameter shows
+    precomputed matrix.  Colouring the map by a material parameter
+    (:func:`skspectra.plotting.plot_similarity_map`) shows
     whether the metric orders the spectra by that parameter, and where a
     measured spectrum falls among the references (the central figure of
     Suzuki et al. [1]_).
@@ -77,7 +99,8 @@ def similarity_map(
     X : array-like of shape (n_spectra, n_channels)
         Reference spectra on one energy grid.
     y : array-like of shape (n_spectra,), default=None
-        A parameter of each reference, used to colour the figure.
+        A parameter of each reference, checked against ``X`` and returned
+        with the map (to colour it by).
     metric : str or callable, default="cosine"
         A name of :data:`skspectra.metrics.METRIC_NAMES` or a callable.
     energy : array-like of shape (n_channels,), default=None
@@ -91,10 +114,6 @@ def similarity_map(
         Dimension of the map.
     n_neighbors : int, default=10
         Neighbourhood size of Isomap.
-    plot : bool, default=False
-        Also draw the map (needs matplotlib: ``pip install skspectra[plot]``).
-    ax : matplotlib Axes, default=None
-        Axes to draw into when ``plot=True``; a new figure otherwise.
     random_state : int, RandomState instance or None, default=None
         Seed of MDS and t-SNE.
 
@@ -103,8 +122,12 @@ def similarity_map(
     result : Bunch
         ``embedding`` (n_spectra, n_components) coordinates of the
         references, ``query_embedding`` (n_queries, n_components) or None,
-        ``distances`` the (n_spectra + n_queries) square distance matrix, and
-        ``figure`` (the matplotlib figure, or None without ``plot``).
+        ``distances`` the (n_spectra + n_queries) square distance matrix,
+        and ``target``, the given ``y`` (or None).
+
+    See Also
+    --------
+    skspectra.plotting.plot_similarity_map : The map drawn, coloured by ``y``.
 
     References
     ----------
@@ -128,77 +151,17 @@ def similarity_map(
     >>> bool(np.allclose(res.query_embedding[0], res.embedding[5], atol=1e-3))
     True
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
-    if not isinstance(n_components, Integral) or n_components < 1:
-        raise ValueError(
-            f"n_components must be a positive integer; got {n_components!r}."
-        )
-    X = check_array(X, dtype=np.float64, input_name="X")
-    if X.shape[0] < 3:
-        raise ValueError(
-            f"a similarity map needs at least 3 spectra; got {X.shape[0]}."
-        )
+    X, query = _check_map_inputs(X, y, query, method, n_components)
     n_ref = X.shape[0]
-    if y is not None:
-        y = np.asarray(y)
-        if y.shape[0] != n_ref:
-            raise ValueError(f"y has {y.shape[0]} values but X has {n_ref} spectra.")
-    all_spectra = X
-    if query is not None:
-        query = check_array(query, dtype=np.float64, input_name="query")
-        check_same_channels(X, query, y_name="query")
-        all_spectra = np.vstack([X, query])
+    all_spectra = X if query is None else np.vstack([X, query])
     D = pairwise_spectral_distances(all_spectra, metric=metric, energy=energy)
     rng = check_random_state(random_state)
     coords = _embed_distances(
         D, method, n_components, n_neighbors, rng.randint(np.iinfo(np.int32).max)
     )
-    result = Bunch(
+    return Bunch(
         embedding=coords[:n_ref],
         query_embedding=None if query is None else coords[n_ref:],
         distances=D,
-        figure=None,
+        target=None if y is None else np.asarray(y),
     )
-    if plot:
-        result.figure = _plot_map(result, y, metric, method, ax)
-    return result
-
-
-def _plot_map(result, y, metric, method, ax):
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError(
-            "plotting a similarity map needs matplotlib; install it with "
-            "pip install 'skspectra[plot]'."
-        ) from exc
-    if result.embedding.shape[1] < 2:
-        raise ValueError("plotting needs n_components >= 2.")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.0, 4.2))
-    else:
-        fig = ax.figure
-    xy = result.embedding
-    if y is not None and np.issubdtype(np.asarray(y).dtype, np.number):
-        sc = ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="viridis", s=18)
-        fig.colorbar(sc, ax=ax, label="parameter")
-    else:
-        ax.scatter(xy[:, 0], xy[:, 1], s=18, color="0.5")
-    if result.query_embedding is not None:
-        q = result.query_embedding
-        ax.scatter(
-            q[:, 0],
-            q[:, 1],
-            marker="*",
-            s=160,
-            color="crimson",
-            edgecolor="k",
-            label="measured",
-        )
-        ax.legend(loc="best")
-    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "")
-    ax.set_title(f"{method.upper()} map, {name} distance")
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
-    return fig

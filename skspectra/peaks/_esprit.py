@@ -8,6 +8,25 @@ poles are found by ESPRIT (estimation of signal parameters via rotational
 invariance) on a small lag-covariance matrix of the coefficients; the model
 order comes from an information criterion on its eigenvalues or from a
 singular-value threshold.  Every step is batched over the spectra.
+
+The decomposition of a batch runs in stages, each a function of its own:
+
+1. :func:`_fourier_coefficients`: the normalised coefficients of the
+   spectra with a non-constant part;
+2. :func:`_find_poles`: signal subspace (:func:`_signal_subspace`), model
+   order (:func:`_select_order`) and poles by shift invariance
+   (:func:`_poles_by_order`);
+3. :func:`_peaks_from_poles`: positions and half-widths of the poles
+   (:func:`_lorentzians_from_poles`), areas by linear least squares with
+   the insignificant peaks dropped (:func:`_significant_areas`);
+4. :func:`_exact_second_pass`: nearly noiseless spectra again, without
+   their mirror terms;
+5. :func:`_refine_stage`: the least-squares fit of plain Lorentzians plus a
+   constant, started from the ESPRIT peaks;
+6. :func:`_report_peaks`: the largest peaks, sorted by position.
+
+Stages 1-4 form :func:`_esprit_stage`, which needs no initial guess; the
+refinement takes its result and the spectra it is to fit.
 """
 
 from collections import namedtuple
@@ -41,20 +60,114 @@ _FLAT_RTOL = 1e-10
 _ZERO_AREA_RTOL = 1e-10
 # spectra per batch: bounds the memory of the batched linear algebra
 _CHUNK = 2048
+# rows per block of the batched basis and mirror computations (bounds the
+# memory of their (rows, N/2, K) temporaries)
+_ROW_BLOCK = 128
+# coefficients per block of the blocked Horner evaluation: one small matrix
+# product per block instead of one multiply-add per coefficient
+_HORNER_BLOCK = 32
+# default smallest and largest half-widths, in channels and as a fraction of
+# the window: narrower poles are noise spikes, broader ones background
+_MIN_WIDTH_CHANNELS = 0.5
+_MAX_WIDTH_FRACTION = 0.25
+# default Hankel columns: a few more than the two poles of each peak
+_LAGS_PER_PEAK, _EXTRA_LAGS = 3, 2
 
+# All numeric stages below work in channel units (positions and half-widths
+# in channels, areas in intensity x channels), batched over spectra.
 
-# ---------------------------------------------------------------------------
-# numeric helpers, all in channel units (positions and half-widths in
-# channels, areas in intensity x channels) and batched over spectra
-# ---------------------------------------------------------------------------
+# pole standing in for an absent one in the batched basis: well inside the
+# unit circle, so its basis function is harmless and its Gram matrix regular
+_ABSENT_POLE = 0.5
+# relative distance of two ratios below which a geometric-series sum takes
+# its limit for equal ratios (the general formula loses all digits there)
+_EQUAL_RATIO_RTOL = 1e-9
+# mirror terms matter where their power exceeds this fraction of the noise
+# variance (amplitude 1 % of the noise standard deviation): weaker ones
+# change no fitted value beyond its statistical error
+_MIRROR_RTOL = 1e-4
+# Gauss-Newton steps on the exact periodised model of nearly noiseless
+# spectra: from ESPRIT's start the steps converge quadratically, so a few
+# reach rounding level
+_POLISH_STEPS = 8
 
-# spectra not found nearly noiseless get further Gauss-Newton steps while the
-# last step lowered chi^2 (the residual over the noise variance estimated from
-# it) by more than _CHI2_TOL, at most this many.  On 3-8 peaks at SNR 100 a
-# tolerance of 1 leaves the positions 2e-6 half-widths from the converged
-# least-squares fit (their statistical error is 5e-3), 0.01 gives 1.6e-6
-_MAX_EXTRA_STEPS = 10
+# spectra per block of the plain-model refinement: keeps the Jacobian of a
+# block ((3 K + 1) x N values per spectrum) in the processor's cache
+_REFINE_BLOCK = 8
+# a step that moves a centre by more than this many half-widths has left
+# the peak it started from: rejected
+_MAX_SHIFT = 5.0
+# steps of the plain model on nearly noiseless spectra, which start off by
+# the truncated tails: enough to converge to rounding level
+_EXACT_STEPS = 25
+# noisy spectra get further single steps while the last one lowered chi^2
+# (the residual over the noise variance estimated from it) by more than
+# _CHI2_TOL, the statistical resolution of a least-squares fit, or still
+# multiplied the residual by less than _STILL_HALVING; at most
+# _MAX_EXTRA_STEPS of them
 _CHI2_TOL = 1.0
+_STILL_HALVING = 0.5
+_MAX_EXTRA_STEPS = 10
+# a residual below this fraction of the signal energy is float64 rounding
+# (relative amplitude 1e-10): such a periodised fit is not refined
+_ROUNDING_RTOL = 1e-20
+# the periodised model is kept only where its residual is below this
+# fraction of the plain model's: clearly better, not better by noise
+_PERIODIC_PREFERENCE = 0.5
+
+
+# ---------------------------------------------------------------------------
+# stage 1: the Fourier coefficients that carry the peaks
+# ---------------------------------------------------------------------------
+
+Coefficients = namedtuple("Coefficients", ["rows", "Y", "scale", "n_lags"])
+Coefficients.__doc__ = (
+    """Fourier coefficients of a batch (:func:`_fourier_coefficients`)."""
+)
+
+
+def _fourier_coefficients(X, n_lags):
+    """Normalised Fourier coefficients ``1 .. N // 2`` of the non-flat spectra.
+
+    The non-negative frequencies carry all the information of a real
+    spectrum; there the mirror terms are weak (relative size about
+    ``exp(-2 pi g)``), so each peak is one dominant pole.  Leaving out
+    frequency 0 makes a constant offset irrelevant.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_batch, N), float64
+    n_lags : int
+        Requested Hankel columns, capped here at a quarter of ``N``.
+
+    Returns
+    -------
+    coefficients : Coefficients or None
+        ``rows``, the indices of the spectra with a non-constant part;
+        ``Y`` of shape (n_rows, N // 2), their coefficients over ``scale``,
+        the root of their energy (so that every row has unit norm); and the
+        usable ``n_lags``.  None where no spectrum has peaks to find.
+    """
+    n_batch, N = X.shape
+    S = N // 2
+    L = min(n_lags, S // 2)
+    if n_batch == 0 or L - 2 < 1:
+        return None
+    Y = np.fft.rfft(X, axis=1)[:, 1 : S + 1]
+    # common scale per spectrum; flat spectra have no peaks
+    energy_all = N * np.sum(X * X, axis=1)
+    ac = np.sum(np.abs(Y) ** 2, axis=1)
+    active = (ac > (_FLAT_RTOL**2) * energy_all) & (ac > 0)
+    if not np.any(active):
+        return None
+    rows = np.flatnonzero(active)
+    scale = np.sqrt(ac[rows])
+    return Coefficients(rows, Y[rows] / scale[:, None], scale, L)
+
+
+# ---------------------------------------------------------------------------
+# stage 2: signal subspace, model order and poles by shift invariance
+# ---------------------------------------------------------------------------
 
 
 def _lag_covariance(y, n_lags):
@@ -170,7 +283,73 @@ def _esprit_poles(U):
     return np.linalg.eigvals(Psi)
 
 
-def _poly_eval(coef, w, block=32):
+def _signal_subspace(Y, n_lags):
+    """Eigenvalues and eigenvectors of the lag covariance, largest first.
+
+    Returns
+    -------
+    lam : ndarray of shape (n_batch, n_lags)
+    V : ndarray of shape (n_batch, n_lags, n_lags), eigenvectors as columns
+    """
+    lam, V = np.linalg.eigh(_lag_covariance(Y, n_lags))
+    return lam[:, ::-1], V[:, :, ::-1]
+
+
+def _poles_by_order(V, order):
+    """ESPRIT poles of each row from its first ``order`` eigenvectors.
+
+    Rows of one order are solved together.
+
+    Returns
+    -------
+    z : ndarray of shape (n_batch, cap), complex
+    valid : ndarray of shape (n_batch, cap), bool
+    """
+    n_rows = V.shape[0]
+    cap = max(int(order.max()), 1)
+    z = np.zeros((n_rows, cap), dtype=np.complex128)
+    valid = np.zeros((n_rows, cap), dtype=bool)
+    for r in np.unique(order):
+        if r == 0:
+            continue
+        sel = np.flatnonzero(order == r)
+        z[sel, :r] = _esprit_poles(V[sel, :, :r])
+        valid[sel, :r] = True
+    return z, valid
+
+
+def _find_poles(Y, options):
+    """Poles of a batch of coefficient sequences by covariance ESPRIT.
+
+    The model order is ``options.n_peaks`` or, with ``"auto"``, chosen per
+    row by ``options.order_selection`` from the eigenvalues.
+
+    Returns
+    -------
+    z : ndarray of shape (n_batch, cap), complex
+    valid : ndarray of shape (n_batch, cap), bool
+    """
+    n_rows, S = Y.shape
+    L = options.n_lags
+    # at most L - 2 poles: the shift equations (L - 1 rows of the subspace)
+    # stay overdetermined and the order criteria keep two noise eigenvalues
+    max_order = L - 2
+    lam, V = _signal_subspace(Y, L)
+    if options.n_peaks == "auto":
+        order = _select_order(
+            lam, S - L + 1, options.order_selection, options.threshold, max_order
+        )
+    else:
+        order = np.full(n_rows, options.n_peaks)
+    return _poles_by_order(V, np.minimum(order, max_order))
+
+
+# ---------------------------------------------------------------------------
+# stage 3: poles to Lorentzians, and their areas by linear least squares
+# ---------------------------------------------------------------------------
+
+
+def _poly_eval(coef, w, block=_HORNER_BLOCK):
     """``sum_j coef[:, j] * w**j`` for a batch, by blocked Horner's rule.
 
     Parameters
@@ -237,7 +416,7 @@ def _basis_gram(z, N, S):
     def cross(a, aS, b, bNS, bN):
         # sum_{k=1}^{S} a^k b^(N-k) = (a^(S+1) b^(N-S) - a b^N) / (a - b)
         diff = a - b
-        close = np.abs(diff) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))
+        close = np.abs(diff) <= _EQUAL_RATIO_RTOL * np.maximum(np.abs(a), np.abs(b))
         general = (a * aS * bNS - a * bN) / np.where(close, 1.0, diff)
         return np.where(close, S * bN, general)
 
@@ -338,39 +517,56 @@ def _fit_areas(G, b, mask, y_energy, n_coef):
     return area, np.where(mask, t_value, 0.0), var
 
 
-def _find_poles(Y, n_lags, n_peaks, order_selection, threshold):
-    """Poles of a batch of coefficient sequences by covariance ESPRIT.
+def _lorentzians_from_poles(z, valid, N, min_width, max_width):
+    """Positions and half-widths of the poles, and which poles are peaks.
 
     Returns
     -------
-    z : ndarray of shape (n_batch, cap), complex
-    valid : ndarray of shape (n_batch, cap), bool
+    x, g : ndarray of shape (n_batch, cap)
+        Positions and half-widths in channels.
+    keep : ndarray of shape (n_batch, cap), bool
     """
-    n_rows, S = Y.shape
-    L = n_lags
-    max_order = L - 2
-    C = _lag_covariance(Y, L)
-    lam, V = np.linalg.eigh(C)
-    lam = lam[:, ::-1]
-    V = V[:, :, ::-1]
-    if n_peaks == "auto":
-        order = _select_order(lam, S - L + 1, order_selection, threshold, max_order)
-    else:
-        order = np.full(n_rows, n_peaks)
-    order = np.minimum(order, max_order)
-    cap = max(int(order.max()), 1)
-    z = np.zeros((n_rows, cap), dtype=np.complex128)
-    valid = np.zeros((n_rows, cap), dtype=bool)
-    for r in np.unique(order):
-        if r == 0:
-            continue
-        sel = np.flatnonzero(order == r)
-        z[sel, :r] = _esprit_poles(V[sel, :, :r])
-        valid[sel, :r] = True
-    return z, valid
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = -N * np.log(np.abs(z)) / (2 * np.pi)
+        x = np.mod(-N * np.angle(z) / (2 * np.pi), N)
+    # growing poles (g < 0) are the weak aliased mirrors or noise; poles
+    # mapping between the last and the first channel are outside the window
+    keep = valid & np.isfinite(g) & (g >= min_width) & (g <= max_width)
+    keep &= x <= N - 1
+    return x, g, keep
 
 
-def _peaks_from_poles(z, valid, Y, N, *, n_peaks, min_width, max_width, min_sig):
+def _significant_areas(z, keep, Y, N, min_t):
+    """Areas of the poles in ``keep``, dropping those not above ``min_t``.
+
+    A peak needs a positive area that stands out of the noise: the least
+    significant failing peak of a row is dropped and the rest refitted,
+    until all pass.  ``keep`` is updated in place.
+
+    Returns
+    -------
+    a : ndarray of shape (n_batch, cap)
+        Areas, scaled like ``Y``.
+    var : ndarray of shape (n_batch,)
+        Noise variance of one real component of a coefficient.
+    """
+    S = Y.shape[1]
+    zz = np.where(keep, z, _ABSENT_POLE)
+    G = _basis_gram(zz, N, S)
+    b = _basis_project(zz, Y, N)
+    y_energy = np.sum(np.abs(Y) ** 2, axis=1)
+    for _ in range(z.shape[1] + 1):
+        a, t_value, var = _fit_areas(G, b, keep, y_energy, S)
+        fail = keep & ~(t_value > min_t)
+        if not np.any(fail):
+            break
+        worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
+        rows_fail = np.flatnonzero(fail.any(axis=1))
+        keep[rows_fail, worst[rows_fail]] = False
+    return a, var
+
+
+def _peaks_from_poles(z, valid, Y, N, options):
     """Map poles to peaks, drop non-peaks, fit the areas (channel units).
 
     Returns
@@ -381,30 +577,18 @@ def _peaks_from_poles(z, valid, Y, N, *, n_peaks, min_width, max_width, min_sig)
     var : ndarray of shape (n_batch,)
         Noise variance of one real component of a coefficient.
     """
-    S = Y.shape[1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = -N * np.log(np.abs(z)) / (2 * np.pi)
-        x = np.mod(-N * np.angle(z) / (2 * np.pi), N)
-    # growing poles (g < 0) are the weak aliased mirrors or noise; poles
-    # mapping between the last and the first channel are outside the window
-    keep = valid & np.isfinite(g) & (g >= min_width) & (g <= max_width)
-    keep &= x <= N - 1
-    zz = np.where(keep, z, 0.5)  # a harmless stand-in for absent poles
-    G = _basis_gram(zz, N, S)
-    b = _basis_project(zz, Y, N)
-    y_energy = np.sum(np.abs(Y) ** 2, axis=1)
-    # a peak needs a positive area that stands out of the noise: drop the
-    # least significant failing peak and refit, until all pass
-    limit_t = 0.0 if n_peaks != "auto" else min_sig
-    for _ in range(z.shape[1] + 1):
-        a, t_value, var = _fit_areas(G, b, keep, y_energy, S)
-        fail = keep & ~(t_value > limit_t)
-        if not np.any(fail):
-            break
-        worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
-        rows_fail = np.flatnonzero(fail.any(axis=1))
-        keep[rows_fail, worst[rows_fail]] = False
+    x, g, keep = _lorentzians_from_poles(
+        z, valid, N, options.min_width, options.max_width
+    )
+    # a fixed count keeps every positive area
+    min_t = 0.0 if options.n_peaks != "auto" else options.min_significance
+    a, var = _significant_areas(z, keep, Y, N, min_t)
     return x, g, a, keep, var
+
+
+# ---------------------------------------------------------------------------
+# stage 4: nearly noiseless spectra, where the mirror terms are signal
+# ---------------------------------------------------------------------------
 
 
 def _mirror_part(z, a, keep, N, S):
@@ -419,7 +603,7 @@ def _mirror_part(z, a, keep, N, S):
     return (terms @ np.where(keep, a, 0.0)[:, :, None].astype(terms.dtype))[:, :, 0]
 
 
-def _blocked(func, block=128):
+def _blocked(func, block=_ROW_BLOCK):
     """Apply ``func`` to blocks of rows of its array arguments (bounds memory)."""
 
     def wrapper(*arrays, **kwargs):
@@ -437,7 +621,15 @@ def _blocked(func, block=128):
     return wrapper
 
 
-def _polish(Y, x, g, a, keep, N, n_iter=8):
+def _pad(v, width):
+    """Pad the second axis of ``v`` to ``width`` with zeros / False."""
+    extra = width - v.shape[1]
+    if extra <= 0:
+        return v
+    return np.concatenate([v, np.zeros((v.shape[0], extra), dtype=v.dtype)], axis=1)
+
+
+def _polish(Y, x, g, a, keep, N, n_iter=_POLISH_STEPS):
     """Gauss-Newton steps on the exact model, from the ESPRIT estimate.
 
     Minimises ``sum_k |Y_k - sum_j a_j phi(k; x_j, g_j)|**2`` over real
@@ -506,6 +698,138 @@ def _polish(Y, x, g, a, keep, N, n_iter=8):
     return x, g, a
 
 
+def _exact_second_pass(Y, N, z, x, g, a, keep, var, options):
+    """Find the poles again where the mirror terms stand out of the noise.
+
+    On nearly noiseless spectra the weak mirror terms are signal: they are
+    subtracted with the first estimate and the poles found again, so that
+    the second pass sees an exact sum of decaying exponentials; its peaks
+    are polished by Gauss-Newton steps on the exact (periodised) model.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_batch, S)
+        Normalised coefficients (:func:`_fourier_coefficients`).
+    N : int
+        Number of channels.
+    z : ndarray of shape (n_batch, cap)
+        Poles of the first pass.
+    x, g, a, keep, var
+        Peaks of the first pass (:func:`_peaks_from_poles`).
+    options : EspritOptions
+
+    Returns
+    -------
+    x, g, a, keep : ndarray of shape (n_batch, cap2)
+        The first estimate, replaced on the rows passed again (padded to
+        the wider of the two).
+    exact : ndarray of shape (n_batch,), bool
+        The rows passed again.
+    """
+    S = Y.shape[1]
+    exact = np.zeros(Y.shape[0], dtype=bool)
+    if not np.any(keep):
+        return x, g, a, keep, exact
+    bound = np.exp(-2 * np.pi * np.where(keep, g, np.inf)).max(axis=1)
+    candidates = np.flatnonzero(bound**2 > _MIRROR_RTOL * var)
+    if not candidates.size:
+        return x, g, a, keep, exact
+    mirror = _blocked(_mirror_part)(
+        z[candidates], a[candidates], keep[candidates], N=N, S=S
+    )
+    use = np.sum(np.abs(mirror) ** 2, axis=1) > _MIRROR_RTOL * var[candidates] * S
+    redo = candidates[use]
+    if not redo.size:
+        return x, g, a, keep, exact
+    z2, valid2 = _find_poles(Y[redo] - mirror[use], options)
+    x2, g2, a2, keep2, _ = _peaks_from_poles(z2, valid2, Y[redo], N, options)
+    width_cap = max(z.shape[1], z2.shape[1])
+    x, g, a, keep, x2, g2, a2, keep2 = (
+        _pad(v, width_cap) for v in (x, g, a, keep, x2, g2, a2, keep2)
+    )
+    x2, g2, a2 = _blocked(_polish)(Y[redo], x2, g2, a2, keep2, N=N)
+    x[redo], g[redo], a[redo], keep[redo] = x2, g2, a2, keep2
+    exact[redo] = True
+    return x, g, a, keep, exact
+
+
+# ---------------------------------------------------------------------------
+# the ESPRIT stage: stages 1-4, no initial guess
+# ---------------------------------------------------------------------------
+
+EspritOptions = namedtuple(
+    "EspritOptions",
+    [
+        "n_peaks",
+        "order_selection",
+        "threshold",
+        "n_lags",
+        "min_width",
+        "max_width",
+        "min_significance",
+    ],
+)
+EspritOptions.__doc__ = """Settings of the ESPRIT stage, in channel units.
+
+``n_lags`` is the usable number of Hankel columns (at most a quarter of the
+channels); the others are those of :class:`ESPRITPeaks`, the widths in
+channels.
+"""
+
+EspritFit = namedtuple(
+    "EspritFit", ["rows", "x", "g", "a", "keep", "var", "scale", "exact"]
+)
+EspritFit.__doc__ = """Peaks found by the ESPRIT stage, in channel units.
+
+``rows``: the spectra of the batch with a non-constant part; per such row,
+``x, g, a`` (positions, half-widths, areas) and ``keep`` (which slots are
+peaks), of shape (n_rows, cap); ``var``, the noise variance of one real
+component of a normalised coefficient; ``scale``, the normalisation of the
+coefficients; ``exact``, the rows passed again without their mirror terms.
+"""
+
+
+def _esprit_stage(X, options):
+    """Lorentzian peaks of a batch by ESPRIT alone, with no initial guess.
+
+    Stages 1-4: Fourier coefficients, signal subspace and model order,
+    poles by shift invariance, their Lorentzians with areas by linear least
+    squares, and the second pass of nearly noiseless spectra.  ``X`` must be
+    free of anything but Lorentzians and a constant.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_batch, N), float64
+    options : EspritOptions
+
+    Returns
+    -------
+    fit : EspritFit or None
+        None where no spectrum of the batch has a non-constant part (or the
+        spectra are too short for any pole).
+    """
+    coef = _fourier_coefficients(X, options.n_lags)
+    if coef is None:
+        return None
+    options = options._replace(n_lags=coef.n_lags)
+    N = X.shape[1]
+    z, valid = _find_poles(coef.Y, options)
+    x, g, a, keep, var = _peaks_from_poles(z, valid, coef.Y, N, options)
+    x, g, a, keep, exact = _exact_second_pass(coef.Y, N, z, x, g, a, keep, var, options)
+    a = a * coef.scale[:, None]
+    return EspritFit(coef.rows, x, g, a, keep, var, coef.scale, exact)
+
+
+# ---------------------------------------------------------------------------
+# stage 5: least-squares refinement of plain Lorentzians plus a constant
+# ---------------------------------------------------------------------------
+
+
+def _peaks_inside(x, g, a, N):
+    """Peaks centred in the window with a positive half-width and area."""
+    return (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
+
+
 def _lorentz_terms(n, x, g, a, kp):
     """Per-peak plain Lorentzians and pieces of their derivatives.
 
@@ -518,20 +842,142 @@ def _lorentz_terms(n, x, g, a, kp):
     return u, inv, gg, f_a
 
 
-def _refine_plain(X, x, g, a, keep, n_iter=1, block=8, start_cost=None):
+def _plain_jacobian(u, inv, gg, f_a, a):
+    """Jacobian of the model: positions, half-widths, areas, then the constant.
+
+    Returns
+    -------
+    J : ndarray of shape (n_batch, 3 * K + 1, N)
+        One row per parameter, channels contiguous.
+    """
+    nb, K, N = f_a.shape
+    J = np.empty((nb, 3 * K + 1, N))
+    h2 = (a[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
+    np.multiply(2.0 * u, h2, out=J[:, :K])  # d/dx
+    np.multiply(u * u - 1.0, h2, out=J[:, K : 2 * K])  # d/dg
+    J[:, 2 * K : 3 * K] = f_a
+    J[:, -1] = 1.0
+    return J
+
+
+def _area_t_values(A, mask, a, kp, cost, N):
+    """Areas over their standard errors, from the normal matrix of the fit.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_batch, 3 * K + 1, 3 * K + 1)
+        Normal matrix of the last Gauss-Newton step.
+    mask : ndarray of shape (n_batch, 3 * K + 1), bool
+        The free parameters.
+    a : ndarray of shape (n_batch, K)
+        Areas.
+    kp : ndarray of shape (n_batch, K), bool
+        The peaks in the model.
+    cost : ndarray of shape (n_batch,)
+        Residual sum of squares.
+    N : int
+        Number of channels.
+
+    Returns
+    -------
+    t_value : ndarray of shape (n_batch, K), 0 where not in the model
+    """
+    K = kp.shape[1]
+    As, dg = _unit_diagonal(A)
+    Ainv = _spd_inverse(As)
+    var_a = np.diagonal(Ainv, axis1=1, axis2=2)[:, 2 * K : 3 * K]
+    var_a = var_a / dg[:, 2 * K : 3 * K] ** 2
+    dof = np.maximum(N - mask.sum(axis=1), 1)
+    se = np.sqrt(np.abs(var_a) * (cost / dof)[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_val = np.where(se > 0, a / se, np.copysign(np.inf, a))
+    return np.where(kp, t_val, 0.0)
+
+
+def _refine_block(X, x, g, a, kp, n_iter, start_cost):
+    """Gauss-Newton steps for one block of spectra (see :func:`_refine_plain`).
+
+    Returns
+    -------
+    x, g, a : ndarray of shape (n_block, K)
+    cost : ndarray of shape (n_block,)
+        Residual sum of squares after the last step taken.
+    t_value : ndarray of shape (n_block, K)
+        Areas over their standard errors.
+    """
+    nb, N = X.shape
+    K = kp.shape[1]
+    n = np.arange(N, dtype=np.float64)[None, None, :]
+    mask = np.concatenate([kp, kp, kp, np.ones((nb, 1), bool)], axis=1)
+    free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
+    a = np.where(kp, a, 0.0)
+    u, inv, gg, f_a = _lorentz_terms(n, x, g, a, kp)
+    peaks = (a[:, None, :] @ f_a)[:, 0]
+    c = (X - peaks).mean(axis=1)
+    resid = X - peaks - c[:, None]
+    cost = np.einsum("bn,bn->b", resid, resid)
+    if start_cost is not None:
+        start_cost[:] = cost
+    for it in range(n_iter):
+        J = _plain_jacobian(u, inv, gg, f_a, a)
+        A = np.matmul(J, J.transpose(0, 2, 1)) + free
+        rhs = np.matmul(J, resid[:, :, None])[..., 0]
+        try:
+            step = _scaled_solve(A, rhs)
+        except np.linalg.LinAlgError:
+            break
+        step = np.where(mask, step, 0.0)
+        xn = x + step[:, :K]
+        gn = g + step[:, K : 2 * K]
+        an = a + step[:, 2 * K : 3 * K]
+        cn = c + step[:, -1]
+        ok = np.all(~kp | ((gn > 0) & (np.abs(step[:, :K]) < _MAX_SHIFT * g)), axis=1)
+        gn = np.where(ok[:, None], gn, g)
+        u_n, inv_n, gg_n, f_a_n = _lorentz_terms(n, xn, gn, an, kp)
+        resid_n = X - (an[:, None, :] @ f_a_n)[:, 0] - cn[:, None]
+        cost_n = np.where(ok, np.einsum("bn,bn->b", resid_n, resid_n), np.inf)
+        better = cost_n < cost
+        if not np.any(better):
+            break
+        bc = better[:, None]
+        x, g, a, c = (
+            np.where(bc, xn, x),
+            np.where(bc, gn, g),
+            np.where(bc, an, a),
+            np.where(better, cn, c),
+        )
+        resid = np.where(bc, resid_n, resid)
+        cost = np.where(better, cost_n, cost)
+        if it == n_iter - 1:
+            break
+        b3 = better[:, None, None]
+        u, inv, gg, f_a = (
+            np.where(b3, u_n, u),
+            np.where(b3, inv_n, inv),
+            np.where(b3, gg_n, gg),
+            np.where(b3, f_a_n, f_a),
+        )
+    return x, g, a, cost, _area_t_values(A, mask, a, kp, cost, N)
+
+
+def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
     """Gauss-Newton steps on plain Lorentzians plus a constant.
 
     Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
     g_j**2))**2`` over the peaks in ``keep`` (channel units), starting from
     the ESPRIT estimate; this is the least-squares (maximum-likelihood under
-    white Gaussian noise) fit of the measured, window-truncated peaks.  On
-    spectra with 3-8 peaks at SNR 100, one step leaves the positions about
-    10 % of their statistical error away from the converged fit, a second
-    about 1 %.  A step is taken only where it lowers the residual.
-    ``start_cost``, an array of one value per spectrum, receives the
-    residual before the first step.  Spectra are taken ``block`` at a time:
-    the Jacobian of 8 spectra (8 x 25 x 1024 values for 8 peaks) stays in
-    cache, and 10,000 spectra refine 25 % faster than in blocks of 128.
+    white Gaussian noise) fit of the measured, window-truncated peaks.  A
+    step is taken only where it lowers the residual.  ``start_cost``, an
+    array of one value per spectrum, receives the residual before the first
+    step.  Spectra are taken ``_REFINE_BLOCK`` at a time.
+
+    Returns
+    -------
+    x, g, a : ndarray of shape (n_batch, K)
+    cost : ndarray of shape (n_batch,)
+        Residual sum of squares (inf where no peak is kept).
+    t_value : ndarray of shape (n_batch, K)
+        Areas over their standard errors (inf where no peak is kept).
     """
     n_rows, N = X.shape
     K = keep.shape[1]
@@ -539,80 +985,169 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, block=8, start_cost=None):
     t_values = np.full((n_rows, K), np.inf)
     if K == 0 or not np.any(keep):
         return x, g, a, final_cost, t_values
-    n = np.arange(N, dtype=np.float64)[None, None, :]
     x, g, a = x.copy(), g.copy(), a.copy()
-    for start in range(0, n_rows, block):
-        sl = slice(start, start + block)
+    for start in range(0, n_rows, _REFINE_BLOCK):
+        sl = slice(start, start + _REFINE_BLOCK)
         kp = keep[sl]
-        Xb = X[sl]
-        nb = Xb.shape[0]
-        mask = np.concatenate([kp, kp, kp, np.ones((nb, 1), bool)], axis=1)
-        free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
-        xb, gb, ab = x[sl], g[sl], np.where(kp, a[sl], 0.0)
-        u, inv, gg, f_a = _lorentz_terms(n, xb, gb, ab, kp)
-        peaks = (ab[:, None, :] @ f_a)[:, 0]
-        cb = (Xb - peaks).mean(axis=1)
-        resid = Xb - peaks - cb[:, None]
-        cost = np.einsum("bn,bn->b", resid, resid)
-        if start_cost is not None:
-            start_cost[sl] = cost
-        for it in range(n_iter):
-            J = np.empty((nb, 3 * K + 1, N))  # one row per parameter
-            h2 = (ab[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
-            np.multiply(2.0 * u, h2, out=J[:, :K])  # d/dx
-            np.multiply(u * u - 1.0, h2, out=J[:, K : 2 * K])  # d/dg
-            J[:, 2 * K : 3 * K] = f_a
-            J[:, -1] = 1.0
-            A = np.matmul(J, J.transpose(0, 2, 1)) + free
-            rhs = np.matmul(J, resid[:, :, None])[..., 0]
-            try:
-                step = _scaled_solve(A, rhs)
-            except np.linalg.LinAlgError:
-                break
-            step = np.where(mask, step, 0.0)
-            xn = xb + step[:, :K]
-            gn = gb + step[:, K : 2 * K]
-            an = ab + step[:, 2 * K : 3 * K]
-            cn = cb + step[:, -1]
-            ok = np.all(~kp | ((gn > 0) & (np.abs(step[:, :K]) < 5 * gb)), axis=1)
-            gn = np.where(ok[:, None], gn, gb)
-            u_n, inv_n, gg_n, f_a_n = _lorentz_terms(n, xn, gn, an, kp)
-            resid_n = Xb - (an[:, None, :] @ f_a_n)[:, 0] - cn[:, None]
-            cost_n = np.where(ok, np.einsum("bn,bn->b", resid_n, resid_n), np.inf)
-            better = cost_n < cost
-            if not np.any(better):
-                break
-            bc = better[:, None]
-            xb, gb, ab, cb = (
-                np.where(bc, xn, xb),
-                np.where(bc, gn, gb),
-                np.where(bc, an, ab),
-                np.where(better, cn, cb),
-            )
-            resid = np.where(bc, resid_n, resid)
-            cost = np.where(better, cost_n, cost)
-            if it == n_iter - 1:
-                break
-            b3 = better[:, None, None]
-            u, inv, gg, f_a = (
-                np.where(b3, u_n, u),
-                np.where(b3, inv_n, inv),
-                np.where(b3, gg_n, gg),
-                np.where(b3, f_a_n, f_a),
-            )
+        xb, gb, ab, final_cost[sl], t_values[sl] = _refine_block(
+            X[sl],
+            x[sl],
+            g[sl],
+            a[sl],
+            kp,
+            n_iter,
+            None if start_cost is None else start_cost[sl],
+        )
         x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
-        final_cost[sl] = cost
-        # standard errors of the areas from the (last) normal matrix
-        As, dg = _unit_diagonal(A)
-        Ainv = _spd_inverse(As)
-        var_a = np.diagonal(Ainv, axis1=1, axis2=2)[:, 2 * K : 3 * K]
-        var_a = var_a / dg[:, 2 * K : 3 * K] ** 2
-        dof = np.maximum(N - mask.sum(axis=1), 1)
-        se = np.sqrt(np.abs(var_a) * (cost / dof)[:, None])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_val = np.where(se > 0, ab / se, np.copysign(np.inf, ab))
-        t_values[sl] = np.where(kp, t_val, 0.0)
     return x, g, a, final_cost, t_values
+
+
+def _periodic_fit_cost(X, fit):
+    """Residual sum of squares of the periodised ESPRIT fit, per spectrum.
+
+    From the noise variance of the coefficients (Parseval: each coefficient
+    ``1 .. N/2`` stands for itself and its conjugate), or exactly for the
+    rows polished on the periodised model.
+    """
+    N = X.shape[1]
+    S = N // 2
+    dof = np.maximum(2 * S - fit.keep.sum(axis=1), 1)
+    cost = 2.0 * fit.var * dof * fit.scale**2 / N
+    redo = np.flatnonzero(fit.exact)
+    if redo.size:
+        cost[redo] = _blocked(_periodic_cost)(
+            X[redo], fit.x[redo], fit.g[redo], fit.a[redo], fit.keep[redo]
+        )
+    return cost
+
+
+def _first_plain_steps(X, fit, done):
+    """First refinement steps: one on noisy rows, many on nearly noiseless.
+
+    Rows in ``done`` (fitted to rounding by the periodised model) are not
+    refined.
+
+    Returns
+    -------
+    x, g, a : ndarray of shape (n_batch, K)
+    cost, t_value, start_cost : ndarray
+        Residual after the steps, areas over their standard errors, and the
+        residual before the first step (inf on rows not refined).
+    """
+    x, g, a = fit.x.copy(), fit.g.copy(), fit.a.copy()
+    cost = np.full(X.shape[0], np.inf)
+    t_value = np.full(x.shape, np.inf)
+    start_cost = np.full(X.shape[0], np.inf)
+    for group, n_iter in ((~fit.exact, 1), (fit.exact & ~done, _EXACT_STEPS)):
+        idx = np.flatnonzero(group)
+        if idx.size:
+            start = np.empty(idx.size)
+            x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
+                X[idx],
+                fit.x[idx],
+                fit.g[idx],
+                fit.a[idx],
+                fit.keep[idx],
+                n_iter=n_iter,
+                start_cost=start,
+            )
+            start_cost[idx] = start
+    return x, g, a, cost, t_value, start_cost
+
+
+def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, rows):
+    """Further steps on ``rows`` until the fit has converged.
+
+    A row gets another step while its last step lowered chi^2 by more than
+    ``_CHI2_TOL`` or still halved the residual (as on nearly noiseless
+    window-cut peaks, where ESPRIT's start is off by the truncated tails).
+    A peak that the first step moved out of the window, or to a width or
+    area that is not positive, is no peak and is dropped first: converging
+    with it in the fit would let it trade off against its neighbours.
+    ``keep`` and the parameter arrays are updated in place.
+    """
+    N = X.shape[1]
+    idx = rows
+    keep[idx] &= _peaks_inside(x, g, a, N)[idx]
+    dof = np.maximum(N - 3 * keep.sum(axis=1) - 1, 1)
+    prev_cost = start_cost[idx]
+    for _ in range(_MAX_EXTRA_STEPS):
+        drop = prev_cost - cost[idx]
+        going = (drop > _CHI2_TOL * cost[idx] / dof[idx]) | (
+            cost[idx] < _STILL_HALVING * prev_cost
+        )
+        idx = idx[going]
+        if not idx.size:
+            break
+        prev_cost = cost[idx]
+        x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
+            X[idx], x[idx], g[idx], a[idx], keep[idx], n_iter=1
+        )
+
+
+def _drop_insignificant(X, x, g, a, keep, t_value, use_plain, exact, min_sig):
+    """Drop refined peaks whose area is not ``min_sig`` errors above zero.
+
+    Overlapping peaks share their evidence, so their single t values can all
+    be low together: only the least significant peak of a row is dropped
+    and the rest refitted, until every peak passes (dropping all failing
+    peaks at once can empty a row of clear peaks).  Nearly noiseless rows
+    that lost peaks are then converged without them.  ``keep`` and the
+    parameter arrays are updated in place.
+    """
+    N = X.shape[1]
+    before = keep.sum(axis=1)
+    for _ in range(keep.shape[1]):
+        fail = keep & use_plain[:, None] & ~(t_value > min_sig)
+        r = np.flatnonzero(fail.any(axis=1))
+        if not r.size:
+            break
+        worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
+        keep[r, worst[r]] = False
+        x[r], g[r], a[r], _, t_value[r] = _refine_plain(
+            X[r], x[r], g[r], a[r], keep[r], n_iter=1
+        )
+        keep[r] &= _peaks_inside(x[r], g[r], a[r], N)
+    again = np.flatnonzero(exact & use_plain & (keep.sum(axis=1) < before))
+    if again.size:
+        x[again], g[again], a[again], _, _ = _refine_plain(
+            X[again], x[again], g[again], a[again], keep[again], n_iter=_EXACT_STEPS
+        )
+
+
+def _refine_stage(X, fit, options):
+    """Converged least-squares fit of plain Lorentzians plus a constant.
+
+    Starts from the ESPRIT peaks of ``fit`` and fits the spectra ``X`` (the
+    rows ``fit.rows`` of the batch, channel units).  Nearly noiseless rows
+    get more steps, and each keeps whichever of the periodised (ESPRIT) and
+    the plain model fits it better.  A refined centre that left the window,
+    or a refined area that is not positive (or, with ``n_peaks="auto"``, not
+    significant), is not a peak of the window.
+
+    Returns
+    -------
+    x, g, a : ndarray of shape (n_rows, K)
+    keep : ndarray of shape (n_rows, K), bool
+    """
+    N = X.shape[1]
+    cost_per = _periodic_fit_cost(X, fit)
+    signal = np.einsum("bn,bn->b", X, X)
+    done = fit.exact & (cost_per <= _ROUNDING_RTOL * signal)
+    xr, gr, ar, cost, t_value, start_cost = _first_plain_steps(X, fit, done)
+    keep = fit.keep
+    noisy = np.flatnonzero(~fit.exact)
+    _converge_noisy(X, xr, gr, ar, keep, cost, t_value, start_cost, noisy)
+    use_plain = ~(cost_per < _PERIODIC_PREFERENCE * cost)
+    x = np.where(use_plain[:, None], xr, fit.x)
+    g = np.where(use_plain[:, None], gr, fit.g)
+    a = np.where(use_plain[:, None], ar, fit.a)
+    keep &= _peaks_inside(x, g, a, N)
+    if options.n_peaks == "auto":
+        _drop_insignificant(
+            X, x, g, a, keep, t_value, use_plain, fit.exact, options.min_significance
+        )
+    return x, g, a, keep
 
 
 def _periodic_cost(X, x, g, a, keep):
@@ -632,6 +1167,49 @@ def _periodic_cost(X, x, g, a, keep):
     return np.einsum("bn,bn->b", resid, resid)
 
 
+# ---------------------------------------------------------------------------
+# stage 6: the reported peaks of a batch
+# ---------------------------------------------------------------------------
+
+
+def _report_peaks(fit_rows, x, g, a, keep, *, n_batch, max_peaks, n_peaks):
+    """The peaks of each spectrum of a batch, largest kept, sorted by position.
+
+    An area at rounding level next to the others is numerically zero (on
+    noiseless window-cut spectra the refinement leaves such remnants of the
+    poles that described the cut tails).  At most ``max_peaks`` (or
+    ``n_peaks``) of the largest areas are kept.
+
+    Returns
+    -------
+    position, width, area : ndarray of shape (n_batch, max_peaks)
+        Sorted by position; unused slots are NaN.
+    count : ndarray of shape (n_batch,), int
+    """
+    position = np.full((n_batch, max_peaks), np.nan)
+    width = np.full((n_batch, max_peaks), np.nan)
+    area = np.full((n_batch, max_peaks), np.nan)
+    count = np.zeros(n_batch, dtype=np.intp)
+    if fit_rows is None:
+        return position, width, area, count
+    total = np.sum(np.where(keep, np.abs(a), 0.0), axis=1, keepdims=True)
+    keep &= np.abs(a) > _ZERO_AREA_RTOL * total
+    limit = max_peaks if n_peaks == "auto" else min(max_peaks, n_peaks)
+    key = np.where(keep, a, -np.inf)
+    order_by_area = np.argsort(-key, axis=1, kind="stable")[:, :limit]
+    take = np.take_along_axis
+    xs, gs, as_, ks = (take(v, order_by_area, 1) for v in (x, g, a, keep))
+    xs = np.where(ks, xs, np.inf)
+    by_pos = np.argsort(xs, axis=1, kind="stable")
+    xs, gs, as_, ks = (take(v, by_pos, 1) for v in (xs, gs, as_, ks))
+    slots = xs.shape[1]
+    position[fit_rows, :slots] = np.where(ks, xs, np.nan)
+    width[fit_rows, :slots] = np.where(ks, gs, np.nan)
+    area[fit_rows, :slots] = np.where(ks, as_, np.nan)
+    count[fit_rows] = ks.sum(axis=1)
+    return position, width, area, count
+
+
 def _decompose_batch(
     X,
     *,
@@ -647,6 +1225,10 @@ def _decompose_batch(
 ):
     """ESPRIT Lorentzian decomposition of a batch, in channel units.
 
+    The ESPRIT stage (:func:`_esprit_stage`), with ``refine`` the
+    least-squares refinement (:func:`_refine_stage`), then the report
+    (:func:`_report_peaks`).
+
     Returns
     -------
     position, width, area : ndarray of shape (n_batch, max_peaks)
@@ -654,190 +1236,23 @@ def _decompose_batch(
     count : ndarray of shape (n_batch,), int
     """
     X = np.asarray(X, dtype=np.float64)
-    n_batch, N = X.shape
-    position = np.full((n_batch, max_peaks), np.nan)
-    width = np.full((n_batch, max_peaks), np.nan)
-    area = np.full((n_batch, max_peaks), np.nan)
-    count = np.zeros(n_batch, dtype=np.intp)
-    # the non-negative frequencies 1 .. N // 2 carry all the information of a
-    # real spectrum; there the mirror terms are weak (relative size about
-    # exp(-2 pi g)), so each peak is one dominant pole
-    S = N // 2
-    L = min(n_lags, S // 2)
-    if n_batch == 0 or L - 2 < 1:
-        return position, width, area, count
-    Y = np.fft.rfft(X, axis=1)[:, 1 : S + 1]
-    # common scale per spectrum; flat spectra have no peaks
-    energy_all = N * np.sum(X * X, axis=1)
-    ac = np.sum(np.abs(Y) ** 2, axis=1)
-    active = (ac > (_FLAT_RTOL**2) * energy_all) & (ac > 0)
-    if not np.any(active):
-        return position, width, area, count
-    rows = np.flatnonzero(active)
-    scale = np.sqrt(ac[rows])
-    Ya = Y[rows] / scale[:, None]
-    opts = dict(
+    options = EspritOptions(
         n_peaks=n_peaks,
+        order_selection=order_selection,
+        threshold=threshold,
+        n_lags=n_lags,
         min_width=min_width,
         max_width=max_width,
-        min_sig=min_significance,
+        min_significance=min_significance,
     )
-    z, valid = _find_poles(Ya, L, n_peaks, order_selection, threshold)
-    x, g, a, keep, var = _peaks_from_poles(z, valid, Ya, N, **opts)
-    redo = np.zeros(0, dtype=np.intp)
-    # where the mirror terms stand out of the noise (nearly noiseless data),
-    # subtract them with the first estimate and find the poles again: the
-    # second pass sees an exact sum of decaying exponentials
-    if np.any(keep):
-        bound = np.exp(-2 * np.pi * np.where(keep, g, np.inf)).max(axis=1)
-        candidates = np.flatnonzero(bound**2 > 1e-4 * var)
-        if candidates.size:
-            mirror = _blocked(_mirror_part)(
-                z[candidates], a[candidates], keep[candidates], N=N, S=S
-            )
-            use = np.sum(np.abs(mirror) ** 2, axis=1) > 1e-4 * var[candidates] * S
-            redo = candidates[use]
-            if redo.size:
-                z2, valid2 = _find_poles(
-                    Ya[redo] - mirror[use], L, n_peaks, order_selection, threshold
-                )
-                x2, g2, a2, keep2, _ = _peaks_from_poles(
-                    z2, valid2, Ya[redo], N, **opts
-                )
-                width_cap = max(z.shape[1], z2.shape[1])
-                x, g, a, keep, x2, g2, a2, keep2 = (
-                    _pad(v, width_cap) for v in (x, g, a, keep, x2, g2, a2, keep2)
-                )
-                x2, g2, a2 = _blocked(_polish)(Ya[redo], x2, g2, a2, keep2, N=N)
-                x[redo], g[redo], a[redo], keep[redo] = x2, g2, a2, keep2
-    a = a * scale[:, None]
+    report = dict(n_batch=X.shape[0], max_peaks=max_peaks, n_peaks=n_peaks)
+    fit = _esprit_stage(X, options)
+    if fit is None:
+        return _report_peaks(None, None, None, None, None, **report)
+    x, g, a, keep = fit.x, fit.g, fit.a, fit.keep
     if refine:
-        # residual of the periodised fit in the channel domain (Parseval:
-        # each coefficient 1 .. N/2 stands for itself and its conjugate)
-        dof = np.maximum(2 * S - keep.sum(axis=1), 1)
-        cost_per = 2.0 * var * dof * scale**2 / N
-        if redo.size:
-            cost_per[redo] = _blocked(_periodic_cost)(
-                X[rows[redo]], x[redo], g[redo], a[redo], keep[redo]
-            )
-        # nearly noiseless rows (where the exact periodised model was
-        # polished) get more steps, unless the periodised model fits them to
-        # rounding already; each row keeps whichever model fits better
-        exact = np.zeros(rows.size, dtype=bool)
-        exact[redo] = True
-        signal = np.einsum("bn,bn->b", X[rows], X[rows])
-        done = exact & (cost_per <= 1e-20 * signal)
-        xr, gr, ar = x.copy(), g.copy(), a.copy()
-        cost_plain = np.full(rows.size, np.inf)
-        t_plain = np.full(x.shape, np.inf)
-        cost_start = np.full(rows.size, np.inf)
-        for group, n_iter in ((~exact, 1), (exact & ~done, 25)):
-            idx = np.flatnonzero(group)
-            if idx.size:
-                start = np.empty(idx.size)
-                xr[idx], gr[idx], ar[idx], cost_plain[idx], t_plain[idx] = (
-                    _refine_plain(
-                        X[rows[idx]],
-                        x[idx],
-                        g[idx],
-                        a[idx],
-                        keep[idx],
-                        n_iter=n_iter,
-                        start_cost=start,
-                    )
-                )
-                cost_start[idx] = start
-        # further steps until the fit has converged: while the last step
-        # lowered chi^2 by more than _CHI2_TOL (or halved the residual,
-        # as on nearly noiseless window-cut peaks, where ESPRIT's start is
-        # off by the truncated tails).  A peak that the first step moved out
-        # of the window, or to a width or area that is not positive, is no
-        # peak and is dropped first: converging with it in the fit lets it
-        # trade off against its neighbours (on the measured SrTiO3 Ti L2,3
-        # edge a negative-area peak made the L2 line insignificant)
-        idx = np.flatnonzero(~exact)
-        bad = ~((xr >= 0) & (xr <= N - 1) & (gr > 0) & (ar > 0))
-        keep[idx] &= ~bad[idx]
-        dof = np.maximum(N - 3 * keep.sum(axis=1) - 1, 1)
-        prev_cost = cost_start[idx]
-        for _ in range(_MAX_EXTRA_STEPS):
-            drop = prev_cost - cost_plain[idx]
-            going = (drop > _CHI2_TOL * cost_plain[idx] / dof[idx]) | (
-                cost_plain[idx] < 0.5 * prev_cost
-            )
-            idx = idx[going]
-            if not idx.size:
-                break
-            prev_cost = cost_plain[idx]
-            xr[idx], gr[idx], ar[idx], cost_plain[idx], t_plain[idx] = _refine_plain(
-                X[rows[idx]], xr[idx], gr[idx], ar[idx], keep[idx], n_iter=1
-            )
-        # the periodised model is kept only where it fits clearly better
-        use_plain = ~(cost_per < 0.5 * cost_plain)
-        x = np.where(use_plain[:, None], xr, x)
-        g = np.where(use_plain[:, None], gr, g)
-        a = np.where(use_plain[:, None], ar, a)
-        # a refined centre that left the window, or a refined area that is
-        # not positive (or, with n_peaks="auto", not significant), is not a
-        # peak of the window
-        keep &= (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
-        if n_peaks == "auto":
-            before = keep.sum(axis=1)
-            # overlapping peaks share their evidence, so their single t values
-            # can all be low together: drop only the least significant peak
-            # of a row and refit the rest, until every peak passes (dropping
-            # all failing peaks at once can empty a row of clear peaks)
-            for _ in range(keep.shape[1]):
-                fail = keep & use_plain[:, None] & ~(t_plain > min_significance)
-                redo_rows = np.flatnonzero(fail.any(axis=1))
-                if not redo_rows.size:
-                    break
-                worst = np.argmin(np.where(fail, t_plain, np.inf), axis=1)
-                keep[redo_rows, worst[redo_rows]] = False
-                r = redo_rows
-                x[r], g[r], a[r], _, t_plain[r] = _refine_plain(
-                    X[rows[r]], x[r], g[r], a[r], keep[r], n_iter=1
-                )
-                keep[r] &= (x[r] >= 0) & (x[r] <= N - 1) & (g[r] > 0) & (a[r] > 0)
-            # nearly noiseless rows that lost peaks: converge without them
-            again = np.flatnonzero(exact & use_plain & (keep.sum(axis=1) < before))
-            if again.size:
-                x[again], g[again], a[again], _, _ = _refine_plain(
-                    X[rows[again]],
-                    x[again],
-                    g[again],
-                    a[again],
-                    keep[again],
-                    n_iter=25,
-                )
-    # an area at rounding level next to the others is numerically zero (on
-    # noiseless window-cut spectra the refinement leaves such remnants of
-    # the poles that described the cut tails)
-    total = np.sum(np.where(keep, np.abs(a), 0.0), axis=1, keepdims=True)
-    keep &= np.abs(a) > _ZERO_AREA_RTOL * total
-    # keep at most max_peaks (the largest), then sort by position
-    limit = max_peaks if n_peaks == "auto" else min(max_peaks, n_peaks)
-    key = np.where(keep, a, -np.inf)
-    order_by_area = np.argsort(-key, axis=1, kind="stable")[:, :limit]
-    take = np.take_along_axis
-    xs, gs, as_, ks = (take(v, order_by_area, 1) for v in (x, g, a, keep))
-    xs = np.where(ks, xs, np.inf)
-    by_pos = np.argsort(xs, axis=1, kind="stable")
-    xs, gs, as_, ks = (take(v, by_pos, 1) for v in (xs, gs, as_, ks))
-    slots = xs.shape[1]
-    position[rows, :slots] = np.where(ks, xs, np.nan)
-    width[rows, :slots] = np.where(ks, gs, np.nan)
-    area[rows, :slots] = np.where(ks, as_, np.nan)
-    count[rows] = ks.sum(axis=1)
-    return position, width, area, count
-
-
-def _pad(v, width):
-    """Pad the second axis of ``v`` to ``width`` with zeros / False."""
-    extra = width - v.shape[1]
-    if extra <= 0:
-        return v
-    return np.concatenate([v, np.zeros((v.shape[0], extra), dtype=v.dtype)], axis=1)
+        x, g, a, keep = _refine_stage(X[fit.rows], fit, options)
+    return _report_peaks(fit.rows, x, g, a, keep, **report)
 
 
 # ---------------------------------------------------------------------------
@@ -933,8 +1348,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         plain (window-truncated) Lorentzians plus a constant, started from
         the ESPRIT peaks: the maximum-likelihood answer under white Gaussian
         noise (about half the position error of ESPRIT alone at SNR 100),
-        free of the truncation bias near the window edges, at about three
-        times the cost (steps until chi-square drops by less than 1).
+        free of the truncation bias near the window edges, at a few times
+        the cost of ESPRIT alone (steps until chi-square drops by less than
+        1; see ``benchmarks/bench_peaks.py``).
         Nearly noiseless spectra get more steps, and keep the periodised
         model when it fits them better.  False gives the ESPRIT answer.
     fill_value : float, default=0.0
@@ -989,8 +1405,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     an edge step is not a sum of Lorentzians and must be removed first.
     Non-Lorentzian line shapes (Gaussian or Voigt) are described by several
     Lorentzians.  Only uniform energy grids are accepted; resample first.
-    Nearly noiseless spectra take the slow exact path (tens of
-    milliseconds per spectrum instead of about one).
+    Nearly noiseless spectra take the slower exact path (a second ESPRIT
+    pass and many more Gauss-Newton steps).
 
     References
     ----------
@@ -1065,7 +1481,10 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         self.fill_value = fill_value
 
     def _n_lags(self, n_channels):
-        L = 3 * self.max_peaks + 2 if self.n_lags == "auto" else self.n_lags
+        if self.n_lags == "auto":
+            L = _LAGS_PER_PEAK * self.max_peaks + _EXTRA_LAGS
+        else:
+            L = self.n_lags
         return min(L, (n_channels // 2) // 2)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -1107,8 +1526,14 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         n_channels = X.shape[1]
         e0 = self.energy_[0]
         step = (self.energy_[-1] - e0) / (n_channels - 1) if n_channels > 1 else 1.0
-        min_w = 0.5 if self.min_width is None else self.min_width / step
-        max_w = n_channels / 4 if self.max_width is None else self.max_width / step
+        if self.min_width is None:
+            min_w = _MIN_WIDTH_CHANNELS
+        else:
+            min_w = self.min_width / step
+        if self.max_width is None:
+            max_w = n_channels * _MAX_WIDTH_FRACTION
+        else:
+            max_w = self.max_width / step
         out = []
         with threadpool_limits(limits=1, user_api="blas"):
             for start in range(0, X.shape[0], _CHUNK):

@@ -9,17 +9,17 @@ when called, so the core install never needs it:
 * :func:`plot_peaks`: a spectrum, its Lorentzian peaks, their sum and the
   residual (:class:`~skspectra.peaks.ESPRITPeaks`);
 * :func:`plot_similarity_map`: a library of reference spectra mapped to 2-D
-  under a spectral distance, with measured spectra placed among them;
+  under a spectral distance (:func:`skspectra.neighbors.similarity_map`),
+  with measured spectra placed among them;
 * :func:`plot_dendrogram_tree`: the dendrogram with each cluster's spectra
-  beside the decision tree that explains the clusters.
+  beside the decision tree that explains the clusters
+  (:class:`~skspectra.tree.SpectralDendrogramTree`).
 """
 
-from skspectra.plotting._figures import (
-    plot_components,
-    plot_dendrogram_tree,
-    plot_peaks,
-    plot_similarity_map,
-)
+from skspectra.plotting._decomposition import plot_components
+from skspectra.plotting._dendrogram_tree import plot_dendrogram_tree
+from skspectra.plotting._peaks import plot_peaks
+from skspectra.plotting._similarity import plot_similarity_map
 
 __all__ = [
     "plot_components",

@@ -214,7 +214,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
     scipy.cluster.hierarchy.linkage : The agglomerative clustering used.
     sklearn.tree.DecisionTreeClassifier : The decision tree used.
     sklearn.cluster.AgglomerativeClustering : Clustering alone.
-    skspectra.tree.plot_dendrogram_tree : The dendrogram, cluster spectra
+    skspectra.plotting.plot_dendrogram_tree : The dendrogram, cluster spectra
         and tree in one figure.
 
     Notes
@@ -595,14 +595,14 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
     def plot(self, **kwargs):
         """Draw the dendrogram, cluster spectra and tree in one figure.
 
-        Shortcut for :func:`skspectra.tree.plot_dendrogram_tree`; needs
+        Shortcut for :func:`skspectra.plotting.plot_dendrogram_tree`; needs
         matplotlib (``pip install skspectra[plot]``).
 
         Returns
         -------
         fig : matplotlib.figure.Figure
         """
-        from skspectra.tree._plot import plot_dendrogram_tree
+        from skspectra.plotting import plot_dendrogram_tree
 
         return plot_dendrogram_tree(self, **kwargs)
 

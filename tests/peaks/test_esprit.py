@@ -331,3 +331,99 @@ def test_noiseless_plain_lorentzians_cut_by_the_window(n_peaks, seed):
     )
     np.testing.assert_allclose(wid[0, sl], truth.widths[0], rtol=1e-5)
     np.testing.assert_allclose(area[0, sl], truth.areas[0], rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# the stages on their own (channel units)
+# ---------------------------------------------------------------------------
+
+
+def _options(**changes):
+    from skspectra.peaks._esprit import EspritOptions
+
+    options = EspritOptions(
+        n_peaks="auto",
+        order_selection="threshold",
+        threshold=1e-6,
+        n_lags=26,
+        min_width=0.5,
+        max_width=64.0,
+        min_significance=3.0,
+    )
+    return options._replace(**changes)
+
+
+def test_esprit_stage_alone_is_exact_on_the_model_class():
+    from skspectra.peaks._esprit import _esprit_stage
+
+    X, truth = make_lorentzian_peaks(
+        4, 256, n_peaks=3, periodic=True, min_separation=1.5, random_state=7
+    )
+    X = np.vstack([X, np.full((1, 256), 2.5)])  # a flat row has no peaks
+    fit = _esprit_stage(X, _options())
+    np.testing.assert_array_equal(fit.rows, [0, 1, 2, 3])
+    for i in range(4):
+        k = fit.keep[i]
+        order = np.argsort(fit.x[i, k])
+        np.testing.assert_allclose(fit.x[i, k][order], truth.positions[i], rtol=1e-8)
+        np.testing.assert_allclose(fit.g[i, k][order], truth.widths[i], rtol=1e-8)
+        np.testing.assert_allclose(fit.a[i, k][order], truth.areas[i], rtol=1e-8)
+    assert _esprit_stage(np.ones((3, 256)), _options()) is None
+
+
+def test_refinement_steps_never_worsen_the_fit():
+    # a Gauss-Newton step is taken only where it lowers the residual of plain
+    # Lorentzians plus a constant, and the residual reported is that of the
+    # parameters returned
+    from skspectra.peaks._esprit import _esprit_stage, _lorentz_terms, _refine_plain
+
+    X, _ = make_lorentzian_peaks(20, 512, n_peaks=(2, 5), snr=50, random_state=2)
+    X = X + 0.7
+    fit = _esprit_stage(X, _options(order_selection="mdl"))
+    assert fit.rows.size == X.shape[0]
+    n = np.arange(512.0)[None, None, :]
+    start = np.empty(X.shape[0])
+    x, g, a, cost, t_value = _refine_plain(
+        X, fit.x, fit.g, fit.a, fit.keep, n_iter=3, start_cost=start
+    )
+    assert np.all(cost <= start)
+    assert np.any(cost < start)
+    *_, f = _lorentz_terms(n, x, g, a, fit.keep)
+    r = X - (np.where(fit.keep, a, 0.0)[:, None, :] @ f)[:, 0]
+    r -= r.mean(axis=1, keepdims=True)
+    # the best constant for the returned peaks fits at least as well
+    rss = np.einsum("bn,bn->b", r, r)
+    assert np.all(rss <= cost * (1 + 1e-12))
+    np.testing.assert_allclose(rss, cost, rtol=1e-6)
+    assert np.all(t_value[fit.keep] > 0)
+
+
+def test_plain_jacobian_matches_finite_differences():
+    from skspectra.peaks._esprit import _lorentz_terms, _plain_jacobian
+
+    rng = np.random.default_rng(0)
+    K, N = 3, 64
+    n = np.arange(N, dtype=np.float64)[None, None, :]
+    keep = np.ones((2, K), dtype=bool)
+    p0 = np.hstack(
+        [
+            rng.uniform(10.0, 50.0, (2, K)),
+            rng.uniform(2.0, 5.0, (2, K)),
+            rng.uniform(1.0, 3.0, (2, K)),
+            np.full((2, 1), 0.3),
+        ]
+    )
+
+    def model(p):
+        x, g, a, c = p[:, :K], p[:, K : 2 * K], p[:, 2 * K : 3 * K], p[:, -1]
+        *_, f = _lorentz_terms(n, x, g, a, keep)
+        return (a[:, None, :] @ f)[:, 0] + c[:, None]
+
+    x, g, a = p0[:, :K], p0[:, K : 2 * K], p0[:, 2 * K : 3 * K]
+    J = _plain_jacobian(*_lorentz_terms(n, x, g, a, keep), a)
+    h = 1e-6
+    for j in range(3 * K + 1):
+        dp = np.zeros_like(p0)
+        dp[:, j] = h
+        numeric = (model(p0 + dp) - model(p0 - dp)) / (2 * h)
+        np.testing.assert_allclose(J[:, j], numeric, rtol=1e-6, atol=1e-8)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from skspectra.datasets import make_descriptor_spectra
-from skspectra.tree import SpectralDendrogramTree, plot_dendrogram_tree
+from skspectra.plotting import plot_dendrogram_tree
+from skspectra.tree import SpectralDendrogramTree
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +63,9 @@ def test_unfitted_model():
         plot_dendrogram_tree(SpectralDendrogramTree(), np.zeros((3, 3)))
 
 
-def test_importing_the_subpackage_does_not_import_matplotlib():
+@pytest.mark.parametrize("module", ["skspectra.tree", "skspectra.plotting"])
+def test_importing_does_not_import_matplotlib(module):
     import subprocess
 
-    code = "import sys, skspectra.tree; raise SystemExit('matplotlib' in sys.modules)"
+    code = f"import sys, {module}; raise SystemExit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,0 +1,113 @@
+"""A spectrum library mapped to the plane under a spectral distance."""
+
+from numbers import Integral
+
+import numpy as np
+
+from skspectra.neighbors import similarity_map
+from skspectra.plotting._matplotlib import import_pyplot
+
+
+def plot_similarity_map(
+    X,
+    y=None,
+    *,
+    metric="cosine",
+    energy=None,
+    method="mds",
+    query=None,
+    n_components=2,
+    n_neighbors=10,
+    ax=None,
+    random_state=None,
+):
+    """A 2-D map of a spectrum library under a spectral distance.
+
+    The map is computed by :func:`skspectra.neighbors.similarity_map`; its
+    first two coordinates are drawn, the references coloured by ``y`` when
+    it is numeric and the query spectra drawn as stars.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_spectra, n_channels)
+        Reference spectra on one energy grid.
+    y : array-like of shape (n_spectra,), default=None
+        A parameter of each reference; numeric values colour the map.
+    metric : str or callable, default="cosine"
+        A name of :data:`skspectra.metrics.METRIC_NAMES` or a callable.
+    energy : array-like of shape (n_channels,), default=None
+        Channel energies for the metrics that use them.
+    method : {"mds", "isomap", "tsne"}, default="mds"
+        How the distance matrix is embedded.
+    query : array-like of shape (n_queries, n_channels), default=None
+        Measured spectra placed on the map among the references.
+    n_components : int, default=2
+        Dimension of the map (at least 2; the first two are drawn).
+    n_neighbors : int, default=10
+        Neighbourhood size of Isomap.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw into; a new figure otherwise.
+    random_state : int, RandomState instance or None, default=None
+        Seed of MDS and t-SNE.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure holding the map (and a colour bar for numeric ``y``).
+
+    See Also
+    --------
+    skspectra.neighbors.similarity_map : The coordinates and distances.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.plotting import plot_similarity_map
+    >>> energy = np.linspace(0.0, 10.0, 60)
+    >>> shifts = np.linspace(2.0, 8.0, 12)
+    >>> X = np.exp(-((energy - shifts[:, None]) ** 2)) + 0.01
+    >>> fig = plot_similarity_map(X, shifts, query=X[[5]], random_state=0)
+    >>> len(fig.axes)  # the map and its colour bar
+    2
+    """
+    plt = import_pyplot()
+    if isinstance(n_components, Integral) and n_components < 2:
+        raise ValueError(f"a drawn map needs n_components >= 2; got {n_components}.")
+    result = similarity_map(
+        X,
+        y,
+        metric=metric,
+        energy=energy,
+        method=method,
+        query=query,
+        n_components=n_components,
+        n_neighbors=n_neighbors,
+        random_state=random_state,
+    )
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.0, 4.2))
+    else:
+        fig = ax.figure
+    xy = result.embedding
+    if y is not None and np.issubdtype(np.asarray(y).dtype, np.number):
+        sc = ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="viridis", s=18)
+        fig.colorbar(sc, ax=ax, label="parameter")
+    else:
+        ax.scatter(xy[:, 0], xy[:, 1], s=18, color="0.5")
+    if result.query_embedding is not None:
+        q = result.query_embedding
+        ax.scatter(
+            q[:, 0],
+            q[:, 1],
+            marker="*",
+            s=160,
+            color="crimson",
+            edgecolor="k",
+            label="measured",
+        )
+        ax.legend(loc="best")
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "")
+    ax.set_title(f"{method.upper()} map, {name} distance")
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    return fig
