@@ -842,16 +842,17 @@ def _lorentz_terms(n, x, g, a, kp):
     return u, inv, gg, f_a
 
 
-def _plain_jacobian(u, inv, gg, f_a, a):
+def _plain_jacobian(u, inv, gg, f_a, a, out=None):
     """Jacobian of the model: positions, half-widths, areas, then the constant.
 
     Returns
     -------
     J : ndarray of shape (n_batch, 3 * K + 1, N)
-        One row per parameter, channels contiguous.
+        One row per parameter, channels contiguous; written into ``out``
+        when it is given.
     """
     nb, K, N = f_a.shape
-    J = np.empty((nb, 3 * K + 1, N))
+    J = np.empty((nb, 3 * K + 1, N)) if out is None else out
     h2 = (a[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
     np.multiply(2.0 * u, h2, out=J[:, :K])  # d/dx
     np.multiply(u * u - 1.0, h2, out=J[:, K : 2 * K])  # d/dg
@@ -894,8 +895,10 @@ def _area_t_values(A, mask, a, kp, cost, N):
     return np.where(kp, t_val, 0.0)
 
 
-def _refine_block(X, x, g, a, kp, n_iter, start_cost):
+def _refine_block(X, x, g, a, kp, n_iter, start_cost, J):
     """Gauss-Newton steps for one block of spectra (see :func:`_refine_plain`).
+
+    ``J``, of shape (n_block, 3 * K + 1, N), is the space for the Jacobian.
 
     Returns
     -------
@@ -919,7 +922,7 @@ def _refine_block(X, x, g, a, kp, n_iter, start_cost):
     if start_cost is not None:
         start_cost[:] = cost
     for it in range(n_iter):
-        J = _plain_jacobian(u, inv, gg, f_a, a)
+        _plain_jacobian(u, inv, gg, f_a, a, out=J)
         A = np.matmul(J, J.transpose(0, 2, 1)) + free
         rhs = np.matmul(J, resid[:, :, None])[..., 0]
         try:
@@ -986,6 +989,8 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
     if K == 0 or not np.any(keep):
         return x, g, a, final_cost, t_values
     x, g, a = x.copy(), g.copy(), a.copy()
+    # one Jacobian space for all blocks
+    jacobian = np.empty((min(n_rows, _REFINE_BLOCK), 3 * K + 1, N))
     for start in range(0, n_rows, _REFINE_BLOCK):
         sl = slice(start, start + _REFINE_BLOCK)
         kp = keep[sl]
@@ -997,6 +1002,7 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
             kp,
             n_iter,
             None if start_cost is None else start_cost[sl],
+            jacobian[: kp.shape[0]],
         )
         x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
     return x, g, a, final_cost, t_values

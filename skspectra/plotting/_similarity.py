@@ -8,6 +8,32 @@ from skspectra.neighbors import similarity_map
 from skspectra.plotting._matplotlib import import_pyplot
 
 
+def _draw_map(fig, ax, result, y, metric, method):
+    """The references (coloured by a numeric ``y``) and the queries as stars."""
+    xy = result.embedding
+    if y is not None and np.issubdtype(np.asarray(y).dtype, np.number):
+        sc = ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="viridis", s=18)
+        fig.colorbar(sc, ax=ax, label="parameter")
+    else:
+        ax.scatter(xy[:, 0], xy[:, 1], s=18, color="0.5")
+    if result.query_embedding is not None:
+        q = result.query_embedding
+        ax.scatter(
+            q[:, 0],
+            q[:, 1],
+            marker="*",
+            s=160,
+            color="crimson",
+            edgecolor="k",
+            label="measured",
+        )
+        ax.legend(loc="best")
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "")
+    ax.set_title(f"{method.upper()} map, {name} distance")
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+
+
 def plot_similarity_map(
     X,
     y=None,
@@ -88,26 +114,5 @@ def plot_similarity_map(
         fig, ax = plt.subplots(figsize=(5.0, 4.2))
     else:
         fig = ax.figure
-    xy = result.embedding
-    if y is not None and np.issubdtype(np.asarray(y).dtype, np.number):
-        sc = ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="viridis", s=18)
-        fig.colorbar(sc, ax=ax, label="parameter")
-    else:
-        ax.scatter(xy[:, 0], xy[:, 1], s=18, color="0.5")
-    if result.query_embedding is not None:
-        q = result.query_embedding
-        ax.scatter(
-            q[:, 0],
-            q[:, 1],
-            marker="*",
-            s=160,
-            color="crimson",
-            edgecolor="k",
-            label="measured",
-        )
-        ax.legend(loc="best")
-    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "")
-    ax.set_title(f"{method.upper()} map, {name} distance")
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
+    _draw_map(fig, ax, result, y, metric, method)
     return fig
