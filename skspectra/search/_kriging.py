@@ -34,8 +34,9 @@ UCB_KAPPA = 2.0
 REFIT_GROWTH = 1.1
 
 # at most this many observations (a random subset) enter the hyperparameter
-# fit, whose cost grows as the cube of their number; the posterior uses all
-HYPER_FIT_MAX = 300
+# fit, whose cost grows as the cube of their number (a handful of
+# hyperparameters is well determined by far fewer); the posterior uses all
+HYPER_FIT_MAX = 150
 
 # the exact posterior costs about n_candidates * n_observations**2 flops; above
 # this (about a tenth of a second of BLAS) "auto" switches to random features
@@ -120,7 +121,7 @@ class KrigingSearch(_BaseSearch):
     kernel : sklearn.gaussian_process.kernels.Kernel, default=None
         Covariance of the standardised residuals; its hyperparameters are
         refitted by maximum likelihood as data arrive.  None: the prior
-        model's kernel if there is one, else ``ConstantKernel * Matern(nu=2.5,
+        model's kernel if there is one, else ``ConstantKernel * Matern(nu=1.5,
         one length scale per descriptor) + WhiteKernel``.
     acquisition : {"ei", "ucb", "ts"}, default="ei"
         Expected improvement, lower confidence bound, or Thompson sampling.
@@ -179,7 +180,7 @@ class KrigingSearch(_BaseSearch):
     Recht, 2007; as in COMBO, Ueno et al., 2016) one observation updates the
     mean and variance of every candidate in ``O(n_candidates *
     n_features)``, and only a refit of the hyperparameters (when the data have
-    grown by 10 %, on at most 300 of them) recomputes them in full.
+    grown by 10 %, on at most 150 of them) recomputes them in full.
 
     References
     ----------
@@ -281,6 +282,7 @@ class KrigingSearch(_BaseSearch):
         if start is None:
             start = getattr(self.prior_model_, "kernel_", None)
         self.kernel_ = default_kernel(self.candidates) if start is None else start
+        self._kernel_start = self.kernel_
         self._needs_features = acquisition == "ts" or n_random_features not in (
             None,
             "auto",
@@ -444,16 +446,23 @@ class KrigingSearch(_BaseSearch):
         if n > HYPER_FIT_MAX:
             sub = self._rng.choice(n, size=HYPER_FIT_MAX, replace=False)
             idx, r = idx[sub], r[sub]
-        self.kernel_, _ = fit_kernel(
-            self.kernel_,
-            self.candidates[idx],
-            r,
-            alpha=1e-10,
-            optimizer="fmin_l_bfgs_b",
-            n_restarts_optimizer=0,
-            random_state=int(self._rng.randint(np.iinfo(np.int32).max)),
-            quiet=True,
-        )
+        # from the last hyperparameters and from the initial ones: a warm start
+        # alone can stay in a poor local maximum of the likelihood found when
+        # the data were few
+        fits = [
+            fit_kernel(
+                start,
+                self.candidates[idx],
+                r,
+                alpha=1e-10,
+                optimizer="fmin_l_bfgs_b",
+                n_restarts_optimizer=0,
+                random_state=None,
+                quiet=True,
+            )
+            for start in {id(k): k for k in (self.kernel_, self._kernel_start)}.values()
+        ]
+        self.kernel_ = max(fits, key=lambda fit: fit[1])[0]
         self._fit_n = n
         self._features = None  # new hyperparameters: new features
 
@@ -509,7 +518,7 @@ class KrigingSearch(_BaseSearch):
             Sigma = model.Sigma.copy()
 
             def believe(j, var):
-                return model.believe(free[j], var / scale2) * scale2
+                return model.believe(free[j], var / scale2, free) * scale2
 
             def restore():
                 model.Sigma = Sigma
