@@ -42,9 +42,10 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 # bounds of the default kernel: length scales from 1/10 to 100 times each
-# descriptor's spread, amplitude within a factor 20 of the standardised
-# target variance (beyond, the likelihood prefers a flat trend to structure), and a noise term that lets nearly deterministic energies
-# be interpolated (lower bound) without forcing an ill-conditioned solve
+# descriptor's spread (shorter ones fit noise between grid points), amplitude
+# within a factor 20 of the standardised target variance (beyond, the
+# likelihood prefers a flat trend to structure), and a noise term that lets
+# nearly deterministic energies be interpolated without a singular solve
 _LENGTH_SCALE_RANGE = (1e-1, 1e2)
 _AMPLITUDE_BOUNDS = (5e-2, 2e1)
 _NOISE_BOUNDS = (1e-8, 1e-1)

@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, DotProduct, WhiteKernel
 
-from skspectra.search import KrigingSearch, expected_improvement
-from skspectra.search import _kriging
+from skspectra.search import KrigingSearch, _kriging, expected_improvement
 
 finite = st.floats(-1e3, 1e3)
 spread = st.floats(0.0, 1e3)
