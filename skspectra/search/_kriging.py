@@ -1,10 +1,12 @@
 """Kriging (Gaussian-process Bayesian optimisation) over a finite candidate set."""
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
 from scipy.special import ndtr
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process.kernels import Kernel
 from sklearn.utils import check_random_state
 
@@ -268,15 +270,18 @@ class KrigingSearch(_BaseSearch):
         self._observed = []  # indices of successful observations, in order
 
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        self.prior_model_ = fit_prior(
-            prior_tasks,
-            d,
-            kernel=kernel,
-            alpha=1e-10,
-            optimizer="fmin_l_bfgs_b",
-            n_restarts=0,
-            seed=seed,
-        )
+        with warnings.catch_warnings():
+            # a hyperparameter at its bound is expected with few prior data
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.prior_model_ = fit_prior(
+                prior_tasks,
+                d,
+                kernel=kernel,
+                alpha=1e-10,
+                optimizer="fmin_l_bfgs_b",
+                n_restarts=0,
+                seed=seed,
+            )
         self._prior = prior_mean(self.prior_model_, self.candidates)
         start = kernel
         if start is None:
