@@ -35,6 +35,11 @@ UCB_KAPPA = 2.0
 # often, as more data change the maximum-likelihood kernel less
 REFIT_GROWTH = 1.1
 
+# hyperparameters are first fitted from this many observations: from fewer
+# the likelihood is nearly flat and its maximum arbitrary, and the initial
+# (or transferred) values are the better guess
+MIN_REFIT = 5
+
 # at most this many observations (a random subset) enter the hyperparameter
 # fit, whose cost grows as the cube of their number (a handful of
 # hyperparameters is well determined by far fewer); the posterior uses all
@@ -443,7 +448,7 @@ class KrigingSearch(_BaseSearch):
 
     def _update_hyperparameters(self):
         n = len(self._observed)
-        if n < 2 or n < math.ceil(self._fit_n * REFIT_GROWTH):
+        if n < MIN_REFIT or n < math.ceil(self._fit_n * REFIT_GROWTH):
             return
         idx, residual = self._residuals()
         self._offset, self._scale = standardise(residual)
