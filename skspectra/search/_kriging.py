@@ -150,7 +150,8 @@ class KrigingSearch(_BaseSearch):
         regression on that many random Fourier features of the kernel, with
         rank-one updates.  "auto": exact while ``n_candidates *
         n_observations**2`` is below ``2e9``, then random features, as many
-        as keep a full update near ``4e9`` flops (128 to 1024).
+        as keep a full update near ``4e9`` flops (128 to 1024, and at most
+        the number of candidates).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial design, the features, the tie-breaking and the
         Thompson samples.
@@ -488,6 +489,8 @@ class KrigingSearch(_BaseSearch):
         if self.n_random_features not in (None, "auto"):
             return int(self.n_random_features)
         m = int(math.sqrt(FEATURE_FLOPS / self._n_items))
+        # more features than candidates add cost, not accuracy on the candidates
+        m = min(m, max(self._n_items, MIN_FEATURES))
         return int(np.clip(m, MIN_FEATURES, MAX_FEATURES)) // 2 * 2
 
     def _feature_model(self):
