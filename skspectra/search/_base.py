@@ -23,8 +23,6 @@ class _BaseSearch:
     and may extend ``_record``.
     """
 
-    _label = "search"
-
     def _init_bookkeeping(self, n_items):
         self.history_ = []
         self.best_value_ = None

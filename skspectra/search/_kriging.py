@@ -221,8 +221,6 @@ class KrigingSearch(_BaseSearch):
     12
     """
 
-    _label = "candidate"
-
     def __init__(
         self,
         candidates,
@@ -298,8 +296,7 @@ class KrigingSearch(_BaseSearch):
             None,
             "auto",
         )
-        if self._needs_features or n_random_features == "auto":
-            self._check_feature_kernel(self.kernel_, required=self._needs_features)
+        self._check_feature_kernel(self.kernel_, required=self._needs_features)
         self._fit_n = 0  # observations at the last hyperparameter fit
         self._offset, self._scale = 0.0, self._prior_scale()
         self._features = None  # (_RandomFeatures, _FeaturePosterior, n used)
