@@ -23,7 +23,7 @@ import numpy as np
 
 from skspectra.search import KrigingSearch, make_grain_boundary_landscape
 
-shape = (16, 16, 6)
+shape = (24, 24, 9)
 X, E = make_grain_boundary_landscape(shape, task=0)
 lookup = {tuple(x): e for x, e in zip(X, E, strict=True)}
 
@@ -34,7 +34,7 @@ def energy(translation):
 
 
 search = KrigingSearch(X, n_initial=8, random_state=0)
-search.run(energy, 40, progress=False)
+search.run(energy, 50, progress=False)
 trials = [h["item"] for h in search.history_]
 found = trials.index(int(E.argmin())) + 1
 print(f"{E.size} candidates; global minimum found at trial {found}")
@@ -69,15 +69,15 @@ def best_so_far(search):
     return np.minimum.accumulate(values)
 
 
-plain = KrigingSearch(X1, n_initial=8, random_state=1)
-plain.run(lambda x: lookup1[tuple(x)], 40, progress=False)
-transfer = KrigingSearch(X1, n_initial=2, prior_tasks=[previous], random_state=1)
-transfer.run(lambda x: lookup1[tuple(x)], 40, progress=False)
+plain = KrigingSearch(X1, n_initial=8, random_state=0)
+plain.run(lambda x: lookup1[tuple(x)], 50, progress=False)
+transfer = KrigingSearch(X1, n_initial=2, prior_tasks=[previous], random_state=0)
+transfer.run(lambda x: lookup1[tuple(x)], 50, progress=False)
 
 fig, ax = plt.subplots(figsize=(5, 3.5))
-ax.step(np.arange(1, 41), best_so_far(plain), where="post", label="kriging")
+ax.step(np.arange(1, 51), best_so_far(plain), where="post", label="kriging")
 ax.step(
-    np.arange(1, 41), best_so_far(transfer), where="post", label="kriging + transfer"
+    np.arange(1, 51), best_so_far(transfer), where="post", label="kriging + transfer"
 )
 ax.axhline(E1.min(), color="k", ls=":", label="global minimum")
 ax.set(xlabel="energy calculations", ylabel="lowest energy so far")
