@@ -24,6 +24,10 @@ _LAZY = {
     "SimilarityKNNClassifier": "skspectra.neighbors",
     "SpectralDendrogramTree": "skspectra.tree",
     "SpectrumPropertyRegressor": "skspectra.neural_network",
+    "TransferGaussianProcessRegressor": "skspectra.search",
+    "KrigingSearch": "skspectra.search",
+    "MonteCarloTreeSearch": "skspectra.search",
+    "make_spectral_objective": "skspectra.search",
     # preprocessing
     "EnergyCrop": "skspectra.preprocessing",
     "SpectrumNormalizer": "skspectra.preprocessing",
@@ -59,6 +63,7 @@ _SUBPACKAGES = [
     "peaks",
     "plotting",
     "preprocessing",
+    "search",
     "tree",
     "utils",
 ]

@@ -48,6 +48,8 @@ INIT_PARAMS = {
         "learning_rate": 0.01,
         "random_state": 0,
     },
+    # skspectra.search
+    "TransferGaussianProcessRegressor": {},
     # skspectra.preprocessing
     EdgeAligner: {},
     EnergyCrop: {},
