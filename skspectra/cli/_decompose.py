@@ -131,7 +131,7 @@ def _model(args, energy):
 
 def _fit(model, image, quiet):
     """Fit with a progress bar; warnings and errors name the flags."""
-    from skspectra.cli._progress import Progress
+    from skspectra.utils._progress import Progress
 
     bar = Progress(model.max_iter, type(model).__name__, quiet=quiet)
 

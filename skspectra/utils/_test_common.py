@@ -48,8 +48,6 @@ INIT_PARAMS = {
         "learning_rate": 0.01,
         "random_state": 0,
     },
-    # skspectra.search
-    "TransferGaussianProcessRegressor": {},
     # skspectra.preprocessing
     EdgeAligner: {},
     EnergyCrop: {},

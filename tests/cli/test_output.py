@@ -9,7 +9,7 @@ import pytest
 
 from skspectra.cli._atomic import OutputSet, remove_stale_temporaries
 from skspectra.cli._common import energy_column, output_stem, plural
-from skspectra.cli._progress import Progress
+from skspectra.utils._progress import Progress
 
 
 class _Terminal(io.StringIO):

@@ -1,4 +1,4 @@
-"""A small progress bar for long command-line runs (no extra dependency)."""
+"""A small progress bar for long runs, used by the command line and the searches."""
 
 import sys
 import time
@@ -43,7 +43,7 @@ class Progress:
     Examples
     --------
     >>> import io
-    >>> from skspectra.cli._progress import Progress
+    >>> from skspectra.utils._progress import Progress
     >>> out = io.StringIO()
     >>> bar = Progress(3, "steps", stream=out, min_interval=0)
     >>> for _ in range(3):
