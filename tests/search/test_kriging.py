@@ -195,6 +195,14 @@ def test_observing_nan_marks_a_failure():
     assert 3 not in search.suggest().tolist()
 
 
+def test_auto_initial_points_fewer_with_a_prior():
+    X = np.linspace(0.0, 1.0, 40)[:, None]
+    prior = [(X[::4], np.sin(6.0 * X[::4, 0]))]
+    assert KrigingSearch(X).n_initial == 10
+    assert KrigingSearch(X, prior_tasks=prior).n_initial == 2
+    assert KrigingSearch(X[:5]).n_initial == 5
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -202,6 +210,7 @@ def test_observing_nan_marks_a_failure():
         ({"candidates": np.zeros((0, 2))}, "non-empty 2-D"),
         ({"n_initial": 30}, "more than the 20 candidates"),
         ({"n_initial": -1}, "n_initial must be an integer >= 0"),
+        ({"n_initial": "many"}, "n_initial must be an integer >= 0 or 'auto'"),
         ({"acquisition": "pi"}, "acquisition must be one of"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1"),
         ({"n_random_features": 1}, "n_random_features must be"),
