@@ -1,11 +1,9 @@
 """SparseNMF and PoissonNMF: spectrum-image NMF with ARD and soft orthogonality."""
 
 import numbers
-import os
 import warnings
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -168,11 +166,6 @@ class _BaseSpectrumNMF(
             )
         return F / sums[:, None]
 
-    def _n_threads(self):
-        if self.n_jobs is None:
-            return os.cpu_count() or 1
-        return max(1, effective_n_jobs(self.n_jobs))
-
     # ------------------------------------------------------------- init
     def _initialize(self, source, stats, K, rng, fixed):
         N, M = source.n_rows, source.n_cols
@@ -219,7 +212,7 @@ class _BaseSpectrumNMF(
                 f"(at most min(n_pixels, n_channels)={min(N, M)})."
             )
         source = make_source(
-            X, dtype, self.block_size, self._clip_negative(), self._n_threads()
+            X, dtype, self.block_size, self._clip_negative(), self.n_jobs
         )
         stats = data_statistics(source, need_xlogx=self._loss == "poisson")
         self._check_negative(stats["min"])
@@ -385,7 +378,7 @@ class _BaseSpectrumNMF(
         X, _ = self._check_X(X, reset=False)
         dtype = self.components_.dtype
         source = make_source(
-            X, dtype, self.block_size, self._clip_negative(), self._n_threads()
+            X, dtype, self.block_size, self._clip_negative(), self.n_jobs
         )
         stats = data_statistics(source, need_xlogx=False)
         self._check_negative(stats["min"])
@@ -531,10 +524,12 @@ _DOC_COMMON = """
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
         arrays use their row chunks.
     n_jobs : int, default=None
-        Threads that work on row blocks at once, each with single-threaded
-        BLAS (the products are tall and skinny, so threads over blocks use
-        the memory bandwidth better than threads inside one product).  None
-        uses every CPU; -1 too; results do not depend on it.
+        Threads (joblib) that work on row blocks at once, each with
+        single-threaded BLAS (the products are tall and skinny, so threads
+        over blocks use the memory bandwidth better than threads inside one
+        product).  None means 1 unless in a :func:`joblib.parallel_config`
+        context; -1 means every CPU this process may use (affinity and
+        cgroup quotas respected).  Results do not depend on it.
     energy : array-like of shape (n_channels,), default=None
         Channel energies, for labelling (``energy_``); default channel index.
     random_state : int, RandomState instance or None, default=None

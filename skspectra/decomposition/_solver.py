@@ -610,12 +610,12 @@ class Solver:
         return W, J, kl, wsum
 
 
-def make_source(X, dtype, block_size, clip_negative, n_threads=None):
+def make_source(X, dtype, block_size, clip_negative, n_jobs=None):
     """A :class:`BlockSource` for X."""
     return BlockSource(
         X,
         dtype,
         block_size=block_size,
         clip_negative=clip_negative,
-        n_threads=n_threads,
+        n_jobs=n_jobs,
     )

@@ -20,7 +20,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from skspectra.neural_network._augment import augment_spectra
 from skspectra.neural_network._mlp import (
@@ -31,6 +30,7 @@ from skspectra.neural_network._mlp import (
     gradients,
     init_network,
 )
+from skspectra.utils._parallel import single_threaded
 from skspectra.utils.validation import check_energy
 
 NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
@@ -83,7 +83,7 @@ def _train_member(estimator, X, Y, seed, augmenting):
     rng = np.random.default_rng(int(seed))
     # mini-batch products are small: threading them costs more than it saves
     # (about 10x slower on a busy two-core machine)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_threaded("blas"):
         return estimator._fit_one(X, Y, rng, augmenting)
 
 
@@ -746,7 +746,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         mean = np.empty((n, self.n_outputs_))
         std = np.empty((n, self.n_outputs_)) if return_std else None
         # one BLAS thread: predictable and, on a shared machine, 2-3x faster
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_threaded("blas"):
             for sl, outs in self._ensemble_outputs(X):
                 o = outs.astype(np.float64)
                 mean[sl] = o.mean(axis=0)
