@@ -563,9 +563,13 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.coefs_, self.intercepts_ = [], []
         self.loss_curves_, self.validation_curves_ = [], []
         self._converged = []
-        trained = Parallel(n_jobs=self.n_jobs)(
-            delayed(_train_member)(self, X32, Ys, seed, augmenting) for seed in seeds
-        )
+        # limited here too for thread workers, which do not limit BLAS
+        # themselves (skspectra.utils._parallel); process workers do
+        with single_threaded("blas"):
+            trained = Parallel(n_jobs=self.n_jobs)(
+                delayed(_train_member)(self, X32, Ys, seed, augmenting)
+                for seed in seeds
+            )
         for coefs, intercepts, losses, val_losses, converged in trained:
             self.coefs_.append(coefs)
             self.intercepts_.append(intercepts)

@@ -8,12 +8,15 @@ respects CPU affinity and cgroup quotas), ``-2`` all but one, and so on.
 Native thread pools (BLAS, OpenMP) are process-wide: a ``threadpool_limits``
 context saves their state on entry and restores it on exit, so two such
 contexts that overlap in different Python threads restore each other's
-state and can leave BLAS limited for the rest of the process.
-:func:`single_threaded` avoids that with one reference-counted limiter: the
-first context to enter saves the state of every pool, each context sets the
-pools it asks for to one thread, and the last one out restores the saved
-state.  Contexts never restore individually, so the pools are back to what
-they were as soon as no skspectra code is inside one.
+state and can leave BLAS limited for the rest of the process.  Restoring
+from another thread is not reliable either: OpenBLAS ignores a rise of its
+thread count requested from a thread other than the main one once the main
+thread has lowered it.  :func:`single_threaded` therefore limits the pools
+only when it is entered from the main thread, where contexts can only nest,
+and counts the nesting so that the outermost context saves the state and
+restores it.  Entered from any other thread it leaves the pools alone: code
+that runs estimators in its own threads (a threaded ``GridSearchCV``, a web
+server) owns the machine's threads, as with scikit-learn's estimators.
 """
 
 import threading
@@ -50,49 +53,46 @@ def effective_n_workers(n_jobs):
     return max(1, int(effective_n_jobs(n_jobs)))
 
 
-class _SharedLimiter:
-    """Process-wide, reference-counted limit of native thread pools."""
+class _MainThreadLimiter:
+    """Nesting-counted limit of native thread pools, set by the main thread."""
 
     def __init__(self):
-        self._lock = threading.Lock()
         self._depth = 0
         self._controller = None
         self._saved = []
 
     def enter(self, user_api):
-        with self._lock:
-            if self._depth == 0:
-                # a fresh controller also sees libraries loaded since the last
-                # fit; it costs well under a millisecond
-                self._controller = ThreadpoolController()
-                self._saved = [
-                    (lib, lib.num_threads) for lib in self._controller.lib_controllers
-                ]
-            self._depth += 1
-            for lib in self._controller.lib_controllers:
-                if user_api is None or lib.user_api == user_api:
-                    lib.set_num_threads(1)
+        if self._depth == 0:
+            # a fresh controller also sees libraries loaded since the last
+            # call; it costs well under a millisecond
+            self._controller = ThreadpoolController()
+            self._saved = [
+                (lib, lib.num_threads) for lib in self._controller.lib_controllers
+            ]
+        self._depth += 1
+        for lib in self._controller.lib_controllers:
+            if user_api is None or lib.user_api == user_api:
+                lib.set_num_threads(1)
 
     def exit(self):
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0:
-                for lib, n_threads in self._saved:
-                    lib.set_num_threads(n_threads)
-                self._controller = None
-                self._saved = []
+        self._depth -= 1
+        if self._depth == 0:
+            for lib, n_threads in self._saved:
+                lib.set_num_threads(n_threads)
+            self._controller = None
+            self._saved = []
 
 
-_LIMITER = _SharedLimiter()
+_LIMITER = _MainThreadLimiter()
 
 
 @contextmanager
 def single_threaded(user_api=None):
     """Run native thread pools on one thread inside the ``with`` block.
 
-    Safe to enter from several Python threads at once and to nest: the
-    state of the pools is saved by the first context entered and restored
-    when the last one exits, whatever the order.
+    Only the main thread changes the pools (see the module docstring);
+    nested contexts are cheap, and the outermost one restores the state the
+    pools had when it was entered.  From any other thread this is a no-op.
 
     Parameters
     ----------
@@ -107,6 +107,9 @@ def single_threaded(user_api=None):
         raise ValueError(
             f'user_api must be None, "blas" or "openmp"; got {user_api!r}.'
         )
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _LIMITER.enter(user_api)
     try:
         yield
