@@ -10,22 +10,30 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skspectra.decomposition._block import is_dask_array
 from skspectra.decomposition._solver import (
+    _DIV_GUARD,
     Model,
     Solver,
     data_statistics,
     make_source,
     nndsvd,
+    objective_converged,
     randomized_svd_blocks,
 )
 from skspectra.utils import check_energy, fold, unfold
 
 __all__ = ["PoissonNMF", "SparseNMF"]
+
+# transform solves the Poisson W step with the spectra fixed to a relative
+# change of 1e-4 within 100 sweeps: abundances to four digits, a tenth of the
+# cost of the fit's final refinement
+_TRANSFORM_POISSON = (100, 1e-4)
 
 
 def _is_out_of_core(X):
@@ -202,7 +210,7 @@ class _BaseSpectrumNMF(
                 f"n_components={K} is larger than min(n_pixels, n_channels)="
                 f"{min(N, M)}; using {min(N, M)} components.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             K = min(N, M)
         n_fixed = 0 if fixed is None else fixed.shape[0]
@@ -251,9 +259,12 @@ class _BaseSpectrumNMF(
                 W, H, hist, n_iter, state = solver.fit_poisson(
                     W, H, self.max_iter, self.tol, self._callback(run)
                 )
+                # one W step: the objective at the returned factors, as the
+                # history's last value, without a further solve
                 W, J, err, wsum = solver.refine_poisson(
                     W, H, state, n_inner=1, inner_tol=0.0
                 )
+            converged = objective_converged(hist, self.tol)
             hist = [*hist, J]
             if best is None or J < best["J"]:
                 best = dict(
@@ -265,7 +276,16 @@ class _BaseSpectrumNMF(
                     J=J,
                     err=err,
                     wsum=wsum,
+                    converged=converged,
                 )
+        if not best["converged"] and self.tol > 0:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} "
+                f"iterations before the objective converged (tol={self.tol:g}); "
+                "increase max_iter, or tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         self._store(best, model, dtype)
         return best["W"]
 
@@ -393,7 +413,7 @@ class _BaseSpectrumNMF(
         for sl in source.slices:
             Xb = np.asarray(source._prepare(source.X[sl]), dtype=np.float64)
             W[sl] = np.maximum(Xb @ Hd.T, 0) / np.maximum(
-                np.sum(Hd * Hd, axis=1), 1e-300
+                np.sum(Hd * Hd, axis=1), _DIV_GUARD
             )
             W[sl] /= H.shape[0]
         state = dict(self._state)
@@ -401,7 +421,10 @@ class _BaseSpectrumNMF(
         if self._loss == "gaussian":
             W, *_ = solver.refine_gaussian(W, H, state)
         else:
-            W, *_ = solver.refine_poisson(W, H, state, n_inner=100, inner_tol=1e-4)
+            n_inner, inner_tol = _TRANSFORM_POISSON
+            W, *_ = solver.refine_poisson(
+                W, H, state, n_inner=n_inner, inner_tol=inner_tol
+            )
         return (W.astype(np.float64) * self._scale).astype(dtype)
 
     def inverse_transform(self, X):
