@@ -234,7 +234,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         One scale for all channels (root mean channel variance): a per-channel
         scale would blow up the noise in flat channels.
     target_mean_, target_scale_ : ndarray of shape (`n_outputs_`,)
-        Standardisation of the targets.
+        Standardisation of the targets; a constant target has its value as
+        mean and scale 0, so it is predicted exactly.
     fit_time_ : float
         Seconds spent in fit.
 
@@ -534,10 +535,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self._y_1d = y.ndim == 1
         Y = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
         self.n_outputs_ = Y.shape[1]
-        self.target_mean_ = Y.mean(axis=0)
-        scale = Y.std(axis=0)
-        scale[scale == 0] = 1.0
-        self.target_scale_ = scale
+        self._set_target_scaling(Y)
+        scale = np.where(self.target_scale_ == 0, 1.0, self.target_scale_)
         Ys = ((Y - self.target_mean_) / scale).astype(np.float32)
 
         X32 = np.asarray(X, dtype=np.float32)
@@ -587,6 +586,22 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             )
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _set_target_scaling(self, Y):
+        """Mean and scale of every target; a constant target gets scale 0.
+
+        The networks learn ``(y - mean) / scale``.  For a constant target the
+        mean is that value itself (not a sum divided by n, which can round)
+        and the scale 0, so its predictions are exactly the value, whatever
+        the networks output, with zero spread.
+        """
+        constant = np.ptp(Y, axis=0) == 0
+        self.target_mean_ = np.where(constant, Y[0], Y.mean(axis=0))
+        scale = Y.std(axis=0)
+        # a spread too small for the standard deviation in float64
+        scale[(scale == 0) & ~constant] = 1.0
+        scale[constant] = 0.0
+        self.target_scale_ = scale
 
     def _fit_one(self, X, Y, rng, augmenting):
         """Train one network; returns its weights, curves and convergence."""
