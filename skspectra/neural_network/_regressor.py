@@ -81,8 +81,8 @@ def _normalize(X, method):
 def _train_member(estimator, X, Y, seed, augmenting):
     """Train one network of the ensemble (a joblib task)."""
     rng = np.random.default_rng(int(seed))
-    # mini-batch products are small: threading them costs more than it saves
-    # (about 10x slower on a busy two-core machine)
+    # mini-batch products are small: starting BLAS threads for each costs
+    # more than the threads save
     with single_threaded("blas"):
         return estimator._fit_one(X, Y, rng, augmenting)
 
@@ -194,8 +194,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Channel energies (only used for ``max_shift``); None is the channel
         index.
     n_jobs : int or None, default=None
-        Networks trained in parallel (joblib processes); None is 1, -1 all
-        processors.  Each network uses one BLAS thread.  The result does not
+        Networks trained in parallel (joblib processes); None is 1 unless in
+        a :func:`joblib.parallel_config` context, -1 every CPU this process
+        may use.  Each network uses one BLAS thread.  The result does not
         depend on ``n_jobs``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batch order, splits and augmentation.
@@ -764,7 +765,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         n = X.shape[0]
         mean = np.empty((n, self.n_outputs_))
         std = np.empty((n, self.n_outputs_)) if return_std else None
-        # one BLAS thread: predictable and, on a shared machine, 2-3x faster
+        # one BLAS thread: the products are a few thousand rows by a hidden
+        # layer, too small to repay starting threads
         with single_threaded("blas"):
             for sl, outs in self._ensemble_outputs(X):
                 o = outs.astype(np.float64)

@@ -9,9 +9,9 @@ Native thread pools (BLAS, OpenMP) are process-wide: a ``threadpool_limits``
 context saves their state on entry and restores it on exit, so two such
 contexts that overlap in different Python threads restore each other's
 state and can leave BLAS limited for the rest of the process.  Restoring
-from another thread is not reliable either: OpenBLAS ignores a rise of its
-thread count requested from a thread other than the main one once the main
-thread has lowered it.  :func:`single_threaded` therefore limits the pools
+from another thread is not reliable either: OpenBLAS (pthreads builds)
+ignores a thread count set from a thread other than the main one once the
+main thread has set one.  :func:`single_threaded` therefore limits the pools
 only when it is entered from the main thread, where contexts can only nest,
 and counts the nesting so that the outermost context saves the state and
 restores it.  Entered from any other thread it leaves the pools alone: code
