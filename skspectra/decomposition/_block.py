@@ -10,6 +10,8 @@ is one ``dask.compute`` call, run by whatever scheduler is active (threads, or
 a ``distributed`` cluster).
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 from joblib import Parallel, delayed
 
@@ -73,6 +75,7 @@ class BlockSource:
         self.slices = [
             slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
+        self._parallel = None
 
     def _prepare(self, block):
         block = np.asarray(block)
@@ -82,6 +85,24 @@ class BlockSource:
                 out = out.copy()
             np.maximum(out, 0, out=out)
         return out
+
+    @contextmanager
+    def workers(self):
+        """Keep the worker threads for several passes.
+
+        Every :meth:`run` inside the ``with`` block reuses one joblib pool
+        instead of starting threads for each pass.
+        """
+        n_threads = min(self.n_threads, len(self.slices))
+        if self.is_dask or n_threads <= 1:
+            yield self
+            return
+        with Parallel(n_jobs=n_threads, require="sharedmem") as parallel:
+            self._parallel = parallel
+            try:
+                yield self
+            finally:
+                self._parallel = None
 
     def run(self, func, per_block_args=None, shared_args=()):
         """Apply ``func(X_block, *block_args, *shared_args)`` to every block.
@@ -131,6 +152,8 @@ class BlockSource:
         with single_threaded("blas"):
             if n_threads <= 1:
                 return [one(i) for i in range(n)]
+            if self._parallel is not None:
+                return self._parallel(delayed(one)(i) for i in range(n))
             # threads share the blocks and their results; a process backend
             # set by a joblib context would copy every block on every pass
             return Parallel(n_jobs=n_threads, require="sharedmem")(

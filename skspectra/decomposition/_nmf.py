@@ -222,31 +222,45 @@ class _BaseSpectrumNMF(
         source = make_source(
             X, dtype, self.block_size, self._clip_negative(), self.n_jobs
         )
-        stats = data_statistics(source, need_xlogx=self._loss == "poisson")
-        self._check_negative(stats["min"])
-        if stats["sum"] <= 0:
-            raise ValueError(
-                "X is zero everywhere (after clipping negative values); there is "
-                "nothing to factorise."
+        with source.workers():
+            stats = data_statistics(source, need_xlogx=self._loss == "poisson")
+            self._check_negative(stats["min"])
+            if stats["sum"] <= 0:
+                raise ValueError(
+                    "X is zero everywhere (after clipping negative values); there "
+                    "is nothing to factorise."
+                )
+            learned = np.ones(K, dtype=bool)
+            learned[:n_fixed] = False
+            model = Model(
+                loss=self._loss,
+                stats=stats,
+                n_components=K,
+                learned=learned,
+                ard=self.ard,
+                ard_shape=self.ard_shape,
+                orthogonality=self.orthogonality,
+                sparsity=self.sparsity,
+                dtype=dtype,
             )
-        learned = np.ones(K, dtype=bool)
-        learned[:n_fixed] = False
-        model = Model(
-            loss=self._loss,
-            stats=stats,
-            n_components=K,
-            learned=learned,
-            ard=self.ard,
-            ard_shape=self.ard_shape,
-            orthogonality=self.orthogonality,
-            sparsity=self.sparsity,
-            dtype=dtype,
-        )
-        solver = Solver(source, model)
+            best = self._best_run(Solver(source, model), stats, K, fixed, dtype)
+        if not best["converged"] and self.tol > 0:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} "
+                f"iterations before the objective converged (tol={self.tol:g}); "
+                "increase max_iter, or tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self._store(best, model, dtype)
+        return best["W"]
+
+    def _best_run(self, solver, stats, K, fixed, dtype):
+        """``n_init`` fits from different starts; the lowest final objective."""
         rng = check_random_state(self.random_state)
         best = None
         for run in range(self.n_init):
-            W0, H0 = self._initialize(source, stats, K, rng, fixed)
+            W0, H0 = self._initialize(solver.source, stats, K, rng, fixed)
             W = W0.astype(dtype)
             H = H0.astype(dtype)
             if self._loss == "gaussian":
@@ -264,30 +278,19 @@ class _BaseSpectrumNMF(
                 W, J, err, wsum = solver.refine_poisson(
                     W, H, state, n_inner=1, inner_tol=0.0
                 )
-            converged = objective_converged(hist, self.tol)
-            hist = [*hist, J]
             if best is None or J < best["J"]:
                 best = dict(
                     W=W,
                     H=H,
-                    hist=hist,
+                    hist=[*hist, J],
                     n_iter=n_iter,
                     state=state,
                     J=J,
                     err=err,
                     wsum=wsum,
-                    converged=converged,
+                    converged=objective_converged(hist, self.tol),
                 )
-        if not best["converged"] and self.tol > 0:
-            warnings.warn(
-                f"{type(self).__name__} reached max_iter={self.max_iter} "
-                f"iterations before the objective converged (tol={self.tol:g}); "
-                "increase max_iter, or tol.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        self._store(best, model, dtype)
-        return best["W"]
+        return best
 
     def _callback(self, run):
         # ``_progress_callback(iteration, objective)``, when set on the instance

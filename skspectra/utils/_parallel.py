@@ -63,9 +63,10 @@ class _MainThreadLimiter:
 
     def enter(self, user_api):
         if self._depth == 0:
-            # a fresh controller also sees libraries loaded since the last
-            # call; it costs well under a millisecond
-            self._controller = ThreadpoolController()
+            if self._controller is None:
+                # found once, as scikit-learn does: looking the libraries up
+                # costs about as much as a small NMF iteration
+                self._controller = ThreadpoolController()
             self._saved = [
                 (lib, lib.num_threads) for lib in self._controller.lib_controllers
             ]
@@ -79,7 +80,6 @@ class _MainThreadLimiter:
         if self._depth == 0:
             for lib, n_threads in self._saved:
                 lib.set_num_threads(n_threads)
-            self._controller = None
             self._saved = []
 
 
