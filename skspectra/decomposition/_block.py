@@ -147,8 +147,9 @@ class BlockSource:
             )
 
         n_threads = min(self.n_threads, n)
-        # one BLAS thread per block in every case, so that the rounding, and
-        # hence the result, does not depend on the number of workers
+        # one BLAS thread per block whatever the number of workers, so that
+        # the rounding, hence the result, does not depend on it (the limit is
+        # set from the main thread only: see skspectra.utils._parallel)
         with single_threaded("blas"):
             if n_threads <= 1:
                 return [one(i) for i in range(n)]
