@@ -10,33 +10,20 @@ is one ``dask.compute`` call, run by whatever scheduler is active (threads, or
 a ``distributed`` cluster).
 """
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
+from joblib import Parallel, delayed
 
-__all__ = ["BlockSource", "is_dask_array"]
+from skspectra.utils._parallel import effective_n_workers, single_threaded
+from skspectra.utils.validation import is_dask_array
+
+__all__ = ["BlockSource"]
 
 # target size of one row block, in bytes of the working dtype: large enough
 # for efficient BLAS calls, small enough that a block read by one matrix
 # product is still in the last-level cache for the next one
 DEFAULT_BLOCK_BYTES = 4 * 2**20
-
-
-_CONTROLLER = None
-
-
-def _blas_controller():
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER
-
-
-def is_dask_array(X):
-    """Return True for a ``dask.array.Array`` (without importing Dask)."""
-    return type(X).__module__.startswith("dask.") and hasattr(X, "chunks")
 
 
 class BlockSource:
@@ -52,22 +39,23 @@ class BlockSource:
         block.  Ignored for Dask arrays, whose row chunks are the blocks.
     clip_negative : bool
         Replace negative values by zero in every block.
-    n_threads : int or None
-        Blocks of an in-memory or memory-mapped array are processed by this
-        many threads at once, each with single-threaded BLAS (the products
-        are tall and skinny, so threads over blocks use the memory bandwidth
-        better than threads inside one product).  None: the number of CPUs.
+    n_jobs : int or None
+        Threads (joblib) that process the blocks of an in-memory or
+        memory-mapped array at once, each with single-threaded BLAS (the
+        products are tall and skinny, so threads over blocks use the memory
+        bandwidth better than threads inside one product).  None is one
+        worker unless a joblib ``parallel_config`` context sets ``n_jobs``;
+        -1 is every CPU this process may use.
     """
 
-    def __init__(self, X, dtype, block_size=None, clip_negative=False, n_threads=None):
+    def __init__(self, X, dtype, block_size=None, clip_negative=False, n_jobs=None):
         self.X = X
         self.dtype = np.dtype(dtype)
         self.clip_negative = clip_negative
         self.n_rows, self.n_cols = (int(s) for s in X.shape)
         self.is_dask = is_dask_array(X)
-        if n_threads is None:
-            n_threads = os.cpu_count() or 1
-        self.n_threads = max(1, int(n_threads))
+        # resolved here, in the caller's thread, where a joblib context applies
+        self.n_threads = effective_n_workers(n_jobs)
         if self.is_dask:
             if len(X.chunks[1]) > 1:
                 self.X = X = X.rechunk({1: -1})
@@ -83,6 +71,7 @@ class BlockSource:
         self.slices = [
             slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
+        self._parallel = None
 
     def _prepare(self, block):
         block = np.asarray(block)
@@ -92,6 +81,24 @@ class BlockSource:
                 out = out.copy()
             np.maximum(out, 0, out=out)
         return out
+
+    @contextmanager
+    def workers(self):
+        """Keep the worker threads for several passes.
+
+        Every :meth:`run` inside the ``with`` block reuses one joblib pool
+        instead of starting threads for each pass.
+        """
+        n_threads = min(self.n_threads, len(self.slices))
+        if self.is_dask or n_threads <= 1:
+            yield self
+            return
+        with Parallel(n_jobs=n_threads, require="sharedmem") as parallel:
+            self._parallel = parallel
+            try:
+                yield self
+            finally:
+                self._parallel = None
 
     def run(self, func, per_block_args=None, shared_args=()):
         """Apply ``func(X_block, *block_args, *shared_args)`` to every block.
@@ -116,7 +123,6 @@ class BlockSource:
             per_block_args = [()] * n
         if self.is_dask:
             import dask
-            from dask import delayed
 
             prepare = self._prepare
 
@@ -124,9 +130,9 @@ class BlockSource:
                 return func(prepare(block), *block_args, *shared)
 
             blocks = self.X.to_delayed().ravel()
-            shared = delayed(shared_args, pure=True, traverse=False)
+            shared = dask.delayed(shared_args, pure=True, traverse=False)
             tasks = [
-                delayed(task, pure=True)(b, args, shared)
+                dask.delayed(task, pure=True)(b, args, shared)
                 for b, args in zip(blocks, per_block_args, strict=True)
             ]
             return list(dask.compute(*tasks))
@@ -137,8 +143,16 @@ class BlockSource:
             )
 
         n_threads = min(self.n_threads, n)
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        # one BLAS thread per block whatever the number of workers, so that
+        # the rounding, hence the result, does not depend on it (the limit is
+        # set from the main thread only: see skspectra.utils._parallel)
+        with single_threaded("blas"):
             if n_threads <= 1:
                 return [one(i) for i in range(n)]
-            with ThreadPoolExecutor(n_threads) as pool:
-                return list(pool.map(one, range(n)))
+            if self._parallel is not None:
+                return self._parallel(delayed(one)(i) for i in range(n))
+            # threads share the blocks and their results; a process backend
+            # set by a joblib context would copy every block on every pass
+            return Parallel(n_jobs=n_threads, require="sharedmem")(
+                delayed(one)(i) for i in range(n)
+            )

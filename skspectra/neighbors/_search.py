@@ -44,8 +44,8 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.spatial.distance import cdist
 from sklearn import get_config
-from threadpoolctl import threadpool_limits
 
+from skspectra.utils._parallel import single_threaded
 from skspectra.utils.validation import is_dask_array
 
 # reference chunks grow from this size.  The thresholds after the first chunk
@@ -492,7 +492,7 @@ def key_search(index, qp, n_queries, rs, perm, k, chunk_size, n_jobs=None):
         for q0 in starts:
             _key_search_batch(index, qs, q0, min(q0 + b, n_queries), *args)
     else:
-        with threadpool_limits(1), Parallel(n_jobs=n_jobs, prefer="threads") as par:
+        with single_threaded(), Parallel(n_jobs=n_jobs, prefer="threads") as par:
             par(
                 delayed(_key_search_batch)(index, qs, q0, min(q0 + b, n_queries), *args)
                 for q0 in starts
@@ -590,7 +590,7 @@ def kneighbors_search(index, qp, n_queries, chunks, k, n_jobs=None):
             for q0 in range(0, n_queries, b):
                 _search_block(index, qp, q0, min(q0 + b, n_queries), rp, j0, top)
     else:
-        with threadpool_limits(1), Parallel(n_jobs=n_jobs, prefer="threads") as par:
+        with single_threaded(), Parallel(n_jobs=n_jobs, prefer="threads") as par:
             for j0, rp in chunks:
                 n_chunk = next(iter(rp.values())).shape[0]
                 b = _query_batch(n_chunk, n_jobs)
