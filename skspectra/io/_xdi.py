@@ -289,6 +289,11 @@ def read_xdi(path, *, mode="auto", encoding="latin-1"):
     ValueError
         If ``mode`` is not one of the allowed values.
 
+    See Also
+    --------
+    read_msa : The EMSA/MSA format.
+    read_spectrum : Dispatch on the file extension.
+
     Notes
     -----
     An energy column in keV, by its ``Column.N`` units or, when it has no
@@ -298,11 +303,6 @@ def read_xdi(path, *, mode="auto", encoding="latin-1"):
     (``header["energy_sorted"]`` is then True), and the rows of a repeated
     energy are replaced by their mean, column by column, before mu is formed
     (``header["n_merged_energies"]`` counts the rows merged away).
-
-    See Also
-    --------
-    read_msa : The EMSA/MSA format.
-    read_spectrum : Dispatch on the file extension.
 
     References
     ----------

@@ -143,7 +143,8 @@ class _BaseSearch:
 
         Returns
         -------
-        self
+        self : object
+            The object itself, for chaining calls.
         """
         n_trials = self._check_budget(n_trials)
         bar = Progress(n_trials, type(self).__name__, quiet=not progress)

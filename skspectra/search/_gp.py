@@ -543,6 +543,7 @@ class TransferGaussianProcessRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self : TransferGaussianProcessRegressor
+            Fitted estimator.
         """
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         self.prior_model_ = fit_prior(
@@ -597,8 +598,9 @@ class TransferGaussianProcessRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         y_mean : ndarray of shape (n_samples,)
+            Posterior mean.
         y_std : ndarray of shape (n_samples,)
-            Only with ``return_std=True``.
+            Posterior standard deviation; only with ``return_std=True``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)

@@ -81,6 +81,12 @@ def expected_improvement(mean, std, best):
     -------
     ei : ndarray
         Non-negative; increasing in ``std`` and decreasing in ``mean``.
+
+    Examples
+    --------
+    >>> from skspectra.search import expected_improvement
+    >>> expected_improvement([0.0, 0.0, 2.0], [1.0, 0.0, 0.0], best=1.0)
+    array([1.08331547, 1.        , 0.        ])
     """
     mean = np.asarray(mean, dtype=np.float64)
     std = np.asarray(std, dtype=np.float64)
@@ -367,7 +373,7 @@ class KrigingSearch(_BaseSearch):
         return self.batch_size
 
     def suggest(self):
-        """Indices of the next candidates to evaluate.
+        """Return the indices of the next candidates to evaluate.
 
         Returns
         -------
@@ -390,6 +396,7 @@ class KrigingSearch(_BaseSearch):
         Returns
         -------
         self : KrigingSearch
+            The object itself, for chaining calls.
         """
         idx = np.atleast_1d(np.asarray(indices))
         if idx.ndim != 1:

@@ -254,6 +254,7 @@ class MonteCarloTreeSearch(_BaseSearch):
         Returns
         -------
         self : MonteCarloTreeSearch
+            The object itself, for chaining calls.
         """
         configs = np.asarray(configurations)
         if configs.ndim == 1:

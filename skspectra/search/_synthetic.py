@@ -21,7 +21,7 @@ def _periodic(d):
 
 
 def make_grain_boundary_landscape(shape=(24, 24, 9), *, task=0):
-    """Energies of rigid-body translations of a synthetic grain boundary.
+    """Make the energies of rigid-body translations of a synthetic grain boundary.
 
     The candidates are the translations ``(tx, ty, tz)`` on a grid:
     ``tx, ty`` in ``[0, 1)`` (fractions of the boundary's periodic cell) and
@@ -111,6 +111,7 @@ def make_segregation_model(
     Returns
     -------
     site_energy : ndarray of shape (n_sites,)
+        Energy of one solute on each site.
     pair_energy : ndarray of shape (n_sites, n_sites)
         Symmetric, zero diagonal.
 

@@ -598,9 +598,15 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         Shortcut for :func:`skspectra.plotting.plot_dendrogram_tree`; needs
         matplotlib (``pip install skspectra[plot]``).
 
+        Parameters
+        ----------
+        **kwargs : dict
+            Passed on to :func:`skspectra.plotting.plot_dendrogram_tree`.
+
         Returns
         -------
         fig : matplotlib.figure.Figure
+            The figure drawn.
         """
         from skspectra.plotting import plot_dendrogram_tree
 

@@ -24,7 +24,7 @@ def unfold(image):
 
     See Also
     --------
-    fold : the inverse operation.
+    fold : The inverse operation.
 
     Examples
     --------
@@ -61,10 +61,11 @@ def fold(X, navigation_shape):
     Returns
     -------
     image : ndarray of shape (..., n_features)
+        The rows of ``X`` laid out on the navigation grid.
 
     See Also
     --------
-    unfold : the inverse operation.
+    unfold : The inverse operation.
 
     Examples
     --------
