@@ -9,11 +9,13 @@ from sklearn.neighbors import KNeighborsRegressor
 
 from skspectra import metrics
 from skspectra.neighbors import SimilarityKNNEstimator
+from skspectra.neighbors import _search
 from skspectra.neighbors._search import (
     _block_edges,
-    _ManhattanIndex,
+    _ManhattanScorer,
+    _ProjectedEuclideanScorer,
     _TopK,
-    kneighbors_search,
+    build_index,
 )
 
 METRICS = list(metrics.METRIC_NAMES)
@@ -146,7 +148,7 @@ def test_block_sum_bounds_are_nested_lower_bounds(z):
     # sum over blocks of |block sums| <= a finer such sum <= the L1 norm
     z = np.nan_to_num(z, nan=0.0, posinf=1.0, neginf=-1.0)
     z = np.clip(z, -1e6, 1e6)
-    index = _ManhattanIndex(z.shape[1])
+    index = _ManhattanScorer(z.shape[1], np.float64)
     prepared = index.prepare(z)
     full = np.abs(z).sum(axis=1)
     previous = np.zeros(z.shape[0])
@@ -237,11 +239,9 @@ def test_float32_keeps_the_neighbours():
 
 
 def test_search_reports_too_few_references():
-    index = _ManhattanIndex(3)
-    qp = index.prepare_queries(np.zeros((2, 3)))
-    chunks = [(0, index.prepare(np.ones((2, 3))))]
-    with pytest.raises(ValueError, match="fewer reference spectra"):
-        kneighbors_search(index, qp, 2, chunks, k=3)
+    index = build_index("cityblock", np.ones((2, 3)))
+    with pytest.raises(ValueError, match="training spectra X hold only 2"):
+        index.query(np.zeros((2, 3)), 3)
 
 
 def test_leave_one_out_kneighbors_excludes_each_spectrum():
@@ -262,16 +262,14 @@ def test_leave_one_out_kneighbors_excludes_each_spectrum():
 def test_projection_pruned_search_is_exact(metric, noise, monkeypatch):
     # the projection lower bound (and, for very noisy queries, the dense
     # fallback) returns exactly the brute-force neighbours
-    import skspectra.neighbors._similarity_knn as knn
-
-    monkeypatch.setattr(knn, "_PROJECT_MIN_SAMPLES", 100)
-    monkeypatch.setattr(knn, "_PROJECT_MIN_FEATURES", 100)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_SAMPLES", 100)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_FEATURES", 100)
     rng = np.random.default_rng(5)
     X = _smooth_library(rng, 800, 200)
     Q = _smooth_library(rng, 30, 200) + noise * rng.standard_normal((30, 200))
     est = SimilarityKNNEstimator(n_neighbors=6, metric=metric, chunk_size=300)
     est.fit(X, np.zeros(800))
-    assert isinstance(est._index, knn._ProjectedEuclideanIndex)
+    assert isinstance(est._index.scorer, _ProjectedEuclideanScorer)
     dist, ind = est.kneighbors(Q)
     ref_dist, ref_ind, D = _brute(Q, X, metric, None, 6)
     clear_q = _unambiguous(D, 6)
@@ -290,10 +288,8 @@ def test_key_sorted_search_is_exact_over_many_batches(metric, n_jobs, monkeypatc
     # each searched only where the key difference can be below its
     # thresholds: the neighbours of brute force, in every batch, with
     # duplicate references tied by their original index, and for the library
-    import skspectra.neighbors._similarity_knn as knn
-
-    monkeypatch.setattr(knn, "_PROJECT_MIN_SAMPLES", 100)
-    monkeypatch.setattr(knn, "_PROJECT_MIN_FEATURES", 50)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_SAMPLES", 100)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_FEATURES", 50)
     rng = np.random.default_rng(6)
     X = _smooth_library(rng, 700, 90)
     X[350:360] = X[10]  # exact ties, to be broken by the lower index
@@ -304,8 +300,8 @@ def test_key_sorted_search_is_exact_over_many_batches(metric, n_jobs, monkeypatc
     est = SimilarityKNNEstimator(
         n_neighbors=6, metric=metric, energy=energy, chunk_size=50, n_jobs=n_jobs
     ).fit(X, np.zeros(700))
-    assert est._perm is not None
-    assert np.all(np.diff(est._ref["key"]) >= 0)
+    assert est._index._perm is not None
+    assert np.all(np.diff(est._index._ref["key"]) >= 0)
     dist, ind = est.kneighbors(Q)
     ref_dist, ref_ind, D = _brute(Q, X, metric, energy, 6)
     clear_q = _unambiguous(D, 6)
@@ -324,5 +320,5 @@ def test_key_sorted_search_is_exact_over_many_batches(metric, n_jobs, monkeypatc
     brute = SimilarityKNNEstimator(
         n_neighbors=6, metric=metric, energy=energy, algorithm="brute"
     ).fit(X, np.zeros(700))
-    assert brute._perm is None
+    assert brute._index._perm is None
     np.testing.assert_array_equal(brute.kneighbors(Q)[1][clear_q], ind[clear_q])
