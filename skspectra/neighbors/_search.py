@@ -84,9 +84,9 @@ _KEY_REL_SLACK = 1e-6
 # multiply-adds); above it the bounds dismiss too little to pay for
 # themselves, and the plain search is faster
 _KEY_MAX_WORK = 0.7
-# an exact distance reads two scattered rows: it costs about this many
-# multiply-adds of a matrix product per channel
-_EXACT_COST = 4.0
+# a distance of a pair reads two scattered rows: per channel it costs about
+# as much time as this many multiply-adds of a matrix product
+_EXACT_COST = 50.0
 
 # projection lower bounds pay off for libraries at least this large, on
 # spectra with at least this many embedded channels
@@ -496,19 +496,33 @@ class _PairwiseScorer(_Scorer):
 # --------------------------------------------------------------------------
 # the search of one block, chunked and key-sorted searches
 # --------------------------------------------------------------------------
+class _PruningDoesNotPay(Exception):
+    """The work spent on a batch passed its budget (see ``_search_block``)."""
+
+
+def _charge(work, amount):
+    """Add ``amount`` multiply-adds to ``work``; raise past its budget."""
+    if work is not None:
+        work[0] += amount
+        if work[0] > work[1]:
+            raise _PruningDoesNotPay
+
+
 def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
     """Update the top-k of queries ``q0:q1`` with one reference chunk.
 
     ``rp["gid"]`` gives the library index of each column of the chunk;
     ``exact(qp, rp, rows, cols)`` the exact float64 values of pairs.
-    ``work``, a one-element list, accumulates the multiply-adds spent.
+    ``work``, a list ``[spent, budget]``, accumulates the multiply-adds
+    spent; before a step would pass the budget the search raises
+    ``_PruningDoesNotPay``.
     """
+    n_chunk = rp["gid"].size
+    d = scorer.n_features
+    _charge(work, (q1 - q0) * n_chunk * scorer.work0())
     L = scorer.stage0(qp, q0, q1, rp)
     gid = rp["gid"]
-    n_chunk = L.shape[1]
     k = top.k
-    d = scorer.n_features
-    spent = L.size * scorer.work0()
     tau = top.tau(q0, q1)
     unfilled = np.flatnonzero(np.isinf(tau))
     if unfilled.size:
@@ -523,8 +537,8 @@ def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
         if scorer.stage0_exact:
             vals = L[rows, cols]
         else:
+            _charge(work, rows.size * d * _EXACT_COST)
             vals = exact(qp, rp, rows + q0, cols)
-            spent += rows.size * d * _EXACT_COST
         top.merge(rows + q0, gid[cols], vals)
         L[rows, cols] = np.inf
         tau = top.tau(q0, q1)
@@ -533,39 +547,37 @@ def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
     tau = np.nextafter(tau, np.inf)
     # one comparison over the block; nonzero then reads a byte per pair
     rows, cols = _nonzero2d(L < scorer.threshold0(tau, qp, q0, q1, rp)[:, None])
-    if rows.size and scorer.stage0_exact:
-        vals = L[rows, cols]
-    elif rows.size:
-        if rows.size > scorer.dense_fraction * L.size:
-            # weak bounds here: scores of the active rows, densely
-            active = np.unique(rows)
-            E = scorer.dense(qp, active + q0, rp)
-            spent += E.size * d
-            E[np.isinf(L[active])] = np.inf  # pairs merged above
-            limit = scorer.dense_threshold(tau[active], qp, active + q0)
-            r, cols = _nonzero2d(E < limit[:, None])
-            rows = active[r]
-        else:
-            for level in scorer.levels:
-                vals = scorer.level(level, qp, rp, rows + q0, cols)
-                spent += rows.size * len(scorer.edges[level]) * _EXACT_COST
-                limit = scorer.level_threshold(tau[rows], qp, rows + q0)
-                keep = vals < limit
-                rows, cols = rows[keep], cols[keep]
-        if scorer.u_store:
-            # stored in a lower precision: screen in it before float64
-            vals = scorer.pairs(qp, rp, rows + q0, cols)
-            spent += rows.size * d * _EXACT_COST
-            keep = vals < scorer.pair_threshold(tau[rows], qp, rows + q0)
+    if rows.size == 0:
+        return
+    if scorer.stage0_exact:
+        top.merge(rows + q0, gid[cols], L[rows, cols])
+        return
+    if rows.size > scorer.dense_fraction * L.size:
+        # weak bounds here: scores of the active rows, densely
+        active = np.unique(rows)
+        _charge(work, active.size * n_chunk * d)
+        E = scorer.dense(qp, active + q0, rp)
+        E[np.isinf(L[active])] = np.inf  # pairs merged above
+        limit = scorer.dense_threshold(tau[active], qp, active + q0)
+        r, cols = _nonzero2d(E < limit[:, None])
+        rows = active[r]
+    else:
+        for level in scorer.levels:
+            _charge(work, rows.size * len(scorer.edges[level]) * _EXACT_COST)
+            vals = scorer.level(level, qp, rp, rows + q0, cols)
+            limit = scorer.level_threshold(tau[rows], qp, rows + q0)
+            keep = vals < limit
             rows, cols = rows[keep], cols[keep]
-        vals = exact(qp, rp, rows + q0, cols)
-        spent += rows.size * d * _EXACT_COST
-        keep = vals < tau[rows]
-        rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    if work is not None:
-        work[0] += spent
-    if rows.size:
-        top.merge(rows + q0, gid[cols], vals)
+    if scorer.u_store:
+        # stored in a lower precision: screen in it before float64
+        _charge(work, rows.size * d * _EXACT_COST)
+        vals = scorer.pairs(qp, rp, rows + q0, cols)
+        keep = vals < scorer.pair_threshold(tau[rows], qp, rows + q0)
+        rows, cols = rows[keep], cols[keep]
+    _charge(work, rows.size * d * _EXACT_COST)
+    vals = exact(qp, rp, rows + q0, cols)
+    keep = vals < tau[rows]
+    top.merge(rows[keep] + q0, gid[cols[keep]], vals[keep])
 
 
 def _slices(prepared, a, b):
@@ -587,8 +599,11 @@ def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None, full
     rkey = rs["key"]
     n = rkey.size
     pos = np.searchsorted(rkey, keys)
-    lo = max(0, int(pos[0]) - _KEY_WINDOW)
-    hi = min(n, int(pos[-1]) + _KEY_WINDOW)
+    # a full search has no range to restrict: a window as large as a first
+    # chunk gives it thresholds as good as those of the chunked search
+    window = _FIRST_CHUNK // 2 if full else _KEY_WINDOW
+    lo = max(0, int(pos[0]) - window)
+    hi = min(n, int(pos[-1]) + window)
     if hi - lo < k:
         lo = max(0, min(lo, n - k))
         hi = lo + k
@@ -937,25 +952,32 @@ class NeighborsIndex:
     def _key_search(self, qp, n_queries, top, n_jobs):
         """Batches of neighbouring keys over the key-sorted library.
 
-        The first batch is searched alone; when it costs more than
-        ``_KEY_MAX_WORK`` of the plain chunked search of the same queries,
-        the rest take the plain chunked search.
+        The first batch is searched alone; as soon as it costs more than
+        ``_KEY_MAX_WORK`` of the plain search of the same queries (a library
+        without structure for the key and the bounds), it is abandoned and
+        every batch takes the plain search, which scores each reference by
+        the matrix product alone.
         """
         order = np.argsort(qp["key"], kind="stable")
         qs = {name: v[order] for name, v in qp.items()}
         sorted_top = _TopK(n_queries, top.k)
         b = _KEY_BATCH
         first = min(b, n_queries)
-        work = [0.0]
         args = (self._ref, sorted_top, self.chunk_size)
-        _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
         scorer, full = self.scorer, False
-        if self._plain is not None and work[0] > _KEY_MAX_WORK * self._plain_work(
-            first
-        ):
+        budget = np.inf
+        if self._plain is not None:
+            budget = _KEY_MAX_WORK * self._plain_work(first)
+        try:
+            work = [0.0, budget]
+            _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
+        except _PruningDoesNotPay:
             # the bounds dismiss too little: score every reference plainly,
-            # still from the window of each batch outwards
+            # still from a window of each batch outwards
             scorer, full = self._plain, True
+            sorted_top.dist[:first] = np.inf
+            sorted_top.ind[:first] = -1
+            first = 0
 
         def batch(q0):
             q1 = min(q0 + b, n_queries)
