@@ -400,7 +400,8 @@ def speed_structure(quick, names=("cosine", "pearson", "wasserstein")):
                 # the brute-force L1 path scores every pair: a subsample
                 n_sub = n_q if alg == "auto" or m.embedded_metric != "manhattan" else 50
                 t, (_, ind) = _timeit(
-                    lambda est=est, n_sub=n_sub: est.kneighbors(Q[:n_sub]), repeat=2
+                    lambda est=est, n_sub=n_sub, Q=Q: est.kneighbors(Q[:n_sub]),
+                    repeat=2,
                 )
                 times[alg] = t * n_q / n_sub
                 if alg == "auto":
@@ -410,7 +411,7 @@ def speed_structure(quick, names=("cosine", "pearson", "wasserstein")):
             nn.fit(Z)
             n_sub = n_q if sk_metric == "euclidean" else 50
             t_sk, (_, sk_ind) = _timeit(
-                lambda nn=nn, n_sub=n_sub: nn.kneighbors(Zq[:n_sub])
+                lambda nn=nn, n_sub=n_sub, Zq=Zq: nn.kneighbors(Zq[:n_sub])
             )
             times["sklearn"] = t_sk * n_q / n_sub
             same = float(np.mean(np.sort(sk_ind, 1) == np.sort(ind_auto[:n_sub], 1)))
