@@ -709,6 +709,12 @@ def _principal_axis(Z):
     return vt[0] / np.linalg.norm(vt[0])
 
 
+def _embed_float64(metric, X, energy):
+    """The metric's embedding of spectra ``X``, computed in float64."""
+    Z = get_metric(metric).embed(np.asarray(X, dtype=np.float64), energy=energy)
+    return np.asarray(Z, dtype=np.float64)
+
+
 def _concat(parts):
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
@@ -740,15 +746,11 @@ class NeighborsIndex:
 
     def _embed64(self, X):
         """float64 embedding of spectra ``X``, centred and scaled."""
-        X = np.asarray(X, dtype=np.float64)
         if not self.scorer.embedded:
-            return X
-        Z = np.asarray(get_metric(self.metric).embed(X, energy=self.energy))
-        Z = np.asarray(Z, dtype=np.float64)
-        if self.centre is not None:
-            Z -= self.centre
-            np.ldexp(Z, -self.log2_scale, out=Z)
-        return Z
+            return np.asarray(X, dtype=np.float64)
+        Z = _embed_float64(self.metric, X, self.energy)
+        Z -= self.centre
+        return np.ldexp(Z, -self.log2_scale, out=Z)
 
     def _set_frame(self, sample):
         """Centre and power-of-two scale from float64 embedded sample rows."""
@@ -756,15 +758,11 @@ class NeighborsIndex:
         top = float(np.max(np.abs(sample - self.centre), initial=0.0))
         if not np.isfinite(top):
             raise ValueError(
-                "the training spectra X are out of the floating-point range of "
-                f"metric={self.scorer_name!r} (their embedding is not finite)."
+                "the training spectra X are outside the floating-point range "
+                "of the metric (their embedding is not finite)."
             )
         # a power of two leaves the digits of every value unchanged
         self.log2_scale = int(np.frexp(top)[1]) if top > 0 else 0
-
-    @property
-    def scorer_name(self):
-        return self.metric if isinstance(self.metric, str) else "callable"
 
     def _prepare(self, X, queries=False, keep_exact=False):
         """Prepared spectra: the scorer's arrays, and the exact float64 rows
@@ -1033,9 +1031,7 @@ def build_index(
         index._fit(X, prune=False)
         return index
     index = NeighborsIndex(metric, energy, None, chunk_size, n_jobs)
-    sample = np.asarray(X[rows])
-    index.scorer = _Scorer(n_channels, dtype)  # embeds without a frame
-    sample = index._embed64(sample)
+    sample = _embed_float64(metric, np.asarray(X[rows]), energy)
     index._set_frame(sample)
     sample = np.ldexp(sample - index.centre, -index.log2_scale)
     d = sample.shape[1]
