@@ -103,9 +103,14 @@ _PROJECT_CHANNELS_PER_RANK = 8
 _PROJECT_DENSE_FRACTION = 0.02
 _MANHATTAN_DENSE_FRACTION = 0.25
 # multi-resolution L1 bounds: none up to this many channels (the full
-# distance is cheap), two nested levels of block sums above it
+# distance is cheap), above it two nested levels of block sums: 8 and 32
+# blocks up to 512 channels, 16 and 128 beyond (each coarse level nested in
+# the fine one, and cheap next to the full distance)
 _MANHATTAN_MIN_CHANNELS = 64
 _MANHATTAN_LEVELS = ((512, (8, 32)), (None, (16, 128)))
+# relative margin on the float64 norms that scale the rounding bounds (the
+# norms themselves are rounded)
+_NORM_SLACK = 1e-6
 
 _BUFFERS = threading.local()
 
@@ -124,8 +129,8 @@ def _score_buffer(shape, dtype):
 def _nonzero2d(mask):
     """``np.nonzero`` of a C-contiguous 2-D mask, as (rows, cols).
 
-    Through the flat indices: for sparse masks about eight times faster than
-    ``np.nonzero`` on the 2-D array, which fills both index arrays per hit.
+    Through the flat indices: one pass that writes an index per hit, where
+    ``np.nonzero`` on the 2-D array fills two index arrays per hit.
     """
     flat = np.flatnonzero(mask)
     return np.divmod(flat, mask.shape[1])
@@ -283,7 +288,7 @@ class _EuclideanScorer(_Scorer):
         ``rho = u s`` of the float64 ones (so the distance within ``rho``),
         and the expansion and the exact recompute are within ``eps s^2``.
         """
-        s = (nrm + self.ref_scale) * (1.0 + 1e-6)
+        s = (nrm + self.ref_scale) * (1.0 + _NORM_SLACK)
         rho = self.u_store * s
         eps = (self.gamma + self.gamma64) * s * s
         return (np.sqrt(tau) + rho) ** 2 + eps
@@ -307,7 +312,7 @@ class _EuclideanScorer(_Scorer):
     def pair_threshold(self, tau, qp, rows):
         # the stored rows are within rho of the float64 ones; a sum of d
         # squared differences rounds by at most gamma relative
-        rho = self.u_store * (qp["nrm"][rows] + self.ref_scale) * (1.0 + 1e-6)
+        rho = self.u_store * (qp["nrm"][rows] + self.ref_scale) * (1.0 + _NORM_SLACK)
         return (np.sqrt(tau) + rho) ** 2 * (1.0 + self.gamma + 3 * self.u_store)
 
     def key_radius(self, tau):
@@ -424,7 +429,7 @@ class _ManhattanScorer(_Scorer):
         return cdist(A, np.asarray(rp[name], dtype=np.float64), "cityblock")
 
     def _widen(self, tau, l1, slack):
-        return tau + slack * (l1 + self.ref_scale) * (1.0 + 1e-6)
+        return tau + slack * (l1 + self.ref_scale) * (1.0 + _NORM_SLACK)
 
     def threshold0(self, tau, qp, q0, q1, rp):
         slack = self.bound_slack if self.resolutions else self.store_slack
