@@ -24,6 +24,12 @@ run).  Three parts, in one process:
 3. Speed on a library the size of the paper's (10,000 x 500): microseconds
    per query, with ``n_jobs=-1`` and with the ``--n-jobs`` given (default
    one thread for the search, BLAS on all cores), each against the target.
+4. Speed over library structure (20,000 x 500, 2,000 queries, k=5, on every
+   core): random gamma spectra (no structure for the bounds to use),
+   XANES-like spectra, and a library of duplicated references; per query,
+   SimilarityKNNEstimator, its brute-force path (``algorithm="brute"``),
+   scikit-learn's NearestNeighbors on the embedded spectra and the BLAS
+   floor (``Q @ R.T``), with the ratios.
 
 Nothing is written to disk.
 """
@@ -356,6 +362,100 @@ def speed_paper(quick, n_jobs):
             )
 
 
+def _structured_libraries(n_lib, n_q, n_ch):
+    """(name, library, queries, energy) for each library structure."""
+    rng = np.random.default_rng(0)
+    yield (
+        "random gamma",
+        rng.gamma(2.0, size=(n_lib, n_ch)),
+        rng.gamma(2.0, size=(n_q, n_ch)),
+        None,
+    )
+    X, _, energy = _library(n_lib, n_ch, seed=0)
+    Q = np.clip(_library(n_q, n_ch, seed=500_000, noise=20)[0], 0.0, None)
+    yield "XANES-like", X, Q, energy
+    # every reference ten times (exact ties everywhere)
+    unique = X[: n_lib // 10]
+    yield "duplicated x10", np.repeat(unique, 10, axis=0), Q, energy
+
+
+def speed_structure(quick, names=("cosine", "pearson", "wasserstein")):
+    n_lib, n_q, n_ch = 20000, (500 if quick else 2000), 500
+    print(
+        f"\n## 4. Speed over library structure: {n_lib} x {n_ch} library, "
+        f"{n_q} queries, k=5, float64, n_jobs=-1 (us per query)"
+    )
+    for label, X, Q, energy in _structured_libraries(n_lib, n_q, n_ch):
+        y = np.zeros(n_lib)
+        for name in names:
+            m = metrics.get_metric(name)
+            Z = m.embed(X, energy)
+            Zq = m.embed(Q, energy)
+            t_floor, _ = _timeit(lambda Zq=Zq, Z=Z: _floor(Zq, Z, 8192), repeat=2)
+            times = {"floor": t_floor}
+            for alg in ("auto", "brute"):
+                est = SimilarityKNNEstimator(
+                    n_neighbors=5, metric=name, energy=energy, algorithm=alg, n_jobs=-1
+                ).fit(X, y)
+                # the brute-force L1 path scores every pair: a subsample
+                n_sub = n_q if alg == "auto" or m.embedded_metric != "manhattan" else 50
+                t, (_, ind) = _timeit(
+                    lambda est=est, n_sub=n_sub, Q=Q: est.kneighbors(Q[:n_sub]),
+                    repeat=2,
+                )
+                times[alg] = t * n_q / n_sub
+                if alg == "auto":
+                    ind_auto = ind
+            sk_metric = "manhattan" if m.embedded_metric == "manhattan" else "euclidean"
+            nn = NearestNeighbors(n_neighbors=5, algorithm="brute", metric=sk_metric)
+            nn.fit(Z)
+            n_sub = n_q if sk_metric == "euclidean" else 50
+            t_sk, (_, sk_ind) = _timeit(
+                lambda nn=nn, n_sub=n_sub, Zq=Zq: nn.kneighbors(Zq[:n_sub])
+            )
+            times["sklearn"] = t_sk * n_q / n_sub
+            same = float(np.mean(np.sort(sk_ind, 1) == np.sort(ind_auto[:n_sub], 1)))
+            us = {key: v / n_q * 1e6 for key, v in times.items()}
+            vs_brute = times["auto"] / times["brute"]
+            vs_floor = times["auto"] / times["floor"]
+            tag = f"{label} {n_lib}x{n_ch}, {name}"
+            record(
+                "similarity",
+                f"{tag}: time / brute-force path",
+                vs_brute,
+                unit="x",
+                target="<= 1.2",
+                met=vs_brute <= 1.2,
+            )
+            if name in ("cosine", "pearson"):
+                record(
+                    "similarity",
+                    f"{tag}: time / BLAS floor",
+                    vs_floor,
+                    unit="x",
+                    target="<= 1.5" if label == "random gamma" else None,
+                    met=vs_floor <= 1.5 if label == "random gamma" else None,
+                )
+            elif label == "random gamma":
+                record(
+                    "similarity",
+                    f"{tag}: time per query, n_jobs=-1",
+                    us["auto"],
+                    unit=" us",
+                    target="<= 200 us",
+                    met=us["auto"] <= 200,
+                )
+            print(
+                f"{label:15s} {name:12s} ours {us['auto']:8.1f} | brute "
+                f"{us['brute']:8.1f} | sklearn {sk_metric} {us['sklearn']:8.1f} | "
+                f"BLAS floor {us['floor']:7.1f} -> ours/brute {vs_brute:5.2f}, "
+                f"ours/floor {vs_floor:5.2f}, sklearn/ours "
+                f"{times['sklearn'] / times['auto']:6.1f} | same neighbours as "
+                f"sklearn {same:.4f}",
+                flush=True,
+            )
+
+
 def _parse_metrics(text):
     return tuple(text.split(","))
 
@@ -365,13 +465,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a small run")
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument(
-        "--parts", default="123", help="which parts to run, e.g. 13 (default 123)"
+        "--parts", default="1234", help="which parts to run, e.g. 13 (default 1234)"
     )
     parser.add_argument(
         "--metrics",
         type=_parse_metrics,
         default=("cosine", "pearson", "wasserstein"),
-        help="metrics of part 2, comma-separated",
+        help="metrics of parts 2 and 4, comma-separated",
     )
     args = parser.parse_args(argv)
     print(f"# bench_similarity ({'quick' if args.quick else 'full'})")
@@ -385,6 +485,8 @@ def main(argv=None):
         speed_large(args.quick, args.n_jobs, args.metrics)
     if "3" in args.parts:
         speed_paper(args.quick, args.n_jobs)
+    if "4" in args.parts:
+        speed_structure(args.quick, args.metrics)
     print(f"\nload average at end: {os.getloadavg()}")
 
 

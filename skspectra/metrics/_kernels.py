@@ -8,7 +8,8 @@ Three kernels cover every named metric:
 * L2 (``euclidean``) between embedded spectra through one BLAS matrix product,
   ``|a - b|^2 = |a|^2 + |b|^2 - 2 a.b``, with the pairs whose distance is small
   compared with the norms recomputed directly (the product form loses relative
-  accuracy there through cancellation); ``1 - <a, b>`` for unit rows;
+  accuracy there through cancellation): the package's one Euclidean kernel,
+  ``skspectra.utils._euclidean``; ``1 - <a, b>`` for unit rows;
 * a chunked Jensen-Shannon kernel, which has no embedding.
 
 No exact shortcut beats these for full matrices: every entry of an
@@ -22,6 +23,8 @@ from joblib import Parallel, delayed, effective_n_jobs
 from scipy.spatial.distance import cdist
 from scipy.special import rel_entr
 
+from skspectra.utils._euclidean import euclidean_distances, mirror_upper
+
 # elements of a temporary block (about 16 MB of float64)
 _BLOCK_ELEMENTS = 1 << 21
 # tiles of the L1 kernel: 256 KB of each operand, well inside a 1 MB L2 cache
@@ -34,11 +37,6 @@ _CHUNK_ELEMENTS = 1 << 16
 # the Jensen-Shannon kernel makes three passes over each block: blocks that
 # stay in cache (1 MB) are much faster than larger ones
 _JS_BLOCK_ELEMENTS = 1 << 17
-# pairs with |a - b|^2 below this fraction of |a|^2 + |b|^2 are recomputed
-# directly: the matrix-product form has an absolute error of a few eps times
-# |a|^2 + |b|^2, so after the refinement the relative error of every squared
-# distance stays below about 1e-11
-_REFINE_RTOL = 1e-4
 # Jensen-Shannon divergences below this are recomputed with the direct
 # (relative-entropy) formula, which has no cancellation at small divergences
 _JS_REFINE_BELOW = 1e-5
@@ -104,79 +102,16 @@ def manhattan_pairwise(A, B=None, n_jobs=None):
     return out
 
 
-def _refine_sq(A, B, D2, rows, cols, row_offset=0):
-    """Recompute ``D2[rows, cols]`` as the exact squared distances."""
-    m = max(A.shape[1], 1)
-    step = max(1, _BLOCK_ELEMENTS // m)
-    for s in range(0, rows.size, step):
-        r = rows[s : s + step]
-        c = cols[s : s + step]
-        diff = A[r + row_offset] - B[c]
-        D2[r, c] = np.einsum("ij,ij->i", diff, diff)
-
-
-def _mirror_upper(D, diagonal):
-    """Copy the upper triangle of square ``D`` onto the lower one, in tiles.
-
-    Gives exact symmetry; the diagonal is set to ``diagonal``.
-    """
-    n = D.shape[0]
-    t = 256
-    for i in range(0, n, t):
-        ti = slice(i, min(i + t, n))
-        for j in range(i, n, t):
-            tj = slice(j, min(j + t, n))
-            if i == j:
-                block = D[ti, ti]
-                lower = np.tril_indices(block.shape[0], -1)
-                block[lower] = block.T[lower]
-            else:
-                D[tj, ti] = D[ti, tj].T
-    np.fill_diagonal(D, diagonal)
-    return D
-
-
 def _chunk_rows(n_cols):
     """Rows per chunk for cache-resident elementwise passes over a matrix."""
     return max(1, _CHUNK_ELEMENTS // max(n_cols, 1))
 
 
 def euclidean_pairwise(A, B=None, n_jobs=None, squared=False):
-    """L2 distances between rows through one matrix product, refined.
-
-    ``|a - b|^2 = |a|^2 + |b|^2 - 2 a.b`` from one BLAS product (threaded by
-    BLAS, so ``n_jobs`` is not used), after centring both sets on a common
-    mean (distances do not change; the norms shrink, so the product form
-    cancels less).  The elementwise work then runs in cache-sized row chunks,
-    and the pairs whose squared distance is below ``_REFINE_RTOL`` times
-    ``|a|^2 + |b|^2`` are recomputed directly.
-    """
-    symmetric = B is None
-    A = np.asarray(A, dtype=np.float64)
-    B = A if symmetric else np.asarray(B, dtype=np.float64)
-    centre = A.mean(axis=0) if symmetric else 0.5 * (A.mean(axis=0) + B.mean(axis=0))
-    A = A - centre
-    B = A if symmetric else B - centre
-    sq_a = np.einsum("ij,ij->i", A, A)
-    sq_b = sq_a if symmetric else np.einsum("ij,ij->i", B, B)
-    n_a, n_b = A.shape[0], B.shape[0]
-    D = A @ B.T
-    size = _chunk_rows(n_b)
-    for start in range(0, n_a, size):
-        sl = slice(start, min(start + size, n_a))
-        d = D[sl]
-        d *= -2.0
-        scale = sq_a[sl, None] + sq_b[None, :]
-        d += scale
-        rows, cols = np.nonzero(d <= _REFINE_RTOL * scale)
-        if rows.size:
-            _refine_sq(A, B, d, rows, cols, row_offset=start)
-        np.maximum(d, 0.0, out=d)
-        if not squared:
-            np.sqrt(d, out=d)
-    if symmetric:
-        _mirror_upper(D, 0.0)
-    return D
+    """L2 distances between rows: the corrected product form of
+    :func:`skspectra.utils._euclidean.euclidean_distances` (threaded by
+    BLAS, so ``n_jobs`` is not used)."""
+    return euclidean_distances(A, B, squared=squared)
 
 
 def cosine_distance_matrix(A, B=None):
@@ -189,7 +124,7 @@ def cosine_distance_matrix(A, B=None):
         np.subtract(1.0, d, out=d)
         np.clip(d, 0.0, 2.0, out=d)
     if symmetric:
-        _mirror_upper(D, 0.0)
+        mirror_upper(D, 0.0)
     return D
 
 
@@ -256,5 +191,5 @@ def jensen_shannon_pairwise(P, Q=None, n_jobs=None):
     np.maximum(out, 0.0, out=out)
     np.sqrt(out, out=out)
     if symmetric:
-        _mirror_upper(out, 0.0)
+        mirror_upper(out, 0.0)
     return out

@@ -1,41 +1,41 @@
-"""Exact k-nearest-neighbour search in the embedded space of a spectral metric.
+"""Exact k-nearest-neighbour search of spectra under a spectral metric.
 
-Most spectral distances are an ordinary Euclidean or Manhattan distance
-after a cheap per-spectrum transform (``SpectralMetric.embed``).  This module
-searches the ``k`` nearest reference spectra of every query in that embedded
-space, exactly, with memory bounded by one (query batch x reference chunk)
-block:
+One entry point, :func:`build_index`, turns a library of spectra and a
+metric into a :class:`NeighborsIndex` whose :meth:`~NeighborsIndex.query`
+returns the ``k`` nearest library spectra of every query, exactly (the
+neighbours of a brute-force search in float64, ties to the lower index).
+The index owns every choice behind that answer:
 
-* the reference library is streamed in chunks (a NumPy array, or the blocks of
-  a Dask array computed one at a time); each query keeps a running top-k, and
-  the k-th best value so far is a threshold below which a reference must lie
-  to matter, so that after the first chunks almost all pairs are dismissed by
-  one vectorised comparison;
-* Euclidean embeddings (cosine, Pearson, Euclidean, ...) score a block with one
-  BLAS matrix product, ``|r|^2 - 2 q.r``;
-* Manhattan embeddings (Wasserstein = L1 between cumulative distributions,
-  city block) use a cascade of exact lower bounds before any full L1 distance
-  is computed: for a partition of the channels into blocks, the L1 distance of
-  the block sums is a lower bound of the full L1 distance (triangle
-  inequality), and a finer nested partition gives a tighter bound.  A coarse
-  bound is computed for every pair with compiled code, a finer one for the
-  pairs that survive, and the exact distance only for the pairs that still
-  could enter the top-k;
+* most spectral distances are an ordinary Euclidean or Manhattan distance
+  after a cheap per-spectrum transform (``SpectralMetric.embed``); the search
+  runs in that embedded space, centred on the library's mean and scaled by a
+  power of two (distances do not change, apart from the exact power-of-two
+  factor, and no square overflows whatever the units of the spectra);
+* the library is streamed in chunks (a NumPy array, or the blocks of a Dask
+  array computed one at a time); each query keeps a running top-k, and its
+  k-th best value is a threshold below which a reference must lie to matter;
+* a block of (queries x references) is first scored cheaply: Euclidean
+  embeddings by one BLAS product (``|r|^2 - 2 q.r``, the package's Euclidean
+  kernel), Manhattan embeddings (Wasserstein = L1 between cumulative
+  distributions) by a cascade of exact lower bounds (the L1 distance of the
+  block sums of nested partitions of the channels, triangle inequality);
+  large Euclidean libraries by the distance of a projection on the leading
+  singular vectors of the library plus the norm of the residual;
+* every such score is compared with the threshold widened by a bound on its
+  own rounding error in the arithmetic actually used (float32 products for a
+  float32 library), so no true neighbour is ever dismissed; the survivors get
+  their exact distance, always in float64 from the float64 embedding;
 * an in-memory library is also sorted by a one-number key whose difference
-  never exceeds the distance: the sum of each embedded spectrum for
-  Manhattan embeddings (``|sum(q) - sum(r)| <= |q - r|_1``), the projection
-  on the principal axis of the library for projected Euclidean ones
-  (``|u.q - u.r| <= |q - r|`` for a unit ``u``).  Once a query has a
-  threshold, only the references whose keys are that close to its own can
-  matter, a contiguous range of the sorted library.  Queries are searched in
-  batches of neighbouring keys: a window of the library around the batch
-  gives the thresholds, and then only the rest of the batch's range is
-  scored (on XANES-like libraries about 5 % of the library for the
-  Wasserstein key, 25 % for the Pearson and cosine ones);
+  never exceeds the distance (the sum of each embedded spectrum for L1,
+  ``|sum(q) - sum(r)| <= |q - r|_1``; the projection on the principal axis for
+  Euclidean, ``|u.q - u.r| <= |q - r|`` for a unit ``u``).  Queries are
+  searched in batches of neighbouring keys, each against the contiguous
+  range of the sorted library whose keys can be within its thresholds.
+  When the first batch shows that the key ranges and bounds dismiss too
+  little (a library without structure), the rest of the queries take the
+  plain chunked search, which is then cheaper;
 * metrics without an embedding and user callables score a block with the
   metric's own vectorised ``pairwise``.
-
-Every route returns the same neighbours as a brute-force search (up to ties).
 """
 
 import threading
@@ -44,31 +44,74 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.spatial.distance import cdist
 from sklearn import get_config
+from sklearn.utils.extmath import randomized_svd
 
+from skspectra.metrics import get_metric
+from skspectra.utils._euclidean import (
+    euclidean_block,
+    expanded_sq_distances,
+    squared_norms,
+)
 from skspectra.utils._parallel import single_threaded
 from skspectra.utils.validation import is_dask_array
 
-# reference chunks grow from this size.  The thresholds after the first chunk
-# are the k-th best of its references, so a first chunk of a few thousand
-# gives thresholds close to the final ones: on a 10,000 x 500 library, 4096
-# instead of 256 cuts the exact distances per query from 36 to 12 (pearson)
-# and from 59 to 33 (wasserstein), for 40 % and 15 % less time
+__all__ = ["NeighborsIndex", "build_index"]
+
+# the first reference chunk: its k-th best references give every query a
+# threshold already close to its final one, so later chunks are mostly
+# dismissed by one comparison; chunks then grow by this factor
 _FIRST_CHUNK = 4096
-# relative slack on lower bounds, so that floating-point rounding of a bound
-# that is mathematically equal to the exact distance never discards a pair
-_LB_SLACK = 1e-10
+_CHUNK_GROWTH = 4
+# a reference chunk holds about this many bytes of the embedded library,
+# within these bounds on the number of references
+_CHUNK_BYTES = 32 * 2**20
+_CHUNK_LIMITS = (256, 65536)
+# a score block (queries x chunk, float64) of this size is still in cache
+# when it is compared with the thresholds
+_SCORE_BLOCK_BYTES = 8 * 2**20
+_MIN_QUERY_BATCH = 16
 
-
-# the key-sorted search: queries per batch, and references on each side of
-# the batch's keys that give every query its first k exact distances.  On a
-# 10,000 x 500 library (one core) 128 and 256 take 46 us per query for
-# wasserstein (a window of 64: 55 us, of 1024: 54 us) and 22-27 us for
-# pearson, where other choices are within the timing noise
+# key-sorted search: queries per batch (neighbouring keys share one window
+# and one range of the library, and make one efficient matrix product)
 _KEY_BATCH = 128
+# references on each side of a batch's keys scored first, which gives every
+# query k exact distances among references of nearly its own key
 _KEY_WINDOW = 256
-# relative margin on the key range, far above the rounding of the float64 keys
-# and of distances in float32
+# relative margin on key ranges, far above the float64 rounding of the keys
+# and of the exact distances
 _KEY_REL_SLACK = 1e-6
+# the key-sorted search goes on only while its first batch costs less than
+# this fraction of the plain chunked search of the same queries (counted in
+# multiply-adds); above it the bounds dismiss too little to pay for
+# themselves, and the plain search is faster
+_KEY_MAX_WORK = 0.7
+# a distance of a pair reads two scattered rows: per channel it costs about
+# as much time as this many multiply-adds of a matrix product
+_EXACT_COST = 50.0
+
+# projection lower bounds pay off for libraries at least this large, on
+# spectra with at least this many embedded channels
+_PROJECT_MIN_SAMPLES = 4096
+_PROJECT_MIN_FEATURES = 192
+# library rows the projection basis and the centre are computed from
+_SAMPLE_ROWS = 2048
+# the basis has at most this many vectors, and at most one per this many
+# channels: a product in so few dimensions costs a fraction of the full one
+_PROJECT_MAX_RANK = 48
+_PROJECT_CHANNELS_PER_RANK = 8
+# above this fraction of candidate pairs in a block, the exact scores of the
+# block's active rows are computed densely rather than pair by pair
+_PROJECT_DENSE_FRACTION = 0.02
+_MANHATTAN_DENSE_FRACTION = 0.25
+# multi-resolution L1 bounds: none up to this many channels (the full
+# distance is cheap), above it two nested levels of block sums: 8 and 32
+# blocks up to 512 channels, 16 and 128 beyond (each coarse level nested in
+# the fine one, and cheap next to the full distance)
+_MANHATTAN_MIN_CHANNELS = 64
+_MANHATTAN_LEVELS = ((512, (8, 32)), (None, (16, 128)))
+# relative margin on the float64 norms that scale the rounding bounds (the
+# norms themselves are rounded)
+_NORM_SLACK = 1e-6
 
 _BUFFERS = threading.local()
 
@@ -84,20 +127,26 @@ def _score_buffer(shape, dtype):
     return buf[:size].reshape(shape)
 
 
-def _gemm(A, B):
-    """``A @ B.T`` into the reused buffer."""
-    out = _score_buffer((A.shape[0], B.shape[0]), np.result_type(A, B))
-    return np.matmul(A, B.T, out=out)
-
-
 def _nonzero2d(mask):
     """``np.nonzero`` of a C-contiguous 2-D mask, as (rows, cols).
 
-    Through the flat indices: for sparse masks about eight times faster than
-    ``np.nonzero`` on the 2-D array, which fills both index arrays per hit.
+    Through the flat indices: one pass that writes an index per hit, where
+    ``np.nonzero`` on the 2-D array fills two index arrays per hit.
     """
     flat = np.flatnonzero(mask)
     return np.divmod(flat, mask.shape[1])
+
+
+def _gamma(n_terms, dtype):
+    """Bound on the relative rounding error of a sum of ``n_terms`` products.
+
+    ``n u / (1 - n u)`` with ``u`` the unit roundoff (Higham, Accuracy and
+    Stability of Numerical Algorithms, 2nd ed., section 3.1), whatever the
+    order of summation, doubled for the handful of other operations.
+    """
+    u = np.finfo(dtype).eps / 2
+    nu = (n_terms + 8) * u
+    return 2.0 * nu / (1.0 - nu)
 
 
 class _TopK:
@@ -133,16 +182,19 @@ class _TopK:
         self.ind[urows] = all_cols[keep].reshape(-1, k)
 
 
-def _pairs_reduce(A, B, rows, cols, kind, block=None):
-    """Distance of the pairs ``(A[rows], B[cols])``: "sqeuclidean" or "l1"."""
+def _pairs_reduce(A, B, rows, cols, kind, B_lo=None):
+    """Distances of the pairs ``(A[rows], B[cols])``: "sqeuclidean" or "l1".
+
+    ``B_lo``, if given, is the low part of ``B``: the pairs are then those
+    of ``A`` with ``B + B_lo``, computed in float64.
+    """
     out = np.empty(rows.size, dtype=np.float64)
-    if rows.size == 0:
-        return out
-    d = A.shape[1]
-    if block is None:
-        block = max(32, 2**16 // max(d, 1))
+    block = max(32, 2**16 // max(A.shape[1], 1))
     for s in range(0, rows.size, block):
-        diff = A[rows[s : s + block]] - B[cols[s : s + block]]
+        c = cols[s : s + block]
+        diff = A[rows[s : s + block]] - B[c]
+        if B_lo is not None:
+            diff -= B_lo[c]
         if kind == "l1":
             np.abs(diff, out=diff)
             out[s : s + block] = diff.sum(axis=1)
@@ -151,75 +203,123 @@ def _pairs_reduce(A, B, rows, cols, kind, block=None):
     return out
 
 
-class _Index:
-    """How a (query batch x reference chunk) block is scored."""
+def _block_edges(n, m):
+    """Start indices of ``m`` near-equal contiguous blocks of ``n`` channels."""
+    return np.unique(np.linspace(0, n, m + 1).astype(np.intp)[:-1])
+
+
+def _sample_rows(n):
+    """Evenly spaced rows of the library (deterministic)."""
+    return np.unique(np.linspace(0, n - 1, min(n, _SAMPLE_ROWS)).astype(np.intp))
+
+
+# --------------------------------------------------------------------------
+# scorers: how a (query batch x reference chunk) block is scored
+# --------------------------------------------------------------------------
+class _Scorer:
+    """Scores of a block, the thresholds they are compared with, exact values.
+
+    ``prepare`` maps float64 embedded spectra (centred and scaled) to the
+    arrays the scores need, in the storage precision ``dtype``.  A score is
+    never the exact value: it is compared with a threshold derived from the
+    exact k-th value ``tau`` and a bound on the score's rounding error, so
+    that no pair whose exact value is at most ``tau`` is dismissed.
+    """
 
     levels = ()
-    stage0_exact = True
-    # above this fraction of candidate pairs in a block, computing the block's
-    # exact distances densely is cheaper than pair by pair
+    stage0_exact = False
     dense_fraction = 1.0
+    embedded = True
 
-    def prepare_queries(self, Z):
-        return self.add_query_terms(self.prepare(Z))
+    def __init__(self, n_features, dtype):
+        self.n_features = n_features
+        self.dtype = np.dtype(dtype)
+        # rounding of a d-term sum in the storage precision, and in float64
+        self.gamma = _gamma(n_features, self.dtype)
+        self.gamma64 = _gamma(n_features, np.float64)
+        # relative rounding of the stored values (none when stored in float64)
+        self.u_store = (
+            0.0 if self.dtype == np.float64 else float(np.finfo(self.dtype).eps)
+        )
+        # the largest norm of a library row, set once the library is prepared
+        self.ref_scale = 0.0
 
     def add_query_terms(self, prepared):
-        """Complete prepared references so that they serve as queries."""
+        """Complete prepared spectra so that they serve as queries."""
         return prepared
 
-    def shift(self, qp, q0, q1, rp):
-        return np.zeros(q1 - q0)
-
-    def finalize(self, d):
-        return d
-
-    def key_radius(self, tau):
-        """Largest key difference of a pair whose value is below ``tau``."""
-        return tau
+    def work0(self):
+        """Multiply-adds per pair of the first score."""
+        return self.n_features
 
 
-class _EuclideanIndex(_Index):
+class _EuclideanScorer(_Scorer):
     """Squared Euclidean distance in the embedded space, scored by BLAS."""
 
-    kind = "euclidean"
+    kind = "sqeuclidean"
+    key_abs = "nrm"
 
-    def prepare(self, Z):
-        Z = np.ascontiguousarray(Z)
-        return {"Z": Z, "sq": np.einsum("ij,ij->i", Z, Z)}
-
-    def stage0(self, qp, q0, q1, rp):
-        # |r|^2 - 2 q.r: one GEMM (with -2 folded into the queries) and one
-        # broadcast addition; |q|^2 is a per-row shift applied to thresholds
-        L = _gemm(qp["Zm2"][q0:q1], rp["Z"])
-        L += rp["sq"]
-        return L
+    def prepare(self, Z64):
+        Z = np.ascontiguousarray(Z64, dtype=self.dtype)
+        out = {"Z": Z, "sq": squared_norms(Z), "nrm": np.sqrt(squared_norms(Z64))}
+        return out
 
     def add_query_terms(self, prepared):
-        prepared["Zm2"] = -2.0 * prepared["Z"]
+        Z = prepared["Z"]
+        prepared["Zm2"] = -2.0 * Z
+        prepared["sqs"] = squared_norms(np.asarray(Z, dtype=np.float64))
         return prepared
 
-    def shift(self, qp, q0, q1, rp):
-        return qp["sq"][q0:q1].astype(np.float64)
+    def stage0(self, qp, q0, q1, rp):
+        # |r|^2 - 2 q.r; |q|^2 is a per-query shift applied to the thresholds
+        out = _score_buffer((q1 - q0, rp["Z"].shape[0]), self.dtype)
+        return expanded_sq_distances(
+            None, rp["Z"], None, rp["sq"], out=out, minus_two_a=qp["Zm2"][q0:q1]
+        )
 
-    def exact(self, qp, rp, rows, cols):
-        return _pairs_reduce(qp["Z"], rp["Z"], rows, cols, "sqeuclidean")
+    def _widen(self, tau, nrm):
+        """Threshold on a storage-precision squared distance.
 
-    def finalize(self, sq):
-        return np.sqrt(np.maximum(sq, 0.0))
+        With ``s = |q| + max |r|``: the stored vectors are within
+        ``rho = u s`` of the float64 ones (so the distance within ``rho``),
+        and the expansion and the exact recompute are within ``eps s^2``.
+        """
+        s = (nrm + self.ref_scale) * (1.0 + _NORM_SLACK)
+        rho = self.u_store * s
+        eps = (self.gamma + self.gamma64) * s * s
+        return (np.sqrt(tau) + rho) ** 2 + eps
+
+    def threshold0(self, tau, qp, q0, q1, rp):
+        return self._widen(tau, qp["nrm"][q0:q1]) - qp["sqs"][q0:q1]
+
+    def dense(self, qp, rows, rp):
+        """Squared distances of the query rows ``rows`` to the whole chunk."""
+        return euclidean_block(
+            qp["Z"][rows], rp["Z"], qp["sq"][rows], rp["sq"], squared=True
+        )
+
+    def dense_threshold(self, tau, qp, rows):
+        return self._widen(tau, qp["nrm"][rows])
+
+    def pairs(self, qp, rp, rows, cols):
+        """Squared distances of pairs from their stored differences."""
+        return _pairs_reduce(qp["Z"], rp["Z"], rows, cols, self.kind)
+
+    def pair_threshold(self, tau, qp, rows):
+        # the stored rows are within rho of the float64 ones; a sum of d
+        # squared differences rounds by at most gamma relative
+        rho = self.u_store * (qp["nrm"][rows] + self.ref_scale) * (1.0 + _NORM_SLACK)
+        return (np.sqrt(tau) + rho) ** 2 * (1.0 + self.gamma + 3 * self.u_store)
 
     def key_radius(self, tau):
         # values are squared distances; |u.q - u.r| <= |q - r| for a unit u
         return np.sqrt(np.maximum(tau, 0.0))
 
-    def dense(self, qp, rows, rp):
-        """Exact values of the query rows ``rows`` against the whole chunk."""
-        L = qp["Zm2"][rows] @ rp["Z"].T
-        L += rp["sq"]
-        L += qp["sq"][rows, None]
-        return L
+    def finalize(self, d, log2_scale):
+        return np.ldexp(np.sqrt(np.maximum(d, 0.0)), log2_scale)
 
 
-class _ProjectedEuclideanIndex(_EuclideanIndex):
+class _ProjectedEuclideanScorer(_EuclideanScorer):
     """Euclidean search pruned by an exact low-dimensional lower bound.
 
     With ``V`` an orthonormal basis (d x m) and ``P = V V^T``, Pythagoras and
@@ -232,33 +332,29 @@ class _ProjectedEuclideanIndex(_EuclideanIndex):
     basis of the leading singular vectors of the library makes this bound
     nearly tight for smooth spectra, so a GEMM in m + 1 dimensions dismisses
     most references, and exact distances are computed only for the rest.
+    The bound is computed in float64 from the float64 embedding, the
+    residual norm from the residual itself (no cancellation).
     """
 
-    stage0_exact = False
-    dense_fraction = 0.02
+    dense_fraction = _PROJECT_DENSE_FRACTION
 
-    def __init__(self, basis, rel_eps, key_axis=None):
+    def __init__(self, n_features, dtype, basis, key_axis):
+        super().__init__(n_features, dtype)
         self.basis = basis
-        self.rel_eps = rel_eps
         # a unit vector: the projection on it is the key of the sorted search
         self.key_axis = key_axis
+        self.rel_eps = 4.0 * _gamma(n_features, np.float64)
 
-    def prepare(self, Z):
-        out = super().prepare(Z)
-        # the bound is computed in float64 whatever the data type, so that
-        # its rounding stays far below the distances it separates
-        Z64 = np.asarray(out["Z"], dtype=np.float64)
+    def prepare(self, Z64):
+        out = super().prepare(Z64)
         C = Z64 @ self.basis
-        rho2 = np.maximum(
-            np.einsum("ij,ij->i", Z64, Z64) - np.einsum("ij,ij->i", C, C), 0.0
-        )
-        C = np.hstack([C, np.sqrt(rho2)[:, None]])
-        csq = np.einsum("ij,ij->i", C, C)
+        residual = Z64 - C @ self.basis.T
+        C = np.hstack([C, np.sqrt(squared_norms(residual))[:, None]])
+        csq = squared_norms(C)
         # [C, |C|^2] so that one GEMM with [-2 C_q, 1] gives |C_r|^2 - 2 C_q.C_r
         out["C"] = np.hstack([C, csq[:, None]])
         out["csq"] = csq
-        if self.key_axis is not None:
-            out["key"] = Z64 @ self.key_axis
+        out["key"] = Z64 @ self.key_axis
         return out
 
     def add_query_terms(self, prepared):
@@ -268,90 +364,117 @@ class _ProjectedEuclideanIndex(_EuclideanIndex):
         return prepared
 
     def stage0(self, qp, q0, q1, rp):
-        return _gemm(qp["Cm2"][q0:q1], rp["C"])
+        out = _score_buffer((q1 - q0, rp["C"].shape[0]), np.float64)
+        return np.matmul(qp["Cm2"][q0:q1], rp["C"].T, out=out)
 
-    def shift(self, qp, q0, q1, rp):
-        # the bound is computed by an expansion whose rounding error is a
-        # small multiple of eps (|q|^2 + |r|^2): lower it by more than that
-        slack = self.rel_eps * (qp["sq"][q0:q1] + rp["sq"].max())
-        slack = slack.astype(np.float64)
-        return qp["csq"][q0:q1] - slack
+    def threshold0(self, tau, qp, q0, q1, rp):
+        # the bound's expansion rounds by a small multiple of eps (|q|^2 +
+        # |r|^2), and the exact value by as much: lower it by more than that
+        s = qp["nrm"][q0:q1] + self.ref_scale
+        return tau + self.rel_eps * s * s - qp["csq"][q0:q1]
 
-
-def _block_edges(n, m):
-    """Start indices of ``m`` near-equal contiguous blocks of ``n`` channels."""
-    return np.unique(np.linspace(0, n, m + 1).astype(np.intp)[:-1])
+    def work0(self):
+        return self.basis.shape[1] + 2
 
 
-class _ManhattanIndex(_Index):
+class _ManhattanScorer(_Scorer):
     """L1 distance in the embedded space with a multi-resolution lower bound.
 
     For nested partitions of the channels into blocks, the L1 distance of the
     block sums never exceeds the L1 distance of the full vectors, and a finer
     partition gives a bound at least as tight: ``sum_B |sum_{i in B} x_i| <=
-    sum_i |x_i|`` by the triangle inequality.
+    sum_i |x_i|`` by the triangle inequality.  The block sums are taken in
+    float64 from the float64 embedding.
     """
 
-    kind = "manhattan"
+    kind = "l1"
+    key_abs = "l1"
+    dense_fraction = _MANHATTAN_DENSE_FRACTION
 
-    def __init__(self, n_features, prune=True):
-        self.n_features = n_features
-        if n_features <= 64 or not prune:
-            self.resolutions = ()
-        elif n_features <= 512:
-            # two nested levels (8 divides into 32 blocks): on a 10,000 x 500
-            # library about 15 % faster than one level of 16 blocks
-            self.resolutions = (8, 32)
-        else:
-            # the coarse level is nested in the fine one (16 divides 128)
-            self.resolutions = (16, 128)
+    def __init__(self, n_features, dtype, prune=True):
+        super().__init__(n_features, dtype)
+        self.resolutions = ()
+        if prune and n_features > _MANHATTAN_MIN_CHANNELS:
+            for max_channels, resolutions in _MANHATTAN_LEVELS:
+                if max_channels is None or n_features <= max_channels:
+                    # the coarse level is nested in the fine one
+                    self.resolutions = resolutions
+                    break
         self.edges = [_block_edges(n_features, m) for m in self.resolutions]
         self.levels = tuple(range(1, len(self.resolutions)))
-        self.stage0_exact = not self.resolutions
-        self.dense_fraction = 0.25
+        # rounding of sums of the float64 embedding and of the exact value
+        self.bound_slack = 2.0 * _gamma(2 * n_features, np.float64)
+        # and of the stored values, for scores computed from them
+        self.store_slack = self.bound_slack + 2.0 * self.u_store
 
-    def _sums(self, Z, i):
-        return np.add.reduceat(Z, self.edges[i], axis=1).astype(np.float64)
-
-    def prepare(self, Z):
-        Z = np.ascontiguousarray(Z)
-        # |sum(q) - sum(r)| <= |q - r|_1: a one-number bound by which a library
-        # sorted on it restricts each query to a contiguous range
-        out = {"Z": Z, "key": Z.sum(axis=1, dtype=np.float64)}
-        for i in range(len(self.resolutions)):
-            out[f"P{i}"] = self._sums(Z, i)
+    def prepare(self, Z64):
+        out = {
+            "Z": np.ascontiguousarray(Z64, dtype=self.dtype),
+            "l1": np.abs(Z64).sum(axis=1),
+            # |sum(q) - sum(r)| <= |q - r|_1: a one-number bound by which a
+            # library sorted on it restricts each query to a contiguous range
+            "key": Z64.sum(axis=1),
+        }
+        for i, edges in enumerate(self.edges):
+            out[f"P{i}"] = np.add.reduceat(Z64, edges, axis=1)
         return out
 
     def stage0(self, qp, q0, q1, rp):
-        key = "P0" if self.resolutions else "Z"
-        A = qp[key][q0:q1]
-        B = rp[key]
-        if A.dtype != np.float64:
-            A = A.astype(np.float64)
-            B = B.astype(np.float64)
-        L = cdist(A, B, "cityblock")
-        if not self.stage0_exact:
-            L *= 1.0 - _LB_SLACK
-        return L
+        name = "P0" if self.resolutions else "Z"
+        A = np.asarray(qp[name][q0:q1], dtype=np.float64)
+        return cdist(A, np.asarray(rp[name], dtype=np.float64), "cityblock")
+
+    def _widen(self, tau, l1, slack):
+        return tau + slack * (l1 + self.ref_scale) * (1.0 + _NORM_SLACK)
+
+    def threshold0(self, tau, qp, q0, q1, rp):
+        slack = self.bound_slack if self.resolutions else self.store_slack
+        return self._widen(tau, qp["l1"][q0:q1], slack)
 
     def level(self, i, qp, rp, rows, cols):
         """Lower bound at resolution ``i`` for the pairs ``(rows, cols)``."""
-        d = _pairs_reduce(qp[f"P{i}"], rp[f"P{i}"], rows, cols, "l1")
-        return d * (1.0 - _LB_SLACK)
+        ref = rp[f"P{i}"]
+        return _pairs_reduce(qp[f"P{i}"], ref, rows, cols, "l1")
 
-    def exact(self, qp, rp, rows, cols):
-        return _pairs_reduce(qp["Z"], rp["Z"], rows, cols, "l1")
+    def level_threshold(self, tau, qp, rows):
+        return self._widen(tau, qp["l1"][rows], self.bound_slack)
 
     def dense(self, qp, rows, rp):
-        return cdist(qp["Z"][rows], rp["Z"], "cityblock")
+        A = np.asarray(qp["Z"][rows], dtype=np.float64)
+        return cdist(A, np.asarray(rp["Z"], dtype=np.float64), "cityblock")
+
+    def dense_threshold(self, tau, qp, rows):
+        return self._widen(tau, qp["l1"][rows], self.store_slack)
+
+    def pairs(self, qp, rp, rows, cols):
+        """L1 distances of pairs from their stored differences."""
+        return _pairs_reduce(qp["Z"], rp["Z"], rows, cols, self.kind)
+
+    def pair_threshold(self, tau, qp, rows):
+        # the stored rows are within u |z|_1 of the float64 ones; a sum of d
+        # absolute differences rounds by at most gamma relative
+        tau = self._widen(tau, qp["l1"][rows], self.store_slack)
+        return tau * (1.0 + self.gamma + 2 * self.u_store)
+
+    def key_radius(self, tau):
+        return tau
+
+    def finalize(self, d, log2_scale):
+        return np.ldexp(d, log2_scale)
+
+    def work0(self):
+        return len(self.edges[0]) if self.resolutions else self.n_features
 
 
-class _PairwiseIndex(_Index):
+class _PairwiseScorer(_Scorer):
     """Any metric, through its vectorised ``pairwise`` (no embedding)."""
 
     kind = "pairwise"
+    stage0_exact = True
+    embedded = False
 
-    def __init__(self, metric, energy):
+    def __init__(self, n_features, metric, energy):
+        super().__init__(n_features, np.float64)
         # a name or a callable, resolved at use so that the index pickles
         self.metric = metric
         self.energy = energy
@@ -360,28 +483,48 @@ class _PairwiseIndex(_Index):
         return {"Z": np.ascontiguousarray(X, dtype=np.float64)}
 
     def stage0(self, qp, q0, q1, rp):
-        from skspectra.metrics import get_metric
-
         metric = get_metric(self.metric)
         D = metric.pairwise(qp["Z"][q0:q1], rp["Z"], energy=self.energy)
         return np.asarray(D, dtype=np.float64)
 
+    def threshold0(self, tau, qp, q0, q1, rp):
+        return tau
 
-def _search_block(index, qp, q0, q1, rp, j0, top, ref_index=None):
-    """Update the top-k of queries ``q0:q1`` with the chunk at offset ``j0``.
+    def finalize(self, d, log2_scale):
+        return d
 
-    ``ref_index`` gives the global index of each column of the chunk when the
-    library is stored permuted (``None``: column ``j`` is reference ``j0 + j``).
+
+# --------------------------------------------------------------------------
+# the search of one block, chunked and key-sorted searches
+# --------------------------------------------------------------------------
+class _PruningDoesNotPay(Exception):
+    """The work spent on a batch passed its budget (see ``_search_block``)."""
+
+
+def _charge(work, amount):
+    """Add ``amount`` multiply-adds to ``work``; raise past its budget."""
+    if work is not None:
+        work[0] += amount
+        if work[0] > work[1]:
+            raise _PruningDoesNotPay
+
+
+def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
+    """Update the top-k of queries ``q0:q1`` with one reference chunk.
+
+    ``rp["gid"]`` gives the library index of each column of the chunk;
+    ``exact(qp, rp, rows, cols)`` the exact float64 values of pairs.
+    ``work``, a list ``[spent, budget]``, accumulates the multiply-adds
+    spent; before a step would pass the budget the search raises
+    ``_PruningDoesNotPay``.
     """
-    L = index.stage0(qp, q0, q1, rp)
-    n_chunk = L.shape[1]
+    n_chunk = rp["gid"].size
+    d = scorer.n_features
+    _charge(work, (q1 - q0) * n_chunk * scorer.work0())
+    L = scorer.stage0(qp, q0, q1, rp)
+    gid = rp["gid"]
     k = top.k
-    shift = index.shift(qp, q0, q1, rp)
-    # pairs equal to the k-th best still pass, so that a tie goes to the lower
-    # reference index whatever the order in which chunks are searched
-    tau = np.nextafter(top.tau(q0, q1), np.inf) - shift
-    if ref_index is None:
-        ref_index = np.arange(j0, j0 + n_chunk)
+    tau = top.tau(q0, q1)
     unfilled = np.flatnonzero(np.isinf(tau))
     if unfilled.size:
         kk = min(k, n_chunk)
@@ -392,116 +535,109 @@ def _search_block(index, qp, q0, q1, rp, j0, top, ref_index=None):
             part = np.broadcast_to(np.arange(n_chunk), (unfilled.size, n_chunk))
         rows = np.repeat(unfilled, kk)
         cols = part.ravel()
-        if index.stage0_exact:
-            vals = L[rows, cols] + shift[rows]
+        if scorer.stage0_exact:
+            vals = L[rows, cols]
         else:
-            vals = index.exact(qp, rp, rows + q0, cols)
-        top.merge(rows + q0, ref_index[cols], vals)
+            _charge(work, rows.size * d * _EXACT_COST)
+            vals = exact(qp, rp, rows + q0, cols)
+        top.merge(rows + q0, gid[cols], vals)
         L[rows, cols] = np.inf
-        tau = np.nextafter(top.tau(q0, q1), np.inf) - shift
+        tau = top.tau(q0, q1)
+    # pairs equal to the k-th best still pass, so that a tie goes to the lower
+    # reference index whatever the order in which chunks are searched
+    tau = np.nextafter(tau, np.inf)
     # one comparison over the block; nonzero then reads a byte per pair
-    rows, cols = _nonzero2d(L < tau[:, None])
+    rows, cols = _nonzero2d(L < scorer.threshold0(tau, qp, q0, q1, rp)[:, None])
     if rows.size == 0:
         return
-    if index.stage0_exact:
-        vals = L[rows, cols] + shift[rows]
-    elif rows.size > index.dense_fraction * L.size:
-        # weak bounds here: exact distances of the active rows, densely
+    if scorer.stage0_exact:
+        top.merge(rows + q0, gid[cols], L[rows, cols])
+        return
+    if rows.size > scorer.dense_fraction * L.size:
+        # weak bounds here: scores of the active rows, densely
         active = np.unique(rows)
-        E = index.dense(qp, active + q0, rp)
+        _charge(work, active.size * n_chunk * d)
+        E = scorer.dense(qp, active + q0, rp)
         E[np.isinf(L[active])] = np.inf  # pairs merged above
-        r, cols = _nonzero2d(E < (tau + shift)[active, None])
+        limit = scorer.dense_threshold(tau[active], qp, active + q0)
+        r, cols = _nonzero2d(E < limit[:, None])
         rows = active[r]
-        vals = E[r, cols]
     else:
-        tau = tau + shift
-        for level in index.levels:
-            vals = index.level(level, qp, rp, rows + q0, cols)
-            keep = vals < tau[rows]
+        for level in scorer.levels:
+            _charge(work, rows.size * len(scorer.edges[level]) * _EXACT_COST)
+            vals = scorer.level(level, qp, rp, rows + q0, cols)
+            limit = scorer.level_threshold(tau[rows], qp, rows + q0)
+            keep = vals < limit
             rows, cols = rows[keep], cols[keep]
-        vals = index.exact(qp, rp, rows + q0, cols)
-        keep = vals < tau[rows]
-        rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    top.merge(rows + q0, ref_index[cols], vals)
+    if scorer.u_store:
+        # stored in a lower precision: screen in it before float64
+        _charge(work, rows.size * d * _EXACT_COST)
+        vals = scorer.pairs(qp, rp, rows + q0, cols)
+        keep = vals < scorer.pair_threshold(tau[rows], qp, rows + q0)
+        rows, cols = rows[keep], cols[keep]
+    _charge(work, rows.size * d * _EXACT_COST)
+    vals = exact(qp, rp, rows + q0, cols)
+    keep = vals < tau[rows]
+    top.merge(rows[keep] + q0, gid[cols[keep]], vals[keep])
 
 
-def sort_library(prepared):
-    """The prepared library sorted by its ``key``, and the permutation."""
-    perm = np.argsort(prepared["key"], kind="stable")
-    return {name: np.ascontiguousarray(v[perm]) for name, v in prepared.items()}, perm
+def _slices(prepared, a, b):
+    return {name: v[a:b] for name, v in prepared.items()}
 
 
-def _key_search_batch(index, qs, q0, q1, rs, perm, top, chunk):
+def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None, full=False):
     """Top-k of the key-sorted queries ``q0:q1`` in the key-sorted library.
 
     A window of references around the queries' keys gives every query ``k``
     exact distances, hence a threshold ``tau``; the only other references
     that can matter have keys within ``tau`` of the query's key (the key
     difference is a lower bound of the distance), a contiguous range of the
-    sorted library, searched in chunks after the window.
+    sorted library, searched in chunks after the window.  ``full`` searches
+    the whole rest of the library after the window instead.
     """
     k = top.k
     keys = qs["key"][q0:q1]
     rkey = rs["key"]
     n = rkey.size
     pos = np.searchsorted(rkey, keys)
-    lo = max(0, int(pos[0]) - _KEY_WINDOW)
-    hi = min(n, int(pos[-1]) + _KEY_WINDOW)
+    # a full search has no range to restrict: a window as large as a first
+    # chunk gives it thresholds as good as those of the chunked search
+    window = _FIRST_CHUNK // 2 if full else _KEY_WINDOW
+    lo = max(0, int(pos[0]) - window)
+    hi = min(n, int(pos[-1]) + window)
     if hi - lo < k:
         lo = max(0, min(lo, n - k))
         hi = lo + k
 
     def search(a, b):
         for s in range(a, b, chunk):
-            e = min(b, s + chunk)
-            sl = {name: v[s:e] for name, v in rs.items()}
-            _search_block(index, qs, q0, q1, sl, s, top, perm[s:e])
+            rp = _slices(rs, s, min(b, s + chunk))
+            _search_block(scorer, exact, qs, q0, q1, rp, top, work)
 
     search(lo, hi)
-    tau = top.tau(q0, q1)
-    # keys are float64 sums; the margin covers their rounding and that of the
-    # distances, which are computed in the library's precision
-    radius = index.key_radius(tau)
-    margin = radius + _KEY_REL_SLACK * (radius + np.abs(keys))
+    if full:
+        search(0, lo)
+        search(hi, n)
+        return
+    radius = scorer.key_radius(top.tau(q0, q1))
+    # keys are float64 sums of float64 products: their rounding is a tiny
+    # fraction of the sum of the absolute values of the terms
+    spread = qs[scorer.key_abs][q0:q1] + scorer.ref_scale
+    margin = radius + _KEY_REL_SLACK * (radius + spread)
     a = int(np.searchsorted(rkey, np.min(keys - margin), "left"))
     b = int(np.searchsorted(rkey, np.max(keys + margin), "right"))
     search(a, min(lo, b))
     search(max(hi, a), b)
 
 
-def key_search(index, qp, n_queries, rs, perm, k, chunk_size, n_jobs=None):
-    """Exact top-k over a library sorted by key (see ``sort_library``).
-
-    Same result as ``kneighbors_search``; the queries are searched in batches
-    of neighbouring keys, each against the part of the library whose keys
-    can be within the batch's thresholds.
-    """
-    order = np.argsort(qp["key"], kind="stable")
-    qs = {name: v[order] for name, v in qp.items()}
-    top = _TopK(n_queries, k)
-    n = rs["key"].size
-    if n < k:
-        raise ValueError(
-            f"fewer reference spectra than n_neighbors={k}; the library has {n}."
-        )
-    b = _KEY_BATCH
-    starts = range(0, n_queries, b)
-    n_jobs = effective_n_jobs(n_jobs)
-    args = (rs, perm, top, chunk_size)
+def _run_batches(fn, starts, n_jobs):
+    """``fn(q0)`` for every batch start, over threads when ``n_jobs > 1``."""
     if n_jobs == 1:
         for q0 in starts:
-            _key_search_batch(index, qs, q0, min(q0 + b, n_queries), *args)
+            fn(q0)
     else:
         with single_threaded(), Parallel(n_jobs=n_jobs, prefer="threads") as par:
-            par(
-                delayed(_key_search_batch)(index, qs, q0, min(q0 + b, n_queries), *args)
-                for q0 in starts
-            )
-    dist = np.empty_like(top.dist)
-    ind = np.empty_like(top.ind)
-    dist[order] = top.dist
-    ind[order] = top.ind
-    return dist, ind
+            par(delayed(fn)(q0) for q0 in starts)
 
 
 def _chunk_sizes(n, chunk_size):
@@ -513,97 +649,401 @@ def _chunk_sizes(n, chunk_size):
         s = min(size, n - done)
         sizes.append(s)
         done += s
-        size = min(4 * size, chunk_size)
+        size = min(_CHUNK_GROWTH * size, chunk_size)
     return sizes
 
 
 def default_chunk_size(n_features, itemsize=8):
-    """References per chunk: a chunk of the library of about 32 MiB."""
-    return int(np.clip((32 * 2**20) // max(1, n_features * itemsize), 256, 65536))
+    """References per chunk: a chunk of the library of ``_CHUNK_BYTES``."""
+    size = _CHUNK_BYTES // max(1, n_features * itemsize)
+    return int(np.clip(size, *_CHUNK_LIMITS))
 
 
 def _query_batch(chunk_size, n_jobs):
-    """Queries per batch: a score block of about 8 MiB, so that it is still
-    in cache when it is compared with the thresholds (and never more than
-    ``working_memory``)."""
-    budget = min(8 * 2**20, get_config()["working_memory"] * 2**20 / max(1, n_jobs))
-    return int(max(16, budget // (8 * chunk_size)))
+    """Queries per batch: a score block of ``_SCORE_BLOCK_BYTES``, so that it
+    is still in cache when it is compared with the thresholds (and never more
+    than ``working_memory``)."""
+    budget = min(
+        _SCORE_BLOCK_BYTES, get_config()["working_memory"] * 2**20 / max(1, n_jobs)
+    )
+    return int(max(_MIN_QUERY_BATCH, budget // (8 * chunk_size)))
 
 
-def iter_reference_chunks(X_ref, chunk_size, transform):
-    """Yield ``(offset, transformed chunk)`` over a NumPy or Dask library."""
-    if is_dask_array(X_ref):
+def _chunked_search(scorer, exact, qp, q0, q1, chunks, top, n_jobs):
+    """Exact top-k of the queries ``q0:q1`` over the reference chunks."""
+    n_queries = q1 - q0
+    if n_queries <= 0:
+        return
+    if n_jobs == 1:
+        for rp in chunks:
+            b = _query_batch(rp["gid"].size, 1)
+            for s in range(q0, q1, b):
+                _search_block(scorer, exact, qp, s, min(s + b, q1), rp, top)
+        return
+    with single_threaded(), Parallel(n_jobs=n_jobs, prefer="threads") as par:
+        for rp in chunks:
+            b = _query_batch(rp["gid"].size, n_jobs)
+            b = max(1, min(b, -(-n_queries // n_jobs)))
+            par(
+                delayed(_search_block)(scorer, exact, qp, s, min(s + b, q1), rp, top)
+                for s in range(q0, q1, b)
+            )
+
+
+# --------------------------------------------------------------------------
+# the index
+# --------------------------------------------------------------------------
+def _leading_basis(Z):
+    """Orthonormal basis (d x m) of the leading right singular vectors."""
+    m = int(
+        min(_PROJECT_MAX_RANK, Z.shape[1] // _PROJECT_CHANNELS_PER_RANK, Z.shape[0])
+    )
+    # any orthonormal basis keeps the bound exact; a good one makes it tight
+    _, _, vt = randomized_svd(Z, m, n_iter=4, random_state=0)
+    q, _ = np.linalg.qr(vt.T)
+    return np.ascontiguousarray(q)
+
+
+def _principal_axis(Z):
+    """Unit vector along which the (centred) rows of ``Z`` vary most."""
+    _, _, vt = randomized_svd(Z, 1, n_iter=4, random_state=0)
+    return vt[0] / np.linalg.norm(vt[0])
+
+
+def _embed_float64(metric, X, energy):
+    """The metric's embedding of spectra ``X``, computed in float64."""
+    Z = get_metric(metric).embed(np.asarray(X, dtype=np.float64), energy=energy)
+    return np.asarray(Z, dtype=np.float64)
+
+
+def _concat(parts):
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+class NeighborsIndex:
+    """Exact nearest library spectra under one spectral metric.
+
+    Built by :func:`build_index`, which chooses how blocks are scored and
+    prepares (and, where it pays, sorts) the library; :meth:`query` and
+    :meth:`query_library` return neighbours in the metric's own units.
+    """
+
+    def __init__(self, metric, energy, scorer, chunk_size, n_jobs):
+        self.metric = metric
+        self.energy = energy
+        self.scorer = scorer
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        # centre and power of two applied to every embedded spectrum
+        self.centre = None
+        self.log2_scale = 0
+        self.n_samples = 0
+        self._dask = None
+        self._ref = None
+        self._perm = None
+        self._plain = None
+
+    # -- embedding -----------------------------------------------------------
+
+    def _embed64(self, X):
+        """float64 embedding of spectra ``X``, centred and scaled."""
+        if not self.scorer.embedded:
+            return np.asarray(X, dtype=np.float64)
+        Z = _embed_float64(self.metric, X, self.energy)
+        Z -= self.centre
+        return np.ldexp(Z, -self.log2_scale, out=Z)
+
+    def _set_frame(self, sample):
+        """Centre and power-of-two scale from float64 embedded sample rows."""
+        self.centre = sample.mean(axis=0)
+        top = float(np.max(np.abs(sample - self.centre), initial=0.0))
+        if not np.isfinite(top):
+            raise ValueError(
+                "the training spectra X are outside the floating-point range "
+                "of the metric (their embedding is not finite)."
+            )
+        # a power of two leaves the digits of every value unchanged
+        self.log2_scale = int(np.frexp(top)[1]) if top > 0 else 0
+
+    def _prepare(self, X, queries=False, keep_exact=False):
+        """Prepared spectra: the scorer's arrays, and the exact float64 rows
+        where they are not what is stored (queries and a chunk of a Dask
+        library: the rows themselves; an in-memory library: the float32
+        remainder ``lo``, with which ``Z + lo`` is the float64 row to about
+        48 bits)."""
+        Z64 = self._embed64(X)
+        prepared = self.scorer.prepare(Z64)
+        if self.scorer.embedded and self.scorer.dtype != np.float64:
+            if queries or keep_exact:
+                prepared["E"] = Z64
+            else:
+                lo = Z64 - prepared["Z"]
+                prepared["lo"] = lo.astype(self.scorer.dtype)
+        if queries:
+            prepared = self.scorer.add_query_terms(prepared)
+        for name in ("sq", "sqs", "nrm", "l1"):
+            if name in prepared and not np.all(np.isfinite(prepared[name])):
+                whose = "query spectra X" if queries else "training spectra X"
+                raise ValueError(
+                    f"the {whose} lie too far outside the range of the "
+                    "training spectra for the search in "
+                    f"{self.scorer.dtype.name}; pass float64 spectra."
+                )
+        return prepared
+
+    # -- the library ---------------------------------------------------------
+
+    def _fit(self, X, prune):
+        self.n_samples = X.shape[0]
+        if is_dask_array(X):
+            self._fit_dask(X)
+            return
+        parts = []
+        offsets = np.cumsum([0, *_chunk_sizes(self.n_samples, self.chunk_size)])
+        for a, b in zip(offsets[:-1], offsets[1:], strict=True):
+            part = self._prepare(X[a:b])
+            part["gid"] = np.arange(a, b)
+            parts.append(part)
+        self._ref = _concat(parts)
+        if not self.scorer.embedded:
+            self._check_pairwise(self._ref["Z"])
+        self.scorer.ref_scale = self._ref_scale(self._ref)
+        if prune and "key" in self._ref:
+            perm = np.argsort(self._ref["key"], kind="stable")
+            self._ref = {k: np.ascontiguousarray(v[perm]) for k, v in self._ref.items()}
+            self._perm = perm
+            if isinstance(self.scorer, _ProjectedEuclideanScorer):
+                self._plain = _EuclideanScorer(
+                    self.scorer.n_features, self.scorer.dtype
+                )
+                self._plain.ref_scale = self.scorer.ref_scale
+
+    def _check_pairwise(self, X):
+        """Let the metric validate the library once, as its first argument."""
+        metric = get_metric(self.metric)
+        for s in range(0, X.shape[0], self.chunk_size):
+            metric.pairwise(X[s : s + self.chunk_size], X[:1], energy=self.energy)
+
+    def _ref_scale(self, prepared):
+        name = getattr(self.scorer, "key_abs", None)
+        if name is None:
+            return 0.0
+        return float(np.max(prepared[name], initial=0.0))
+
+    def _fit_dask(self, X):
+        # larger than memory: keep the lazy array, embed block by block at
+        # query time; check the blocks and find the scale in one streamed pass
+        self._dask = X
+        scale = 0.0
+        for rp in self._dask_chunks():
+            if not self.scorer.embedded:
+                self._check_pairwise(rp["Z"])
+            scale = max(scale, self._ref_scale(rp))
+        self.scorer.ref_scale = scale
+
+    def _dask_chunks(self):
+        """Prepared chunks of a Dask library, computed one block at a time."""
         offset = 0
-        for block in X_ref.to_delayed().ravel():
+        for block in self._dask.to_delayed().ravel():
             arr = np.asarray(block.compute())
-            for s in range(0, arr.shape[0], chunk_size):
-                yield offset + s, transform(arr[s : s + chunk_size])
+            if not np.all(np.isfinite(arr)):
+                raise ValueError("Input X contains NaN or infinity.")
+            for s in range(0, arr.shape[0], self.chunk_size):
+                rows = arr[s : s + self.chunk_size]
+                rp = self._prepare(rows, keep_exact=True)
+                rp["gid"] = np.arange(offset + s, offset + s + rows.shape[0])
+                yield rp
             offset += arr.shape[0]
-    else:
+
+    def _chunks(self):
+        if self._dask is not None:
+            yield from self._dask_chunks()
+            return
         offset = 0
-        for size in _chunk_sizes(X_ref.shape[0], chunk_size):
-            yield offset, transform(X_ref[offset : offset + size])
+        for size in _chunk_sizes(self.n_samples, self.chunk_size):
+            yield _slices(self._ref, offset, offset + size)
             offset += size
 
+    # -- exact values --------------------------------------------------------
 
-def iter_prepared_slices(ref, n, chunk_size):
-    """Yield ``(offset, views of the prepared library)`` chunk by chunk."""
-    offset = 0
-    for size in _chunk_sizes(n, chunk_size):
-        yield offset, {key: val[offset : offset + size] for key, val in ref.items()}
-        offset += size
+    def _exact(self, qp, rp, rows, cols):
+        """Exact float64 values of the pairs (query ``rows``, chunk ``cols``)."""
+        Eq = qp.get("E", qp["Z"])
+        kind = self.scorer.kind
+        if "E" in rp:
+            return _pairs_reduce(Eq, rp["E"], rows, cols, kind)
+        return _pairs_reduce(Eq, rp["Z"], rows, cols, kind, rp.get("lo"))
+
+    # -- queries -------------------------------------------------------------
+
+    def query(self, X, k):
+        """The ``k`` nearest library spectra of every spectrum of ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_queries, n_channels)
+            Validated query spectra on the library's energy grid.
+        k : int
+            Number of neighbours, at most the library size.
+
+        Returns
+        -------
+        dist : ndarray of shape (n_queries, k)
+            float64 distances under the metric, ascending per row.
+        ind : ndarray of shape (n_queries, k)
+            Library indices; among equal distances the lower index first.
+        """
+        qp = self._prepare(X, queries=True)
+        return self._search(qp, X.shape[0], k)
+
+    def query_library(self, k):
+        """The ``k`` nearest other library spectra of every library spectrum.
+
+        Each spectrum is excluded from its own neighbours (when duplicates
+        tie with it, one of them takes its place).
+        """
+        if self._dask is not None:
+            raise ValueError(
+                "kneighbors(X=None) on a dask library would query the whole "
+                "library; pass the query spectra explicitly."
+            )
+        n = self.n_samples
+        qp = dict(self._ref)
+        if self._perm is not None:
+            inv = np.empty_like(self._perm)
+            inv[self._perm] = np.arange(n)
+            qp = {name: v[inv] for name, v in qp.items()}
+        if "lo" in qp:
+            qp["E"] = qp.pop("Z").astype(np.float64) + qp["lo"]
+            qp["Z"] = qp["E"].astype(self.scorer.dtype)
+        qp = self.scorer.add_query_terms(qp)
+        dist, ind = self._search(qp, n, k + 1)
+        is_self = ind == np.arange(n)[:, None]
+        is_self[~is_self.any(axis=1), -1] = True
+        return dist[~is_self].reshape(n, k), ind[~is_self].reshape(n, k)
+
+    def _search(self, qp, n_queries, k):
+        if k > self.n_samples:
+            raise ValueError(
+                f"n_neighbors={k} but the training spectra X hold only "
+                f"{self.n_samples} spectra."
+            )
+        top = _TopK(n_queries, k)
+        n_jobs = effective_n_jobs(self.n_jobs)
+        if self._perm is not None:
+            self._key_search(qp, n_queries, top, n_jobs)
+        else:
+            _chunked_search(
+                self.scorer, self._exact, qp, 0, n_queries, self._chunks(), top, n_jobs
+            )
+        if np.any(top.ind < 0):
+            found = int(np.min(np.sum(top.ind >= 0, axis=1)))
+            raise ValueError(
+                f"the search found only {found} finite distances for a query "
+                f"with n_neighbors={k}: the query spectra X or the training "
+                "spectra X give distances outside the floating-point range."
+            )
+        dist = self.scorer.finalize(top.dist, self.log2_scale)
+        if self.scorer.embedded:
+            dist = get_metric(self.metric).from_embedded(dist)
+        return np.asarray(dist, dtype=np.float64), top.ind
+
+    def _key_search(self, qp, n_queries, top, n_jobs):
+        """Batches of neighbouring keys over the key-sorted library.
+
+        The first batch is searched alone; as soon as it costs more than
+        ``_KEY_MAX_WORK`` of the plain search of the same queries (a library
+        without structure for the key and the bounds), it is abandoned and
+        every batch takes the plain search, which scores each reference by
+        the matrix product alone.
+        """
+        order = np.argsort(qp["key"], kind="stable")
+        qs = {name: v[order] for name, v in qp.items()}
+        sorted_top = _TopK(n_queries, top.k)
+        b = _KEY_BATCH
+        first = min(b, n_queries)
+        args = (self._ref, sorted_top, self.chunk_size)
+        scorer, full = self.scorer, False
+        budget = np.inf
+        if self._plain is not None:
+            budget = _KEY_MAX_WORK * self._plain_work(first)
+        try:
+            work = [0.0, budget]
+            _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
+        except _PruningDoesNotPay:
+            # the bounds dismiss too little: score every reference plainly,
+            # still from a window of each batch outwards
+            scorer, full = self._plain, True
+            sorted_top.dist[:first] = np.inf
+            sorted_top.ind[:first] = -1
+            first = 0
+
+        def batch(q0):
+            q1 = min(q0 + b, n_queries)
+            _key_search_batch(scorer, self._exact, qs, q0, q1, *args, full=full)
+
+        _run_batches(batch, range(first, n_queries, b), n_jobs)
+        top.dist[order] = sorted_top.dist
+        top.ind[order] = sorted_top.ind
+
+    def _plain_work(self, n_queries):
+        """Multiply-adds of the plain chunked search of ``n_queries``."""
+        return float(n_queries) * self.n_samples * self._plain.work0()
 
 
-def kneighbors_search(index, qp, n_queries, chunks, k, n_jobs=None):
-    """Exact top-k of every query over the reference chunks.
+def build_index(
+    metric, X, *, energy=None, algorithm="auto", chunk_size=None, n_jobs=None
+):
+    """Index a library of spectra for exact nearest-neighbour queries.
 
     Parameters
     ----------
-    index : _EuclideanIndex, _ManhattanIndex or _PairwiseIndex
-        How blocks are scored.
-    qp : dict
-        The prepared queries (``index.prepare`` of the embedded queries).
-    n_queries : int
-        Number of queries.
-    chunks : iterable of (int, dict)
-        ``(offset, prepared reference chunk)``.
-    k : int
-        Number of neighbours.
-    n_jobs : int or None
+    metric : str or callable
+        A name of :data:`skspectra.metrics.METRIC_NAMES` or a callable
+        ``f(u, v, energy=None) -> float``.
+    X : ndarray or dask array of shape (n_samples, n_channels)
+        The library: validated float32 or float64 spectra (a float32 library
+        is stored and scored in float32; its exact distances are float64).
+    energy : ndarray of shape (n_channels,), default=None
+        Channel energies, for the metrics that use them.
+    algorithm : {"auto", "brute"}, default="auto"
+        ``"auto"`` prunes with exact lower bounds where they pay off;
+        ``"brute"`` scores every pair.  Both give the same neighbours.
+    chunk_size : int, default=None
+        References scored at once; ``None`` chooses about 32 MiB of them.
+    n_jobs : int, default=None
         Threads over query batches; BLAS keeps its own threads when ``None``
         or 1 and is limited to one thread per worker otherwise.
 
     Returns
     -------
-    dist : ndarray of shape (n_queries, k)
-        Distances in the embedded space, ascending per row.
-    ind : ndarray of shape (n_queries, k)
-        Global indices of the references.
+    index : NeighborsIndex
     """
-    n_jobs = effective_n_jobs(n_jobs)
-    top = _TopK(n_queries, k)
-    chunks = iter(chunks)
-    if n_jobs == 1:
-        for j0, rp in chunks:
-            n_chunk = next(iter(rp.values())).shape[0]
-            b = _query_batch(n_chunk, 1)
-            for q0 in range(0, n_queries, b):
-                _search_block(index, qp, q0, min(q0 + b, n_queries), rp, j0, top)
-    else:
-        with single_threaded(), Parallel(n_jobs=n_jobs, prefer="threads") as par:
-            for j0, rp in chunks:
-                n_chunk = next(iter(rp.values())).shape[0]
-                b = _query_batch(n_chunk, n_jobs)
-                b = max(1, min(b, -(-n_queries // n_jobs)))
-                par(
-                    delayed(_search_block)(
-                        index, qp, q0, min(q0 + b, n_queries), rp, j0, top
-                    )
-                    for q0 in range(0, n_queries, b)
-                )
-    if np.any(top.ind < 0):
-        raise ValueError(
-            f"fewer reference spectra than n_neighbors={k}; the search found "
-            f"only {int((top.ind[0] >= 0).sum())}."
+    m = get_metric(metric)
+    n_samples, n_channels = X.shape
+    dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
+    prune = algorithm == "auto"
+    if chunk_size is None:
+        chunk_size = default_chunk_size(n_channels, dtype.itemsize)
+    rows = _sample_rows(n_samples)
+    if m.embed is None:
+        scorer = _PairwiseScorer(n_channels, metric, energy)
+        index = NeighborsIndex(metric, energy, scorer, chunk_size, n_jobs)
+        index._fit(X, prune=False)
+        return index
+    index = NeighborsIndex(metric, energy, None, chunk_size, n_jobs)
+    sample = _embed_float64(metric, np.asarray(X[rows]), energy)
+    index._set_frame(sample)
+    sample = np.ldexp(sample - index.centre, -index.log2_scale)
+    d = sample.shape[1]
+    if m.embedded_metric == "manhattan":
+        scorer = _ManhattanScorer(d, dtype, prune=prune)
+    elif prune and n_samples >= _PROJECT_MIN_SAMPLES and d >= _PROJECT_MIN_FEATURES:
+        scorer = _ProjectedEuclideanScorer(
+            d, dtype, _leading_basis(sample), _principal_axis(sample)
         )
-    return top.dist, top.ind
+    else:
+        scorer = _EuclideanScorer(d, dtype)
+    index.scorer = scorer
+    index._fit(X, prune=prune)
+    return index

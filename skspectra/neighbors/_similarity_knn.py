@@ -3,9 +3,10 @@
 The estimate of a measured spectrum is a weighted mean (regression) or a
 weighted vote (classification) over its ``k`` nearest reference spectra under
 a spectral similarity measure, following Suzuki, Hino, Kotsugi & Ono (2019).
-The neighbour search runs exactly in the metric's embedded space (see
-``skspectra.neighbors._search``), so that the built-in metrics never call a
-Python function per pair of spectra.
+The estimators validate their input and choose the search's parameters; the
+exact neighbour search itself is :func:`skspectra.neighbors._search.build_index`
+(which runs in the metric's embedded space, so that the built-in metrics
+never call a Python function per pair of spectra).
 """
 
 from numbers import Integral, Real
@@ -14,55 +15,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skspectra.metrics import METRIC_NAMES, get_metric
-from skspectra.neighbors._search import (
-    _EuclideanIndex,
-    _ManhattanIndex,
-    _pairs_reduce,
-    _PairwiseIndex,
-    _ProjectedEuclideanIndex,
-    default_chunk_size,
-    iter_prepared_slices,
-    iter_reference_chunks,
-    key_search,
-    kneighbors_search,
-    sort_library,
-)
+from skspectra.neighbors._search import build_index
 from skspectra.utils.validation import check_energy, is_dask_array
 
 __all__ = ["SimilarityKNNClassifier", "SimilarityKNNEstimator"]
-
-# projection lower bounds pay off for libraries at least this large, on
-# spectra with at least this many embedded channels
-_PROJECT_MIN_SAMPLES = 4096
-_PROJECT_MIN_FEATURES = 192
-_PROJECT_SAMPLE = 2048
-
-
-def _sample_rows(n):
-    """Evenly spaced rows of the library (deterministic)."""
-    return np.unique(np.linspace(0, n - 1, min(n, _PROJECT_SAMPLE)).astype(np.intp))
-
-
-def _leading_basis(Z):
-    """Orthonormal basis (d x m) of the leading right singular vectors."""
-    Z = np.asarray(Z, dtype=np.float64)
-    m = int(min(48, Z.shape[1] // 8, Z.shape[0]))
-    # any orthonormal basis keeps the bound exact; a good one makes it tight
-    _, _, vt = randomized_svd(Z, m, n_iter=4, random_state=0)
-    q, _ = np.linalg.qr(vt.T)
-    return np.ascontiguousarray(q)
-
-
-def _principal_axis(Z):
-    """Unit vector along which the centred spectra vary most."""
-    Z = np.asarray(Z, dtype=np.float64)
-    _, _, vt = randomized_svd(Z - Z.mean(axis=0), 1, n_iter=4, random_state=0)
-    return vt[0] / np.linalg.norm(vt[0])
 
 
 def _neighbor_weights(dist, weights, bandwidth):
@@ -139,7 +99,7 @@ class _SimilarityNeighborsBase(BaseEstimator):
     # -- fitting -------------------------------------------------------------
 
     def _fit_library(self, X, y, *, y_numeric):
-        """Validate and store the reference library; return the 2-D targets."""
+        """Validate and index the reference library; return the 2-D targets."""
         if is_dask_array(X):
             X, y = self._validate_dask_library(X, y)
         else:
@@ -154,49 +114,19 @@ class _SimilarityNeighborsBase(BaseEstimator):
         n_samples, n_features = X.shape
         if n_samples < self.n_neighbors:
             raise ValueError(
-                f"n_neighbors={self.n_neighbors} but the reference library has "
+                f"n_neighbors={self.n_neighbors} but the reference library X has "
                 f"only n_samples = {n_samples}; give at least n_neighbors "
                 "reference spectra or lower n_neighbors."
             )
         self.energy_ = check_energy(self.energy, n_features)
-        self._dtype = X.dtype if X.dtype == np.float32 else np.dtype(np.float64)
-        m = get_metric(self.metric)
-        prune = self.algorithm == "auto"
-        if m.embed is not None and m.embedded_metric == "euclidean":
-            index = _EuclideanIndex()
-            if prune and n_samples >= _PROJECT_MIN_SAMPLES:
-                # the embedded dimension may differ from the channel count
-                sample = self._embed(np.asarray(X[_sample_rows(n_samples)]))
-                if sample.shape[1] >= _PROJECT_MIN_FEATURES:
-                    index = _ProjectedEuclideanIndex(
-                        _leading_basis(sample),
-                        rel_eps=1e-7,
-                        key_axis=_principal_axis(sample),
-                    )
-        elif m.embed is not None and m.embedded_metric == "manhattan":
-            probe = self._embed(np.asarray(X[:1]))
-            index = _ManhattanIndex(probe.shape[1], prune=prune)
-        else:
-            index = _PairwiseIndex(self.metric, self.energy_)
-        self._index = index
-        self._chunk = (
-            self.chunk_size
-            if self.chunk_size is not None
-            else default_chunk_size(n_features, self._dtype.itemsize)
+        self._index = build_index(
+            self.metric,
+            X,
+            energy=self.energy_,
+            algorithm=self.algorithm,
+            chunk_size=self.chunk_size,
+            n_jobs=self.n_jobs,
         )
-        self._perm = None
-        if is_dask_array(X):
-            # larger than memory: keep the lazy array, embed block by block
-            # at query time; check the blocks' validity in one streamed pass
-            self._library = X
-            self._ref = None
-            for _ in iter_reference_chunks(X, self._chunk, self._prepare):
-                pass
-        else:
-            self._library = None
-            self._ref = self._prepare(X)
-            if prune and "key" in self._ref:
-                self._ref, self._perm = sort_library(self._ref)
         self.n_samples_fit_ = n_samples
         y = np.asarray(y)
         self._y_1d = y.ndim == 1
@@ -223,90 +153,6 @@ class _SimilarityNeighborsBase(BaseEstimator):
             )
         self.n_features_in_ = int(X.shape[1])
         return X, y
-
-    def _embed(self, X):
-        X = np.asarray(X)
-        if not np.all(np.isfinite(X)):
-            raise ValueError("Input X contains NaN or infinity.")
-        m = get_metric(self.metric)
-        if m.embed is None:
-            return np.asarray(X, dtype=np.float64)
-        Z = np.asarray(m.embed(X, energy=self.energy_))
-        return Z.astype(self._dtype, copy=False)
-
-    def _prepare(self, X, queries=False):
-        Z = self._embed(X)
-        if queries:
-            return self._index.prepare_queries(Z)
-        return self._index.prepare(Z)
-
-    # -- search --------------------------------------------------------------
-
-    def _reference_chunks(self):
-        if self._library is not None:
-            return iter_reference_chunks(self._library, self._chunk, self._prepare)
-        return iter_prepared_slices(self._ref, self.n_samples_fit_, self._chunk)
-
-    def _reference_prepared(self):
-        """The prepared library in its original order (to query it)."""
-        if self._perm is None:
-            return dict(self._ref)
-        inv = self._inverse_perm
-        return {name: v[inv] for name, v in self._ref.items()}
-
-    @property
-    def _inverse_perm(self):
-        inv = np.empty_like(self._perm)
-        inv[self._perm] = np.arange(self._perm.size)
-        return inv
-
-    def _library_rows(self, ind):
-        """Rows of the stored (possibly sorted) library of references ``ind``."""
-        return ind if self._perm is None else self._inverse_perm[ind]
-
-    def _dask_reference_rows(self, ind):
-        """Embedded rows ``ind`` of a Dask library (for the exact distances)."""
-        uniq, inverse = np.unique(ind, return_inverse=True)
-        rows = np.asarray(self._library[uniq].compute())
-        return self._embed(rows)[inverse]
-
-    def _search(self, qp, n_queries, k):
-        if self._library is None and self._perm is not None:
-            dist, ind = key_search(
-                self._index,
-                qp,
-                n_queries,
-                self._ref,
-                self._perm,
-                k,
-                self._chunk,
-                self.n_jobs,
-            )
-        else:
-            dist, ind = kneighbors_search(
-                self._index, qp, n_queries, self._reference_chunks(), k, self.n_jobs
-            )
-        if self._index.kind == "euclidean":
-            # the GEMM expansion chose the neighbours; their distances are
-            # recomputed from the differences, free of cancellation
-            rows = np.repeat(np.arange(n_queries), k)
-            flat = ind.ravel()
-            if self._library is None:
-                # straight from the library: no (queries x k) copy of rows
-                ref, cols = self._ref["Z"], self._library_rows(flat)
-            else:
-                ref, cols = self._dask_reference_rows(flat), np.arange(flat.size)
-            dist = _pairs_reduce(qp["Z"], ref, rows, cols, "sqeuclidean").reshape(
-                n_queries, k
-            )
-            order = np.argsort(dist, axis=1, kind="stable")
-            dist = np.take_along_axis(dist, order, axis=1)
-            ind = np.take_along_axis(ind, order, axis=1)
-        dist = self._index.finalize(dist)
-        if self._index.kind != "pairwise":
-            dist = get_metric(self.metric).from_embedded(dist)
-        dist = np.asarray(dist, dtype=np.float64)
-        return dist, ind
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """Find the nearest reference spectra of each spectrum.
@@ -344,23 +190,10 @@ class _SimilarityNeighborsBase(BaseEstimator):
                 f"{k_search}{extra} and n_samples_fit = {n_ref} reference spectra."
             )
         if query_is_train:
-            if self._library is not None:
-                raise ValueError(
-                    "kneighbors(X=None) on a dask library would query the "
-                    "whole library; pass the query spectra explicitly."
-                )
-            qp = self._index.add_query_terms(self._reference_prepared())
-            n_queries = n_ref
+            dist, ind = self._index.query_library(k)
         else:
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-            qp = self._prepare(X, queries=True)
-            n_queries = X.shape[0]
-        dist, ind = self._search(qp, n_queries, k_search)
-        if query_is_train:
-            is_self = ind == np.arange(n_queries)[:, None]
-            is_self[~is_self.any(axis=1), -1] = True
-            dist = dist[~is_self].reshape(n_queries, k)
-            ind = ind[~is_self].reshape(n_queries, k)
+            dist, ind = self._index.query(X, k)
         if return_distance:
             return dist, ind
         return ind

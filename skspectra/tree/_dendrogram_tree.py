@@ -21,9 +21,9 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skspectra.metrics import get_metric
 from skspectra.tree._distances import (
     _block_rows,
-    _euclidean_block,
     condensed_euclidean,
     condensed_from_pairwise,
     medoids_from_condensed,
@@ -32,49 +32,6 @@ from skspectra.tree._rules import descriptor_kinds, leaf_rules, rules_text
 from skspectra.utils.validation import check_energy
 
 LINKAGES = ("ward", "average", "complete", "single")
-
-
-class _EuclideanMetric:
-    """The Euclidean distance, with the interface of ``SpectralMetric``.
-
-    It keeps the default (Ward on Euclidean distances) free of any other
-    module; every other metric comes from :mod:`skspectra.metrics`.
-    """
-
-    name = "euclidean"
-    embedded_metric = "euclidean"
-    requires_non_negative = False
-    is_metric = True
-
-    @staticmethod
-    def embed(X, energy=None):
-        return np.asarray(X, dtype=np.float64)
-
-    @staticmethod
-    def from_embedded(d):
-        return d
-
-    @staticmethod
-    def pairwise(X, Y=None, energy=None, n_jobs=None):
-        X = np.asarray(X, dtype=np.float64)
-        Y = X if Y is None else np.asarray(Y, dtype=np.float64)
-        sq_x = np.einsum("ij,ij->i", X, X)
-        sq_y = np.einsum("ij,ij->i", Y, Y)
-        return _euclidean_block(X, Y, sq_x, sq_y)
-
-
-def _resolve_metric(metric):
-    """Return the ``SpectralMetric`` for a name or a callable."""
-    if isinstance(metric, str) and metric == "euclidean":
-        return _EuclideanMetric()
-    try:
-        from skspectra.metrics import get_metric
-    except ImportError as exc:  # pragma: no cover - the module ships together
-        raise ImportError(
-            f"metric={metric!r} needs skspectra.metrics, which could not be "
-            f"imported ({exc})."
-        ) from exc
-    return get_metric(metric)
 
 
 def _embedded_is_euclidean(spectral_metric):
@@ -313,7 +270,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         self.random_state = random_state
 
     def _check_spectral_metric(self):
-        spectral_metric = _resolve_metric(self.metric)
+        spectral_metric = get_metric(self.metric)
         if self.linkage == "ward" and not _embedded_is_euclidean(spectral_metric):
             name = getattr(spectral_metric, "name", self.metric)
             raise ValueError(
@@ -335,22 +292,14 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
 
     def _condensed_distances(self, Y, spectral_metric, energy):
         """Condensed distances used by the linkage, and the map to the metric."""
-        if self.linkage == "ward":
-            if isinstance(spectral_metric, _EuclideanMetric):
-                Z = Y
-            else:
-                Z = np.asarray(spectral_metric.embed(Y, energy=energy), np.float64)
-            d = condensed_euclidean(Z)
-            # medoids are taken under the metric itself: map the embedded
-            # distances to its values (a monotone map, identity for most)
-            transform = (
-                None
-                if isinstance(spectral_metric, _EuclideanMetric)
-                else spectral_metric.from_embedded
-            )
-            return d, transform
-        if isinstance(spectral_metric, _EuclideanMetric):
-            return condensed_euclidean(Y), None
+        if self.linkage == "ward" or spectral_metric is get_metric("euclidean"):
+            # Ward's criterion, and the Euclidean metric under any linkage:
+            # Euclidean distances of the embedded spectra (the spectra
+            # themselves for metric="euclidean"); medoids are taken under the
+            # metric itself, through its monotone map from the embedded
+            # distances
+            Z = np.asarray(spectral_metric.embed(Y, energy=energy), np.float64)
+            return condensed_euclidean(Z), spectral_metric.from_embedded
 
         def pairwise(A, B):
             return spectral_metric.pairwise(A, B, energy=energy)

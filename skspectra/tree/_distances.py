@@ -7,13 +7,15 @@ condensing it afterwards needs three times the memory of the condensed array
 helpers here fill the condensed array directly, one block of rows at a time,
 so the peak is the condensed array plus one block.
 
-Euclidean distances are computed with BLAS as
-``||x - y||**2 = ||x||**2 + ||y||**2 - 2 x.y`` on spectra from which the mean
-spectrum was subtracted first (the distance does not change, the norms shrink,
-and so does the cancellation error of the expansion).
+Euclidean distances come from the package's one Euclidean kernel
+(``skspectra.utils._euclidean``): one BLAS product per block on spectra from
+which the mean spectrum was subtracted, the pairs that cancel recomputed from
+their differences.
 """
 
 import numpy as np
+
+from skspectra.utils._euclidean import euclidean_block, squared_norms
 
 # entries of a distance block (rows x columns) computed at once: 2**22
 # float64 values = 32 MiB, which keeps the temporaries of a block small
@@ -23,17 +25,6 @@ _BLOCK_ENTRIES = 1 << 22
 def _block_rows(n_columns):
     """Number of rows per block for blocks of ``n_columns`` columns."""
     return max(1, min(4096, _BLOCK_ENTRIES // max(n_columns, 1)))
-
-
-def _euclidean_block(A, B, sq_a, sq_b):
-    """Euclidean distances between the rows of ``A`` and ``B`` (BLAS)."""
-    D = A @ B.T
-    D *= -2.0
-    D += sq_a[:, None]
-    D += sq_b[None, :]
-    np.maximum(D, 0.0, out=D)
-    np.sqrt(D, out=D)
-    return D
 
 
 def condensed_euclidean(Y):
@@ -52,13 +43,13 @@ def condensed_euclidean(Y):
     Y = np.asarray(Y, dtype=np.float64)
     Y = Y - Y.mean(axis=0)
     n = Y.shape[0]
-    sq = np.einsum("ij,ij->i", Y, Y)
+    sq = squared_norms(Y)
     out = np.empty(n * (n - 1) // 2, dtype=np.float64)
     pos = 0
     start = 0
     while start < n - 1:
         stop = min(n - 1, start + _block_rows(n - start))
-        D = _euclidean_block(Y[start:stop], Y[start:], sq[start:stop], sq[start:])
+        D = euclidean_block(Y[start:stop], Y[start:], sq[start:stop], sq[start:])
         pos = _copy_upper_rows(D, start, stop, out, pos)
         start = stop
     return out

@@ -8,12 +8,13 @@ from hypothesis.extra.numpy import arrays
 from sklearn.neighbors import KNeighborsRegressor
 
 from skspectra import metrics
-from skspectra.neighbors import SimilarityKNNEstimator
+from skspectra.neighbors import SimilarityKNNEstimator, _search
 from skspectra.neighbors._search import (
     _block_edges,
-    _ManhattanIndex,
+    _ManhattanScorer,
+    _ProjectedEuclideanScorer,
     _TopK,
-    kneighbors_search,
+    build_index,
 )
 
 METRICS = list(metrics.METRIC_NAMES)
@@ -146,7 +147,7 @@ def test_block_sum_bounds_are_nested_lower_bounds(z):
     # sum over blocks of |block sums| <= a finer such sum <= the L1 norm
     z = np.nan_to_num(z, nan=0.0, posinf=1.0, neginf=-1.0)
     z = np.clip(z, -1e6, 1e6)
-    index = _ManhattanIndex(z.shape[1])
+    index = _ManhattanScorer(z.shape[1], np.float64)
     prepared = index.prepare(z)
     full = np.abs(z).sum(axis=1)
     previous = np.zeros(z.shape[0])
@@ -237,11 +238,9 @@ def test_float32_keeps_the_neighbours():
 
 
 def test_search_reports_too_few_references():
-    index = _ManhattanIndex(3)
-    qp = index.prepare_queries(np.zeros((2, 3)))
-    chunks = [(0, index.prepare(np.ones((2, 3))))]
-    with pytest.raises(ValueError, match="fewer reference spectra"):
-        kneighbors_search(index, qp, 2, chunks, k=3)
+    index = build_index("cityblock", np.ones((2, 3)))
+    with pytest.raises(ValueError, match="training spectra X hold only 2"):
+        index.query(np.zeros((2, 3)), 3)
 
 
 def test_leave_one_out_kneighbors_excludes_each_spectrum():
@@ -262,16 +261,14 @@ def test_leave_one_out_kneighbors_excludes_each_spectrum():
 def test_projection_pruned_search_is_exact(metric, noise, monkeypatch):
     # the projection lower bound (and, for very noisy queries, the dense
     # fallback) returns exactly the brute-force neighbours
-    import skspectra.neighbors._similarity_knn as knn
-
-    monkeypatch.setattr(knn, "_PROJECT_MIN_SAMPLES", 100)
-    monkeypatch.setattr(knn, "_PROJECT_MIN_FEATURES", 100)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_SAMPLES", 100)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_FEATURES", 100)
     rng = np.random.default_rng(5)
     X = _smooth_library(rng, 800, 200)
     Q = _smooth_library(rng, 30, 200) + noise * rng.standard_normal((30, 200))
     est = SimilarityKNNEstimator(n_neighbors=6, metric=metric, chunk_size=300)
     est.fit(X, np.zeros(800))
-    assert isinstance(est._index, knn._ProjectedEuclideanIndex)
+    assert isinstance(est._index.scorer, _ProjectedEuclideanScorer)
     dist, ind = est.kneighbors(Q)
     ref_dist, ref_ind, D = _brute(Q, X, metric, None, 6)
     clear_q = _unambiguous(D, 6)
@@ -290,10 +287,8 @@ def test_key_sorted_search_is_exact_over_many_batches(metric, n_jobs, monkeypatc
     # each searched only where the key difference can be below its
     # thresholds: the neighbours of brute force, in every batch, with
     # duplicate references tied by their original index, and for the library
-    import skspectra.neighbors._similarity_knn as knn
-
-    monkeypatch.setattr(knn, "_PROJECT_MIN_SAMPLES", 100)
-    monkeypatch.setattr(knn, "_PROJECT_MIN_FEATURES", 50)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_SAMPLES", 100)
+    monkeypatch.setattr(_search, "_PROJECT_MIN_FEATURES", 50)
     rng = np.random.default_rng(6)
     X = _smooth_library(rng, 700, 90)
     X[350:360] = X[10]  # exact ties, to be broken by the lower index
@@ -304,8 +299,8 @@ def test_key_sorted_search_is_exact_over_many_batches(metric, n_jobs, monkeypatc
     est = SimilarityKNNEstimator(
         n_neighbors=6, metric=metric, energy=energy, chunk_size=50, n_jobs=n_jobs
     ).fit(X, np.zeros(700))
-    assert est._perm is not None
-    assert np.all(np.diff(est._ref["key"]) >= 0)
+    assert est._index._perm is not None
+    assert np.all(np.diff(est._index._ref["key"]) >= 0)
     dist, ind = est.kneighbors(Q)
     ref_dist, ref_ind, D = _brute(Q, X, metric, energy, 6)
     clear_q = _unambiguous(D, 6)
@@ -324,5 +319,117 @@ def test_key_sorted_search_is_exact_over_many_batches(metric, n_jobs, monkeypatc
     brute = SimilarityKNNEstimator(
         n_neighbors=6, metric=metric, energy=energy, algorithm="brute"
     ).fit(X, np.zeros(700))
-    assert brute._perm is None
+    assert brute._index._perm is None
     np.testing.assert_array_equal(brute.kneighbors(Q)[1][clear_q], ind[clear_q])
+
+
+def _clear_gap(D, k, rtol=1e-9):
+    """Rows whose k-th and (k+1)-th distances differ by more than rtol."""
+    s = np.sort(D, axis=1)
+    if s.shape[1] <= k:
+        return np.ones(s.shape[0], dtype=bool)
+    return (s[:, k] - s[:, k - 1]) > rtol * np.maximum(np.abs(s[:, k]), 1e-300)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@settings(max_examples=15, deadline=None)
+@given(data=library_and_queries())
+def test_float32_library_gives_the_neighbours_of_float64(metric, data):
+    # the float32 search must return the neighbours of the same (float32)
+    # values searched in float64: its bounds hold in float32 arithmetic and
+    # the exact values are computed in float64
+    X, Q, _, k, energy = data
+    X32, Q32 = X.astype(np.float32), Q.astype(np.float32)
+    i32 = build_index(metric, X32, energy=energy)
+    i64 = build_index(metric, X32.astype(np.float64), energy=energy)
+    d32, n32 = i32.query(Q32, k)
+    d64, n64 = i64.query(Q32.astype(np.float64), k)
+    # equal to the float64 search up to the last bits of the float64 rows
+    # (the float32 library keeps them as a float32 pair, about 48 bits)
+    np.testing.assert_allclose(d32, d64, rtol=1e-12, atol=1e-12 * (1 + np.abs(X).max()))
+    D = metrics.pairwise_spectral_distances(
+        Q32.astype(np.float64), X32.astype(np.float64), metric=metric, energy=energy
+    )
+    clear = _clear_gap(D, k)
+    np.testing.assert_array_equal(n32[clear], n64[clear])
+
+
+@pytest.mark.parametrize("metric", ["cramer", "cosine", "wasserstein", "pearson"])
+def test_float32_cramer_and_others_on_xanes_match_float64(metric):
+    # the reproducer of a wrong float32 neighbour: smooth CDF embeddings whose
+    # norms are far larger than their distances
+    from skspectra.datasets import make_xanes_series
+
+    d = make_xanes_series(5000, 200, random_state=0)
+    q = make_xanes_series(40, 200, noise=50, random_state=1)
+    X32 = d.data.astype(np.float32)
+    Q32 = np.clip(q.data, 0, None).astype(np.float32)
+    d32, i32 = build_index(metric, X32, energy=d.energy).query(Q32, 3)
+    d64, i64 = build_index(metric, X32.astype(float), energy=d.energy).query(
+        Q32.astype(float), 3
+    )
+    np.testing.assert_array_equal(i32, i64)
+    np.testing.assert_allclose(d32, d64, rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cityblock", "cosine", "wasserstein"])
+@pytest.mark.parametrize("power", [-60, -7, 9, 60])
+@settings(max_examples=8, deadline=None)
+@given(data=library_and_queries())
+def test_power_of_two_scaling_scales_distances_exactly(metric, power, data):
+    X, Q, _, k, energy = data
+    dist, ind = build_index(metric, X, energy=energy).query(Q, k)
+    s = 2.0**power
+    dist_s, ind_s = build_index(metric, X * s, energy=energy).query(Q * s, k)
+    np.testing.assert_array_equal(ind_s, ind)
+    scale = s if metric in ("euclidean", "cityblock") else 1.0
+    np.testing.assert_array_equal(dist_s, dist * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("magnitude", [1e18, 1e20, 1e-30])
+def test_euclidean_far_from_one_is_exact(dtype, magnitude):
+    # squares of such values overflow (or underflow) float32: the search
+    # works in a scaled frame and returns the distances to rounding
+    rng = np.random.default_rng(0)
+    X = (magnitude * (1 + rng.random((300, 300)))).astype(dtype)
+    Q = (magnitude * (1 + rng.random((5, 300)))).astype(dtype)
+    dist, ind = build_index("euclidean", X).query(Q, 3)
+    X64, Q64 = X.astype(np.float64) / magnitude, Q.astype(np.float64) / magnitude
+    D = np.sqrt(((Q64[:, None] - X64[None]) ** 2).sum(-1)) * magnitude
+    np.testing.assert_array_equal(ind, np.argsort(D, axis=1)[:, :3])
+    np.testing.assert_allclose(dist, np.sort(D, axis=1)[:, :3], rtol=1e-12)
+
+
+def test_unstructured_library_takes_the_plain_search(monkeypatch):
+    # random spectra: neither the key nor the projection separates them; the
+    # search notices on its first batch and scores every pair plainly, with
+    # the same neighbours as brute force
+    monkeypatch.setattr(_search, "_PROJECT_MIN_SAMPLES", 100)
+    rng = np.random.default_rng(7)
+    X = rng.gamma(2.0, size=(3000, 200))
+    Q = rng.gamma(2.0, size=(300, 200))
+    index = build_index("cosine", X)
+    assert isinstance(index.scorer, _ProjectedEuclideanScorer)
+    calls = []
+    original = _search._key_search_batch
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("full", False))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_search, "_key_search_batch", spy)
+    dist, ind = index.query(Q, 5)
+    assert calls[0] is False and all(calls[1:]) and len(calls) > 1
+    bd, bi = build_index("cosine", X, algorithm="brute").query(Q, 5)
+    np.testing.assert_array_equal(ind, bi)
+    np.testing.assert_allclose(dist, bd, rtol=1e-12)
+
+
+def test_library_errors_name_the_training_spectra():
+    # the reference library of the kNN is its training spectra X, never "Y"
+    X = np.abs(np.random.default_rng(8).random((6, 5)))
+    X[2, 1] = -1.0
+    with pytest.raises(ValueError, match=r"X has a negative value") as info:
+        SimilarityKNNEstimator(n_neighbors=2, metric="jensen_shannon").fit(X, range(6))
+    assert "Y" not in str(info.value)

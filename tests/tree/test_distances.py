@@ -77,3 +77,12 @@ def test_medoids_equal_brute_force(Y, labels):
             assert medoids[c] in members
             got = sums[members == medoids[c]][0]
             assert got <= sums.min() + 1e-9 * max(1.0, sums.min())
+
+
+def test_condensed_euclidean_is_free_of_cancellation():
+    # spectra far from the origin and close to each other: the expansion
+    # alone would lose every digit; the shared kernel recomputes such pairs
+    rng = np.random.default_rng(0)
+    Y = 1e6 + rng.standard_normal((40, 30)) * 1e-3
+    Y[5] = Y[17] + 1e-9
+    np.testing.assert_allclose(condensed_euclidean(Y), pdist(Y), rtol=1e-9)
