@@ -1,6 +1,12 @@
 """scikit-learn's estimator checks on every public estimator of skspectra."""
 
 import pytest
+from _estimator_settings import (
+    EXPECTED_FAILED_CHECKS,
+    INIT_PARAMS,
+    construct_instances,
+    get_expected_failed_checks,
+)
 from sklearn.base import TransformerMixin
 from sklearn.utils.estimator_checks import (
     check_global_output_transform_pandas,
@@ -10,12 +16,6 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skspectra.utils._test_common import (
-    EXPECTED_FAILED_CHECKS,
-    INIT_PARAMS,
-    construct_instances,
-    get_expected_failed_checks,
-)
 from skspectra.utils.discovery import all_estimators
 
 ESTIMATORS = list(construct_instances())
@@ -54,7 +54,7 @@ def test_all_estimators_are_checked():
     # every discovered estimator has a fast-settings entry, so that adding an
     # estimator without thinking about the check settings is noticed
     missing = [name for name, cls in all_estimators() if cls not in INIT_PARAMS]
-    assert not missing, f"add {missing} to INIT_PARAMS in utils/_test_common.py"
+    assert not missing, f"add {missing} to INIT_PARAMS in tests/_estimator_settings.py"
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,8 @@ def test_settings_have_no_stale_keys(settings):
     # private) would silently configure nothing
     discovered = {cls for _, cls in all_estimators()}
     stale = [cls for cls in globals()[settings] if cls not in discovered]
-    assert not stale, f"{settings} in utils/_test_common.py has stale keys {stale}"
+    where = "tests/_estimator_settings.py"
+    assert not stale, f"{settings} in {where} has stale keys {stale}"
 
 
 @pytest.mark.parametrize(

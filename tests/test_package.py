@@ -153,6 +153,66 @@ def test_library_rooms_import_neither_the_demo_nor_the_command_line():
     assert not bad, bad
 
 
+# what each room may import, as doc/developers.rst lists it; the data flow
+# one way: utils at the bottom, the estimator rooms above it, the figures,
+# the demo and the command line on top
+ALLOWED_IMPORTS = {
+    "utils": set(),
+    "metrics": {"utils"},
+    "preprocessing": {"utils"},
+    "io": {"utils"},
+    "decomposition": {"utils"},
+    "datasets": {"io", "preprocessing", "utils"},
+    "peaks": {"datasets", "utils"},
+    "neighbors": {"metrics", "utils"},
+    # SpectralDendrogramTree.plot is a shortcut to skspectra.plotting
+    "tree": {"metrics", "plotting", "utils"},
+    "neural_network": {"preprocessing", "utils"},
+    "search": {"metrics", "preprocessing", "utils"},
+    "hyperspy": {"decomposition", "preprocessing", "utils"},
+    "plotting": {
+        "datasets",
+        "decomposition",
+        "io",
+        "metrics",
+        "neighbors",
+        "peaks",
+        "preprocessing",
+        "tree",
+        "utils",
+    },
+}
+# the demo and the command line may use every library room
+ALLOWED_IMPORTS["demo"] = set(ALLOWED_IMPORTS) | {"search"}
+ALLOWED_IMPORTS["cli"] = ALLOWED_IMPORTS["demo"] | {"demo"}
+ALLOWED_IMPORTS["__main__"] = {"cli"}
+
+
+def test_rooms_import_only_what_the_package_map_allows():
+    bad = sorted(
+        (importer, name)
+        for importer, name in _package_imports()
+        if _room(name) not in (None, _room(importer))
+        and _room(name) not in ALLOWED_IMPORTS.get(_room(importer), set())
+    )
+    assert not bad, "imports the package map does not allow:\n" + "\n".join(
+        f"  {importer} imports {name}" for importer, name in bad
+    )
+
+
+def test_every_room_is_in_the_package_map():
+    rooms = {
+        path.stem if path.suffix == ".py" else path.name
+        for path in _PACKAGE_DIR.iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path / "__init__.py").exists()
+    }
+    assert rooms == set(ALLOWED_IMPORTS), rooms ^ set(ALLOWED_IMPORTS)
+    page = (_PACKAGE_DIR.parent / "doc" / "developers.rst").read_text("utf-8")
+    missing = [room for room in rooms if f"``{room}``" not in page]
+    assert not missing, f"doc/developers.rst does not describe {missing}"
+
+
 def test_preprocessing_does_not_import_datasets():
     # datasets loads and resamples with preprocessing, never the other way
     bad = sorted(

@@ -17,6 +17,7 @@ import joblib
 import numpy as np
 import pytest
 import threadpoolctl
+from _estimator_settings import construct_instances
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -29,7 +30,6 @@ from skspectra.datasets import (
 )
 from skspectra.decomposition import PoissonNMF, SparseNMF
 from skspectra.utils._parallel import effective_n_workers, single_threaded
-from skspectra.utils._test_common import construct_instances
 
 ESTIMATORS = list(construct_instances())
 PACKAGE_DIR = os.path.dirname(os.path.abspath(skspectra.__file__))
