@@ -10,11 +10,10 @@ import importlib
 import inspect
 
 import pytest
+from numpydoc.validate import validate
 from sklearn.base import BaseEstimator
 
 import skspectra
-
-validate = pytest.importorskip("numpydoc.validate").validate
 
 # numpydoc checks that skspectra does not follow, each with its reason
 NOT_HOUSE_RULES = {
