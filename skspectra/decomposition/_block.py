@@ -10,11 +10,10 @@ is one ``dask.compute`` call, run by whatever scheduler is active (threads, or
 a ``distributed`` cluster).
 """
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
-from threadpoolctl import ThreadpoolController
+from joblib import Parallel, delayed
+
+from skspectra.utils._parallel import effective_n_workers, single_threaded
 
 __all__ = ["BlockSource", "is_dask_array"]
 
@@ -22,16 +21,6 @@ __all__ = ["BlockSource", "is_dask_array"]
 # for efficient BLAS calls, small enough that a block read by one matrix
 # product is still in the last-level cache for the next one
 DEFAULT_BLOCK_BYTES = 4 * 2**20
-
-
-_CONTROLLER = None
-
-
-def _blas_controller():
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER
 
 
 def is_dask_array(X):
@@ -52,22 +41,23 @@ class BlockSource:
         block.  Ignored for Dask arrays, whose row chunks are the blocks.
     clip_negative : bool
         Replace negative values by zero in every block.
-    n_threads : int or None
-        Blocks of an in-memory or memory-mapped array are processed by this
-        many threads at once, each with single-threaded BLAS (the products
-        are tall and skinny, so threads over blocks use the memory bandwidth
-        better than threads inside one product).  None: the number of CPUs.
+    n_jobs : int or None
+        Threads (joblib) that process the blocks of an in-memory or
+        memory-mapped array at once, each with single-threaded BLAS (the
+        products are tall and skinny, so threads over blocks use the memory
+        bandwidth better than threads inside one product).  None is one
+        worker unless a joblib ``parallel_config`` context sets ``n_jobs``;
+        -1 is every CPU this process may use.
     """
 
-    def __init__(self, X, dtype, block_size=None, clip_negative=False, n_threads=None):
+    def __init__(self, X, dtype, block_size=None, clip_negative=False, n_jobs=None):
         self.X = X
         self.dtype = np.dtype(dtype)
         self.clip_negative = clip_negative
         self.n_rows, self.n_cols = (int(s) for s in X.shape)
         self.is_dask = is_dask_array(X)
-        if n_threads is None:
-            n_threads = os.cpu_count() or 1
-        self.n_threads = max(1, int(n_threads))
+        # resolved here, in the caller's thread, where a joblib context applies
+        self.n_threads = effective_n_workers(n_jobs)
         if self.is_dask:
             if len(X.chunks[1]) > 1:
                 self.X = X = X.rechunk({1: -1})
@@ -116,7 +106,6 @@ class BlockSource:
             per_block_args = [()] * n
         if self.is_dask:
             import dask
-            from dask import delayed
 
             prepare = self._prepare
 
@@ -124,9 +113,9 @@ class BlockSource:
                 return func(prepare(block), *block_args, *shared)
 
             blocks = self.X.to_delayed().ravel()
-            shared = delayed(shared_args, pure=True, traverse=False)
+            shared = dask.delayed(shared_args, pure=True, traverse=False)
             tasks = [
-                delayed(task, pure=True)(b, args, shared)
+                dask.delayed(task, pure=True)(b, args, shared)
                 for b, args in zip(blocks, per_block_args, strict=True)
             ]
             return list(dask.compute(*tasks))
@@ -137,8 +126,13 @@ class BlockSource:
             )
 
         n_threads = min(self.n_threads, n)
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        # one BLAS thread per block in every case, so that the rounding, and
+        # hence the result, does not depend on the number of workers
+        with single_threaded("blas"):
             if n_threads <= 1:
                 return [one(i) for i in range(n)]
-            with ThreadPoolExecutor(n_threads) as pool:
-                return list(pool.map(one, range(n)))
+            # threads share the blocks and their results; a process backend
+            # set by a joblib context would copy every block on every pass
+            return Parallel(n_jobs=n_threads, require="sharedmem")(
+                delayed(one)(i) for i in range(n)
+            )

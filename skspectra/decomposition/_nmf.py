@@ -1,33 +1,39 @@
 """SparseNMF and PoissonNMF: spectrum-image NMF with ARD and soft orthogonality."""
 
 import numbers
-import os
 import warnings
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skspectra.decomposition._block import is_dask_array
 from skspectra.decomposition._solver import (
+    _DIV_GUARD,
     Model,
     Solver,
     data_statistics,
     make_source,
     nndsvd,
+    objective_converged,
     randomized_svd_blocks,
 )
 from skspectra.utils import check_energy, fold, unfold
 
 __all__ = ["PoissonNMF", "SparseNMF"]
+
+# transform solves the Poisson W step with the spectra fixed to a relative
+# change of 1e-4 within 100 sweeps: abundances to four digits, a tenth of the
+# cost of the fit's final refinement
+_TRANSFORM_POISSON = (100, 1e-4)
 
 
 def _is_out_of_core(X):
@@ -168,11 +174,6 @@ class _BaseSpectrumNMF(
             )
         return F / sums[:, None]
 
-    def _n_threads(self):
-        if self.n_jobs is None:
-            return os.cpu_count() or 1
-        return max(1, effective_n_jobs(self.n_jobs))
-
     # ------------------------------------------------------------- init
     def _initialize(self, source, stats, K, rng, fixed):
         N, M = source.n_rows, source.n_cols
@@ -209,7 +210,7 @@ class _BaseSpectrumNMF(
                 f"n_components={K} is larger than min(n_pixels, n_channels)="
                 f"{min(N, M)}; using {min(N, M)} components.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             K = min(N, M)
         n_fixed = 0 if fixed is None else fixed.shape[0]
@@ -219,7 +220,7 @@ class _BaseSpectrumNMF(
                 f"(at most min(n_pixels, n_channels)={min(N, M)})."
             )
         source = make_source(
-            X, dtype, self.block_size, self._clip_negative(), self._n_threads()
+            X, dtype, self.block_size, self._clip_negative(), self.n_jobs
         )
         stats = data_statistics(source, need_xlogx=self._loss == "poisson")
         self._check_negative(stats["min"])
@@ -258,9 +259,12 @@ class _BaseSpectrumNMF(
                 W, H, hist, n_iter, state = solver.fit_poisson(
                     W, H, self.max_iter, self.tol, self._callback(run)
                 )
+                # one W step: the objective at the returned factors, as the
+                # history's last value, without a further solve
                 W, J, err, wsum = solver.refine_poisson(
                     W, H, state, n_inner=1, inner_tol=0.0
                 )
+            converged = objective_converged(hist, self.tol)
             hist = [*hist, J]
             if best is None or J < best["J"]:
                 best = dict(
@@ -272,7 +276,16 @@ class _BaseSpectrumNMF(
                     J=J,
                     err=err,
                     wsum=wsum,
+                    converged=converged,
                 )
+        if not best["converged"] and self.tol > 0:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} "
+                f"iterations before the objective converged (tol={self.tol:g}); "
+                "increase max_iter, or tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         self._store(best, model, dtype)
         return best["W"]
 
@@ -385,7 +398,7 @@ class _BaseSpectrumNMF(
         X, _ = self._check_X(X, reset=False)
         dtype = self.components_.dtype
         source = make_source(
-            X, dtype, self.block_size, self._clip_negative(), self._n_threads()
+            X, dtype, self.block_size, self._clip_negative(), self.n_jobs
         )
         stats = data_statistics(source, need_xlogx=False)
         self._check_negative(stats["min"])
@@ -400,7 +413,7 @@ class _BaseSpectrumNMF(
         for sl in source.slices:
             Xb = np.asarray(source._prepare(source.X[sl]), dtype=np.float64)
             W[sl] = np.maximum(Xb @ Hd.T, 0) / np.maximum(
-                np.sum(Hd * Hd, axis=1), 1e-300
+                np.sum(Hd * Hd, axis=1), _DIV_GUARD
             )
             W[sl] /= H.shape[0]
         state = dict(self._state)
@@ -408,7 +421,10 @@ class _BaseSpectrumNMF(
         if self._loss == "gaussian":
             W, *_ = solver.refine_gaussian(W, H, state)
         else:
-            W, *_ = solver.refine_poisson(W, H, state, n_inner=100, inner_tol=1e-4)
+            n_inner, inner_tol = _TRANSFORM_POISSON
+            W, *_ = solver.refine_poisson(
+                W, H, state, n_inner=n_inner, inner_tol=inner_tol
+            )
         return (W.astype(np.float64) * self._scale).astype(dtype)
 
     def inverse_transform(self, X):
@@ -531,10 +547,12 @@ _DOC_COMMON = """
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
         arrays use their row chunks.
     n_jobs : int, default=None
-        Threads that work on row blocks at once, each with single-threaded
-        BLAS (the products are tall and skinny, so threads over blocks use
-        the memory bandwidth better than threads inside one product).  None
-        uses every CPU; -1 too; results do not depend on it.
+        Threads (joblib) that work on row blocks at once, each with
+        single-threaded BLAS (the products are tall and skinny, so threads
+        over blocks use the memory bandwidth better than threads inside one
+        product).  None means 1 unless in a :func:`joblib.parallel_config`
+        context; -1 means every CPU this process may use (affinity and
+        cgroup quotas respected).  Results do not depend on it.
     energy : array-like of shape (n_channels,), default=None
         Channel energies, for labelling (``energy_``); default channel index.
     random_state : int, RandomState instance or None, default=None

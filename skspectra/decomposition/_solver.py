@@ -63,9 +63,52 @@ _SPARSE_FRACTION = 0.05
 # Gaussian objective to -inf)
 _SIGMA2_FLOOR = 1e-12
 
+# guard of a division by a norm, a count or a sum of squares that may be
+# zero: far below any value of real data, and still a normal float64
+_DIV_GUARD = 1e-300
+
+# values below this multiple of the dtype's smallest normal number count as
+# zero: they stay three decades clear of the slow subnormal range
+_TINY_FACTOR = 1e3
+
+# the Poisson model is W H + eps with eps this fraction of the data mean:
+# small against any count, large enough that the log and the ratio X / model
+# stay finite where the model vanishes
+_POISSON_EPS = 1e-9
+
+# NNDSVD entries below this fraction of sqrt(mean / K), the scale of an
+# average entry, are rounding noise of the SVD and are set to zero
+_NNDSVD_ZERO = 1e-6
+
+# the rows of a block read to guess whether it is sparse (a cheap look before
+# counting the non-zeros of the whole block)
+_SPARSE_PROBE_ROWS = 8
+
+# the final W step with H fixed (a convex problem, so more sweeps only get
+# closer to its minimiser): Gaussian to a relative change of 1e-7 within 1000
+# sweeps, Poisson, whose sweeps cost a division and a log, to 1e-5 within 100
+_REFINE_GAUSSIAN = (1000, 1e-7)
+_REFINE_POISSON = (100, 1e-5)
+
+# the stopping test compares the last decrease with the total decrease, which
+# needs a first objective and two decreases
+_MIN_HISTORY = 3
+
 
 def _tiny(dtype):
-    return np.finfo(dtype).tiny * 1e3
+    return np.finfo(dtype).tiny * _TINY_FACTOR
+
+
+def objective_converged(history, tol):
+    """The one stopping test of the outer iterations.
+
+    True when the last decrease of the objective is at most ``tol`` times
+    the total decrease since the first iteration.
+    """
+    if len(history) < _MIN_HISTORY:
+        return False
+    drop = history[-2] - history[-1]
+    return drop <= tol * abs(history[0] - history[-1])
 
 
 # ---------------------------------------------------------------- data pass
@@ -177,13 +220,13 @@ def nndsvd(U, S, Vt, variant, mean, rng):
         nxn, nyn = np.linalg.norm(xn), np.linalg.norm(yn)
         mp, mn = nxp * nyp, nxn * nyn
         if mp >= mn:
-            u, v, sigma = xp / max(nxp, 1e-300), yp / max(nyp, 1e-300), mp
+            u, v, sigma = xp / max(nxp, _DIV_GUARD), yp / max(nyp, _DIV_GUARD), mp
         else:
-            u, v, sigma = xn / max(nxn, 1e-300), yn / max(nyn, 1e-300), mn
+            u, v, sigma = xn / max(nxn, _DIV_GUARD), yn / max(nyn, _DIV_GUARD), mn
         lbd = np.sqrt(S[j] * sigma)
         W[:, j] = lbd * u
         H[j] = lbd * v
-    eps = 1e-6 * np.sqrt(mean / k)
+    eps = _NNDSVD_ZERO * np.sqrt(mean / k)
     W[W < eps] = 0
     H[H < eps] = 0
     if variant == "nndsvda":
@@ -225,6 +268,14 @@ def _root_update(p, d, qp, dtype):
     return (2.0 * p) / np.maximum(d + disc, tiny)
 
 
+def _converged(new, Wb, inner_tol, tiny):
+    """The one stopping test of the inner W sweeps: relative change of W."""
+    if inner_tol <= 0:
+        return False
+    change = np.linalg.norm(new - Wb)
+    return change <= inner_tol * (np.linalg.norm(new) + tiny)
+
+
 def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
     """W step of the Gaussian model on one block, then the H statistics.
 
@@ -243,13 +294,10 @@ def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
         new = Wb * XHt
         new /= den
         _flush(new, tiny)
-        if inner_tol > 0:
-            change = np.linalg.norm(new - Wb)
-            Wb = new
-            if change <= inner_tol * (np.linalg.norm(Wb) + tiny):
-                break
-        else:
-            Wb = new
+        done = _converged(new, Wb, inner_tol, tiny)
+        Wb = new
+        if done:
+            break
     A = (Wb.T @ Xb).astype(np.float64)
     Wd = Wb.astype(np.float64)
     G = Wd.T @ Wd
@@ -263,13 +311,6 @@ def _w_root_step(Wb, RHt, d, Poff, dtype, tiny):
     # q = (W_b Poff) / W_b, so q p = (W_b Poff) * (R H^T)
     qp = None if Poff is None else (Wb @ Poff) * RHt
     return _flush(_root_update(p, d, qp, dtype), tiny)
-
-
-def _converged(new, Wb, inner_tol, tiny):
-    if inner_tol <= 0:
-        return False
-    change = np.linalg.norm(new - Wb)
-    return change <= inner_tol * (np.linalg.norm(new) + tiny)
 
 
 def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol):
@@ -322,7 +363,7 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
     """
     # a few rows tell a dense block; otherwise count and find the non-zeros
     # on a boolean mask, several times faster than on the float block
-    head = Xb[:8]
+    head = Xb[:_SPARSE_PROBE_ROWS]
     if np.count_nonzero(head) <= 2 * _SPARSE_FRACTION * head.size:
         mask = Xb != 0
         if np.count_nonzero(mask) <= _SPARSE_FRACTION * Xb.size:
@@ -386,17 +427,17 @@ class Model:
         # inverse-gamma scale from E[X] = K E[lam^2] (Tan & Fevotte 2013)
         self.b = np.sqrt((self.a - 1.0) * (self.a - 2.0) * mean / n_learned)
         # kappa converts squared counts of a map to the L2 scale of the data
-        self.kappa = stats["sumsq"] / max(stats["rowsum_sq"], 1e-300)
+        self.kappa = stats["sumsq"] / max(stats["rowsum_sq"], _DIV_GUARD)
         self.c_o = (
-            float(orthogonality) * N * M * self.kappa / max(stats["sumsq"], 1e-300)
+            float(orthogonality) * N * M * self.kappa / max(stats["sumsq"], _DIV_GUARD)
         )
         xbar1 = stats["sum"] / N
-        self.c_s = float(sparsity) * M / max(xbar1, 1e-300)
+        self.c_s = float(sparsity) * M / max(xbar1, _DIV_GUARD)
         self.mean = mean
         self.sumsq = stats["sumsq"]
         self.sum = stats["sum"]
         self.xlogx = stats["xlogx"]
-        self.eps = 1e-9 * mean if loss == "poisson" else 0.0
+        self.eps = _POISSON_EPS * mean if loss == "poisson" else 0.0
         self.penalised = self.ard or self.c_o > 0 or self.c_s > 0
         self.sigma2_floor = _SIGMA2_FLOOR * stats["sumsq"] / (N * M)
 
@@ -461,17 +502,17 @@ class Solver:
         stats = [np.sum([r[i] for r in res], axis=0) for i in range(1, 4)]
         return (*stats, sum(r[4] for r in res))
 
-    def _gauss_objective(self, resid, G, s, wsum, hsum, sigma2, lam):
+    def _gauss_objective(self, resid, G, s, wsum, sigma2, lam):
         m = self.model
         if not m.penalised:
             return 0.5 * resid
         J = resid / (2.0 * sigma2) + 0.5 * m.N * m.M * np.log(sigma2)
         J += 0.5 * m.c_o * Model.overlap(G, s)
         J += m.c_s * float(wsum @ s)
-        J += m.ard_term(wsum, hsum, lam)
+        J += m.ard_term(wsum, s, lam)
         return float(J)
 
-    def _gauss_sigma2(self, resid, G, s):
+    def _gauss_sigma2(self, resid):
         m = self.model
         if not m.penalised:
             return 1.0
@@ -483,14 +524,13 @@ class Solver:
         tiny = _tiny(np.float64)
         Hd = H.astype(np.float64)
         lam = np.ones(m.K)
-        sigma2 = 1.0
         # initial sigma2 and lam from the initial factors (exact minimisers)
-        A, G, wsum, cross = self._gauss_pass(W, H, 1.0, lam, 0, 0.0)
+        A, G, wsum, _ = self._gauss_pass(W, H, 1.0, lam, 0, 0.0)
         s = Hd.sum(axis=1)
         resid = max(
             m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))), 0.0
         )
-        sigma2 = self._gauss_sigma2(resid, G, s)
+        sigma2 = self._gauss_sigma2(resid)
         lam = m.update_lambda(wsum, s, np.ones(m.K))
         history = []
         n_iter = 0
@@ -510,23 +550,23 @@ class Solver:
                 m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))),
                 0.0,
             )
-            sigma2 = self._gauss_sigma2(resid, G, s)
+            sigma2 = self._gauss_sigma2(resid)
             lam = m.update_lambda(wsum, s, lam)
-            J = self._gauss_objective(resid, G, s, wsum, s, sigma2, lam)
+            J = self._gauss_objective(resid, G, s, wsum, sigma2, lam)
             history.append(J)
             n_iter = it + 1
             H = Hd.astype(m.dtype)
             if callback is not None:
                 callback(n_iter, J)
-            if len(history) >= 3:
-                drop = history[-2] - history[-1]
-                if drop <= tol * abs(history[0] - history[-1]):
-                    break
+            if objective_converged(history, tol):
+                break
         H = Hd.astype(m.dtype)
         state = {"sigma2": sigma2, "lam": lam}
         return W, H, history, n_iter, state
 
-    def refine_gaussian(self, W, H, state, n_inner=1000, inner_tol=1e-7):
+    def refine_gaussian(
+        self, W, H, state, n_inner=_REFINE_GAUSSIAN[0], inner_tol=_REFINE_GAUSSIAN[1]
+    ):
         """Solve the W step to convergence with H fixed; final objective."""
         m = self.model
         Hd = H.astype(np.float64)
@@ -535,7 +575,7 @@ class Solver:
         )
         s = Hd.sum(axis=1)
         resid = max(m.sumsq - 2.0 * cross + float(np.sum(G * (Hd @ Hd.T))), 0.0)
-        J = self._gauss_objective(resid, G, s, wsum, s, state["sigma2"], state["lam"])
+        J = self._gauss_objective(resid, G, s, wsum, state["sigma2"], state["lam"])
         return W, J, resid, wsum
 
     # ---------------------------------------------------------- Poisson
@@ -551,14 +591,14 @@ class Solver:
         shared = (H.astype(dtype), d.astype(dtype), Poff, dtype.type(m.eps))
         return self._w_pass(poisson_block, W, shared + (n_inner, inner_tol))
 
-    def _poisson_objective(self, xlog, G, s, wsum, hsum, lam):
+    def _poisson_objective(self, xlog, G, s, wsum, lam):
         m = self.model
         kl = m.xlogx - xlog - m.sum + float(wsum @ s) + m.eps * m.N * m.M
         J = kl
         if m.c_o > 0:
             J += 0.5 * m.c_o * Model.overlap(G, s)
         J += m.c_s * float(wsum @ s)
-        J += m.ard_term(wsum, hsum, lam)
+        J += m.ard_term(wsum, s, lam)
         return float(J), float(kl)
 
     def _poisson_h_step(self, Hd, B, G, wsum, lam):
@@ -587,7 +627,7 @@ class Solver:
         for it in range(max_iter):
             B, G, wsum, xlog = self._poisson_pass(W, H, lam, 1, 0.0)
             s = Hd.sum(axis=1)
-            J, _ = self._poisson_objective(xlog, G, s, wsum, s, lam)
+            J, _ = self._poisson_objective(xlog, G, s, wsum, lam)
             history.append(J)
             Hd = self._poisson_h_step(Hd, B, G, wsum, lam)
             lam = m.update_lambda(wsum, Hd.sum(axis=1), lam)
@@ -595,27 +635,27 @@ class Solver:
             n_iter = it + 1
             if callback is not None:
                 callback(n_iter, J)
-            if len(history) >= 3:
-                drop = history[-2] - history[-1]
-                if drop <= tol * abs(history[0] - history[-1]):
-                    break
+            if objective_converged(history, tol):
+                break
         state = {"lam": lam}
         return W, H, history, n_iter, state
 
-    def refine_poisson(self, W, H, state, n_inner=100, inner_tol=1e-5):
+    def refine_poisson(
+        self, W, H, state, n_inner=_REFINE_POISSON[0], inner_tol=_REFINE_POISSON[1]
+    ):
         Hd = H.astype(np.float64)
         B, G, wsum, xlog = self._poisson_pass(W, H, state["lam"], n_inner, inner_tol)
         s = Hd.sum(axis=1)
-        J, kl = self._poisson_objective(xlog, G, s, wsum, s, state["lam"])
+        J, kl = self._poisson_objective(xlog, G, s, wsum, state["lam"])
         return W, J, kl, wsum
 
 
-def make_source(X, dtype, block_size, clip_negative, n_threads=None):
+def make_source(X, dtype, block_size, clip_negative, n_jobs=None):
     """A :class:`BlockSource` for X."""
     return BlockSource(
         X,
         dtype,
         block_size=block_size,
         clip_negative=clip_negative,
-        n_threads=n_threads,
+        n_jobs=n_jobs,
     )

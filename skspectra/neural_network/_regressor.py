@@ -20,7 +20,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from skspectra.neural_network._mlp import (
     ACTIVATIONS,
@@ -31,6 +30,7 @@ from skspectra.neural_network._mlp import (
     init_network,
 )
 from skspectra.preprocessing import augment_spectra
+from skspectra.utils._parallel import single_threaded
 from skspectra.utils.validation import check_energy, check_level
 
 NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
@@ -65,9 +65,9 @@ def _normalize(X, method):
 def _train_member(estimator, X, Y, seed, augmenting):
     """Train one network of the ensemble (a joblib task)."""
     rng = np.random.default_rng(int(seed))
-    # mini-batch products are small: threading them costs more than it saves
-    # (about 10x slower on a busy two-core machine)
-    with threadpool_limits(limits=1, user_api="blas"):
+    # mini-batch products are small: starting BLAS threads for each costs
+    # more than the threads save
+    with single_threaded("blas"):
         return estimator._fit_one(X, Y, rng, augmenting)
 
 
@@ -178,8 +178,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Channel energies (only used for ``max_shift``); None is the channel
         index.
     n_jobs : int or None, default=None
-        Networks trained in parallel (joblib processes); None is 1, -1 all
-        processors.  Each network uses one BLAS thread.  The result does not
+        Networks trained in parallel (joblib processes); None is 1 unless in
+        a :func:`joblib.parallel_config` context, -1 every CPU this process
+        may use.  Each network uses one BLAS thread.  The result does not
         depend on ``n_jobs``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batch order, splits and augmentation.
@@ -218,7 +219,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         One scale for all channels (root mean channel variance): a per-channel
         scale would blow up the noise in flat channels.
     target_mean_, target_scale_ : ndarray of shape (`n_outputs_`,)
-        Standardisation of the targets.
+        Standardisation of the targets; a constant target has its value as
+        mean and scale 0, so it is predicted exactly.
     fit_time_ : float
         Seconds spent in fit.
 
@@ -520,10 +522,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self._y_1d = y.ndim == 1
         Y = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
         self.n_outputs_ = Y.shape[1]
-        self.target_mean_ = Y.mean(axis=0)
-        scale = Y.std(axis=0)
-        scale[scale == 0] = 1.0
-        self.target_scale_ = scale
+        self._set_target_scaling(Y)
+        scale = np.where(self.target_scale_ == 0, 1.0, self.target_scale_)
         Ys = ((Y - self.target_mean_) / scale).astype(np.float32)
 
         X32 = np.asarray(X, dtype=np.float32)
@@ -549,9 +549,13 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.coefs_, self.intercepts_ = [], []
         self.loss_curves_, self.validation_curves_ = [], []
         self._converged = []
-        trained = Parallel(n_jobs=self.n_jobs)(
-            delayed(_train_member)(self, X32, Ys, seed, augmenting) for seed in seeds
-        )
+        # limited here too for thread workers, which do not limit BLAS
+        # themselves (skspectra.utils._parallel); process workers do
+        with single_threaded("blas"):
+            trained = Parallel(n_jobs=self.n_jobs)(
+                delayed(_train_member)(self, X32, Ys, seed, augmenting)
+                for seed in seeds
+            )
         for coefs, intercepts, losses, val_losses, converged in trained:
             self.coefs_.append(coefs)
             self.intercepts_.append(intercepts)
@@ -569,6 +573,22 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             )
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _set_target_scaling(self, Y):
+        """Mean and scale of every target; a constant target gets scale 0.
+
+        The networks learn ``(y - mean) / scale``.  For a constant target the
+        mean is that value itself (not a sum divided by n, which can round)
+        and the scale 0, so its predictions are exactly the value, whatever
+        the networks output, with zero spread.
+        """
+        constant = np.ptp(Y, axis=0) == 0
+        self.target_mean_ = np.where(constant, Y[0], Y.mean(axis=0))
+        scale = Y.std(axis=0)
+        # a spread too small for the standard deviation in float64
+        scale[(scale == 0) & ~constant] = 1.0
+        scale[constant] = 0.0
+        self.target_scale_ = scale
 
     def _fit_one(self, X, Y, rng, augmenting):
         """Train one network; returns its weights, curves and convergence."""
@@ -731,8 +751,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         n = X.shape[0]
         mean = np.empty((n, self.n_outputs_))
         std = np.empty((n, self.n_outputs_)) if return_std else None
-        # one BLAS thread: predictable and, on a shared machine, 2-3x faster
-        with threadpool_limits(limits=1, user_api="blas"):
+        # one BLAS thread: the products are a few thousand rows by a hidden
+        # layer, too small to repay starting threads
+        with single_threaded("blas"):
             for sl, outs in self._ensemble_outputs(X):
                 o = outs.astype(np.float64)
                 mean[sl] = o.mean(axis=0)

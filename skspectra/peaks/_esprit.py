@@ -22,9 +22,9 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from threadpoolctl import threadpool_limits
 
 from skspectra.datasets._peaks import lorentzian
+from skspectra.utils._parallel import single_threaded
 from skspectra.utils.validation import check_energy
 
 Peak = namedtuple("Peak", ["position", "width", "area"])
@@ -1110,7 +1110,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         min_w = 0.5 if self.min_width is None else self.min_width / step
         max_w = n_channels / 4 if self.max_width is None else self.max_width / step
         out = []
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_threaded("blas"):
             for start in range(0, X.shape[0], _CHUNK):
                 out.append(
                     _decompose_batch(

@@ -539,3 +539,35 @@ def test_eds_tem_orthogonality_float32_stays_finite(shared_data):
     np.testing.assert_allclose(
         fits[0].components_, fits[1].components_, rtol=1e-3, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_convergence_warning_when_max_iter_is_reached(cls):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = small_data(11, n=60, m=30)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        est = cls(3, max_iter=3, random_state=0).fit(X)
+    assert est.n_iter_ == 3
+    # converged fits, and fits told to run max_iter iterations (tol=0), are
+    # silent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = cls(3, max_iter=2000, random_state=0).fit(X)
+        assert est.n_iter_ < 2000
+        assert cls(3, max_iter=3, tol=0.0, random_state=0).fit(X).n_iter_ == 3
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_results_do_not_depend_on_n_jobs(cls):
+    X, _ = small_data(12, n=200, m=40)
+    fits = [
+        cls(4, block_size=16, n_jobs=n_jobs, random_state=0).fit(X)
+        for n_jobs in (None, 1, 2, -1)
+    ]
+    for est in fits[1:]:
+        assert est.n_iter_ == fits[0].n_iter_
+        np.testing.assert_array_equal(est.components_, fits[0].components_)
+        np.testing.assert_array_equal(
+            est.objective_history_, fits[0].objective_history_
+        )

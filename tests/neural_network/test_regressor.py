@@ -380,3 +380,19 @@ def test_projection_onto_principal_components(data):
         reg.set_params(n_components=None).fit(X, y)
     assert reg.components_ is None
     assert reg.coefs_[0][0].shape[0] == X.shape[1]
+
+
+def test_constant_target_is_predicted_exactly():
+    # zero variance: the networks' outputs get weight 0, the value is kept
+    # exactly (not as a rounded mean), and the spread is zero
+    X, y = _spectra(60, 3)
+    model = _fit(X, np.full(60, 3.0))
+    pred, std = model.predict(X, return_std=True)
+    assert np.all(pred == 3.0)
+    assert np.all(std == 0.0)
+    # one constant output beside a varying one: only that one is exact
+    model = _fit(X, np.c_[np.full(60, 0.1), y[:, 0]])
+    pred = model.predict(X)
+    assert np.all(pred[:, 0] == 0.1)
+    assert np.ptp(pred[:, 1]) > 0
+    assert model.target_scale_[0] == 0.0 and model.target_scale_[1] > 0
