@@ -45,6 +45,12 @@ _PCA_ROWS = 20000
 # fewest held-out spectra from which the two numbers of the calibration
 # (a noise level and a factor on the spread) are fitted
 _MIN_CALIBRATION = 2
+# the principal subspace of the training spectra keeps all but this fraction
+# of their variance; what a spectrum has outside it is its residual
+_RESIDUAL_VARIANCE = 1e-4
+# quantile of the residuals of the held-out spectra above which the standard
+# deviation is inflated: 1 % of spectra like the training ones are
+_RESIDUAL_QUANTILE = 0.99
 
 
 def _normalize(X, method):
@@ -93,6 +99,11 @@ def _fit_variance_model(resid2, spread2):
 
     start = np.log([total / 2, max(total / 2, tiny) / max(spread2.mean(), tiny)])
     result = minimize(nll, start, jac=True, method="L-BFGS-B")
+    # b2 = 0 lies on the boundary, out of reach of the logarithm: keep the
+    # constant variance (the mean squared residual) when it fits as well
+    constant = nll(np.log([total, tiny]))[0]
+    if not np.isfinite(result.fun) or constant <= result.fun:
+        return total, 0.0
     a2, b2 = np.exp(result.x)
     return float(a2), float(b2)
 
@@ -152,8 +163,14 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     nuisances of the spectra) and :math:`b` a factor on their spread, both
     per target by maximum Gaussian likelihood on the held-out spectra.  The
     intervals ``mean ± 1.96 std`` then cover about 95 % of spectra perturbed
-    like the training ones, and the std still grows with the spread on
-    spectra unlike the training set.
+    like the training ones.  Networks can agree on a spectrum unlike any in
+    training, so the calibrated std is also multiplied by
+    :math:`\max(1, \sqrt{Q(x) / Q_{99}})`, :math:`Q(x)` the squared
+    residual of the prepared spectrum outside the principal subspace of the
+    training spectra (the Q statistic of chemometrics, Jackson & Mudholkar,
+    1979) and :math:`Q_{99}` its 99th percentile on the held-out spectra: 1 %
+    of spectra like the training ones are widened a little, a spectrum of
+    another kind a lot.
 
     Parameters
     ----------
@@ -293,6 +310,14 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         Per target, the noise level :math:`a` (in target units) and the
         factor :math:`b` on the ensemble spread; None without
         ``calibration_fraction``.
+    residual_components_ : ndarray of shape (n_kept, n_channels) or None
+        Principal axes of the prepared clean training spectra that keep all
+        but 1e-4 of their variance; the residual of a spectrum is measured
+        outside them.  None without ``calibration_fraction``.
+    residual_mean_ : ndarray of shape (n_channels,) or None
+        Mean prepared training spectrum, subtracted before the residual.
+    residual_limit_ : float or None
+        99th percentile of the squared residuals of the held-out spectra.
     target_mean_, target_scale_ : ndarray of shape (`n_outputs_`,)
         Standardisation of the targets; a constant target has its value as
         mean and scale 0, so it is predicted exactly.
@@ -346,6 +371,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
        :doi:`10.48550/arXiv.1612.01474`
     .. [3] D. P. Kingma, J. Ba, "Adam: a method for stochastic optimization",
        ICLR (2015). :doi:`10.48550/arXiv.1412.6980`
+    .. [4] J. E. Jackson, G. S. Mudholkar, "Control procedures for residuals
+       associated with principal component analysis", Technometrics 21,
+       341-349 (1979). :doi:`10.1080/00401706.1979.10489779`
 
     Examples
     --------
@@ -466,8 +494,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
 
     # -- preprocessing ----------------------------------------------------
 
-    def _prepare(self, X):
-        """Smooth and normalise raw spectra; returns a new float32 array."""
+    def _prepare(self, X, project=True):
+        """Smooth and normalise raw spectra; returns a new float32 array.
+
+        With ``project`` and ``n_components``, the result is projected onto
+        the principal axes.
+        """
         if self.smoothing_window is None:
             X = np.array(X, dtype=np.float32, copy=True)
         elif self._smoother is not None:
@@ -480,7 +512,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 axis=1,
             ).astype(np.float32, copy=False)
         X = _normalize(X, self.normalization)
-        if getattr(self, "components_", None) is not None:
+        if project and getattr(self, "components_", None) is not None:
             X -= self.pca_mean_
             X = X @ self.components_.T
         return X
@@ -496,19 +528,25 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 f"n_components={self.n_components} exceeds the number of "
                 f"channels ({n_channels}) or of training spectra ({n_samples})."
             )
+        mean, _, Vt = self._principal_axes(X32)
+        self.pca_mean_ = mean.astype(np.float32)
+        self.components_ = np.ascontiguousarray(Vt[: self.n_components], np.float32)
+
+    def _principal_axes(self, X32):
+        """Mean, singular values and axes of the prepared (unprojected) spectra."""
+        n_samples = X32.shape[0]
         rows = np.arange(n_samples)
         if n_samples > _PCA_ROWS:
             rows = np.sort(check_random_state(0).choice(n_samples, _PCA_ROWS, False))
         P = np.concatenate(
             [
-                self._prepare(X32[rows[s : s + _CHUNK]])
+                self._prepare(X32[rows[s : s + _CHUNK]], project=False)
                 for s in range(0, rows.size, _CHUNK)
             ]
         ).astype(np.float64)
         mean = P.mean(axis=0)
-        _, _, Vt = np.linalg.svd(P - mean, full_matrices=False)
-        self.pca_mean_ = mean.astype(np.float32)
-        self.components_ = np.ascontiguousarray(Vt[: self.n_components], np.float32)
+        _, sv, Vt = np.linalg.svd(P - mean, full_matrices=False)
+        return mean, sv, Vt
 
     def _standardize(self, X):
         """Prepare raw spectra and centre/scale them for the networks."""
@@ -664,7 +702,10 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             self._converged.append(converged)
         self.n_iter_ = max(len(c) for c in self.loss_curves_)
         self.std_calibration_ = None
+        self.residual_components_ = self.residual_mean_ = None
+        self.residual_limit_ = None
         if cal_idx is not None:
+            self._fit_residual_subspace(X32)
             self._calibrate(X_all[cal_idx], Y_all[cal_idx], rs, augmenting)
         if not all(self._converged):
             warnings.warn(
@@ -692,6 +733,28 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         cal_idx, train_idx = np.sort(perm[:n_cal]), np.sort(perm[n_cal:])
         return X32[train_idx], Ys[train_idx], cal_idx, X32, Ys
 
+    def _fit_residual_subspace(self, X_train):
+        """Principal subspace of the prepared clean training spectra."""
+        mean, sv, Vt = self._principal_axes(X_train)
+        total = float(np.sum(sv**2))
+        kept = np.cumsum(sv**2) / max(total, np.finfo(float).tiny)
+        k = min(int(np.searchsorted(kept, 1.0 - _RESIDUAL_VARIANCE)) + 1, Vt.shape[0])
+        self.residual_mean_ = mean.astype(np.float32)
+        self.residual_components_ = np.ascontiguousarray(Vt[:k], np.float32)
+        # float32 rounding of a spectrum inside the subspace leaves a residual
+        # of about this size; the limit is never below it
+        self._residual_floor = np.finfo(np.float32).eps * total / X_train.shape[0]
+
+    def _residual(self, X):
+        """Squared distance of prepared spectra from the training subspace."""
+        out = np.empty(X.shape[0])
+        V = self.residual_components_
+        for s in range(0, X.shape[0], _CHUNK):
+            P = self._prepare(X[s : s + _CHUNK], project=False) - self.residual_mean_
+            P -= (P @ V.T) @ V
+            out[s : s + P.shape[0]] = np.einsum("ij,ij->i", P, P)
+        return out
+
     def _calibrate(self, X_cal, Y_cal, rs, augmenting):
         """Fit the noise level and the spread factor on held-out spectra.
 
@@ -703,6 +766,10 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         if augmenting:
             rng = np.random.default_rng(int(rs.randint(0, np.iinfo(np.int32).max)))
             X_cal = self._augment(X_cal, rng)
+        self.residual_limit_ = max(
+            float(np.quantile(self._residual(X_cal), _RESIDUAL_QUANTILE)),
+            self._residual_floor,
+        )
         mean, spread = self._mean_and_spread(X_cal)
         resid2 = (mean - Y_cal) ** 2
         spread2 = spread**2
@@ -881,6 +948,10 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                     std[sl] = o.std(axis=0)
         return mean, std
 
+    def _inflation(self, X):
+        """``max(1, sqrt(Q / Q_99))``: the factor on the calibrated std."""
+        return np.sqrt(np.maximum(1.0, self._residual(X) / self.residual_limit_))
+
     def predict(self, X, return_std=False):
         """Predict properties, optionally with the ensemble's spread.
 
@@ -914,6 +985,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             noise, factor = self.std_calibration_.T
             # a constant target has scale 0 and noise 0: its std stays 0
             std = np.sqrt(noise**2 + (factor * std) ** 2)
+            std *= self._inflation(X)[:, None]
         if self._y_1d:
             std = std[:, 0]
         return mean, std
