@@ -372,12 +372,15 @@ def _gaussian_filter_uniform(X, sigmas):
     # the kernel reaches pad channels, so the circular convolution over the
     # padded length never wraps into the output channels
     size = fft.next_fast_len(padded.shape[1], real=True)
-    # kernel of every row, centred on index 0 of a circular axis
-    lag = np.arange(size, dtype=np.float64)
-    lag = np.minimum(lag, size - lag)
+    # kernel of every row, centred on index 0 of a circular axis: lags 0 to
+    # pad - 1 at the start, their mirror images at the end, zeros between
+    lag = np.arange(pad, dtype=np.float64)
     sigmas = np.maximum(sigmas, _MIN_WIDTH)
-    kernel = np.exp(-0.5 * (lag[None, :] / sigmas[:, None]) ** 2)
-    kernel[lag[None, :] > _TRUNCATE * sigmas[:, None]] = 0.0
+    half = np.exp(-0.5 * (lag[None, :] / sigmas[:, None]) ** 2)
+    half[lag[None, :] > _TRUNCATE * sigmas[:, None]] = 0.0
+    kernel = np.zeros((X.shape[0], size))
+    kernel[:, :pad] = half
+    kernel[:, size - pad + 1 :] = half[:, :0:-1]
     kernel /= kernel.sum(axis=1, keepdims=True)
     spectrum = fft.rfft(padded, n=size, axis=1)
     spectrum *= fft.rfft(kernel.astype(X.dtype, copy=False), axis=1)
@@ -503,7 +506,8 @@ def _background_shape(energy, start, end, kind):
     _check_background_axis(energy, kind)
     ratio = energy[-1] / energy[0] if energy.size > 1 else np.e
     exponent = np.log(start / end) / np.log(ratio)
-    return start[:, None] * (energy[None, :] / energy[0]) ** -exponent[:, None]
+    # (E / E0) ** -r as one exponential of an outer product
+    return start[:, None] * np.exp(-np.outer(exponent, np.log(energy / energy[0])))
 
 
 def _background(X, energy, start, end, kind):
