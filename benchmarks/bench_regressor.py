@@ -512,17 +512,17 @@ def measured_peers(train, val, n_copies, n_krr, seed):
             n_neighbors=k, metric=metric, weights="distance", energy=E
         ))
         for metric in ("euclidean", "cosine", "pearson", "wasserstein")
-        for k in (5, 20)
+        for k in (5, 20, 50)
     ]  # fmt: skip
     pls_grid = [
-        (f"{n} components", PLSRegression(n, scale=False)) for n in (8, 16, 24, 32)
+        (f"{n} components", PLSRegression(n, scale=False)) for n in (8, 16, 32, 48, 64)
     ]
     krr_grid = [
         (f"alpha={a:g}, gamma={g:g}", make_pipeline(
             StandardScaler(), KernelRidge(kernel="rbf", alpha=a, gamma=g)
         ))
-        for a in (1e-3, 1e-2, 1e-1)
-        for g in (1e-4, 1e-3, 1e-2)
+        for a in (1e-4, 1e-3, 1e-2)
+        for g in (1e-5, 1e-4, 1e-3)
     ]  # fmt: skip
     copies = f"{n_copies} measured-like copies"
     plans = [
