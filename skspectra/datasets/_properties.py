@@ -48,6 +48,13 @@ _ENERGY_RANGE = (522.0, 572.0)
 # bond length; 60 puts it 12 to 18 eV above the edge
 _NATOLI = 60.0
 
+# a measured power-law background falls to this fraction (drawn uniformly)
+# of its first value across the spectrum: a tail of the edges below
+_BACKGROUND_FALL = (0.2, 1.0)
+# smallest first value of a power-law background, relative to its bound, so
+# that the power law through the two ends is defined
+_MIN_BACKGROUND = 1e-6
+
 FEATURE_RULES = {
     "edge position": "E_edge = 532 + 1.5 (ionicity - 0.5)",
     "edge width": "0.8 + 40 disorder",
@@ -110,8 +117,8 @@ def _measure(
         if background == "linear":
             end = rng.uniform(0.0, max_background, n)
         else:
-            start = np.maximum(start, 1e-6 * max_background)
-            end = start * rng.uniform(0.2, 1.0, n)
+            start = np.maximum(start, _MIN_BACKGROUND * max_background)
+            end = start * rng.uniform(*_BACKGROUND_FALL, n)
         X = add_background(X, start, end, energy=E, kind=background)
     X = add_poisson_noise(X, counts=counts, random_state=rng)
     nuisance = Bunch(shift=shifts, broadening=sigmas, background=np.c_[start, end])

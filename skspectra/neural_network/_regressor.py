@@ -48,6 +48,9 @@ _MIN_CALIBRATION = 2
 # the principal subspace of the training spectra keeps all but this fraction
 # of their variance; what a spectrum has outside it is its residual
 _RESIDUAL_VARIANCE = 1e-4
+# variance added to the modelled one, relative to the mean squared residual,
+# so that the likelihood stays finite where a residual and a spread are 0
+_VARIANCE_FLOOR = 1e-12
 # quantile of the residuals of the held-out spectra above which the standard
 # deviation is inflated: 1 % of spectra like the training ones are
 _RESIDUAL_QUANTILE = 0.99
@@ -86,7 +89,7 @@ def _fit_variance_model(resid2, spread2):
         return 0.0, 0.0
     if not np.any(spread2 > 0):
         return total, 0.0
-    tiny = total * 1e-12
+    tiny = total * _VARIANCE_FLOOR
 
     def nll(theta):
         a2, b2 = np.exp(theta)

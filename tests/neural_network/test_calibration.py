@@ -75,6 +75,17 @@ def test_calibration_is_a_noise_level_and_a_factor_on_the_spread(calibrated):
     assert np.mean(model._inflation(test.data) > 1) < 0.05
 
 
+@settings(max_examples=25, deadline=None)
+@given(arrays(np.float64, (3, 100), elements=st.floats(-10, 10)))
+def test_calibrated_std_is_finite_and_never_below_the_noise_level(calibrated, X):
+    # whatever the spectrum, the std is the noise level a at least: the
+    # spread term and the widening can only add to it
+    model, _ = calibrated
+    mean, std = model.predict(X, return_std=True)
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
+    assert np.all(std >= model.std_calibration_[:, 0] * (1 - 1e-12))
+
+
 def test_without_calibration_nothing_is_held_out():
     data = make_xanes_series(200, 64, random_state=0)
     model = _fit(data.data, data.target, max_iter=3)
