@@ -35,6 +35,10 @@ _LAZY = {
     "EdgeAligner": "skspectra.preprocessing",
     "PowerLawBackground": "skspectra.preprocessing",
     "SavitzkyGolay": "skspectra.preprocessing",
+    "RandomShift": "skspectra.preprocessing",
+    "RandomBroadening": "skspectra.preprocessing",
+    "RandomBackground": "skspectra.preprocessing",
+    "PoissonNoise": "skspectra.preprocessing",
     "resample_spectra": "skspectra.preprocessing",
     # metrics
     "MetricEmbedding": "skspectra.metrics",

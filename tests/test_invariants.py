@@ -32,7 +32,11 @@ from skspectra.peaks import ESPRITPeaks
 from skspectra.preprocessing import (
     EdgeAligner,
     EnergyCrop,
+    PoissonNoise,
     PowerLawBackground,
+    RandomBackground,
+    RandomBroadening,
+    RandomShift,
     SavitzkyGolay,
     SpectrumNormalizer,
     XANESNormalizer,
@@ -154,6 +158,25 @@ CASES = {
         _SITES,
         _ENERGIES,
     ),
+    RandomShift: lambda E: (
+        RandomShift(max_shift=_nth(E, 3) - _nth(E, 0), energy=E, random_state=0),
+        XANES,
+        None,
+    ),
+    RandomBroadening: lambda E: (
+        RandomBroadening(
+            max_broadening=_nth(E, 3) - _nth(E, 0), energy=E, random_state=0
+        ),
+        XANES,
+        None,
+    ),
+    RandomBackground: lambda E: (
+        RandomBackground(kind="linear", energy=E, random_state=0),
+        XANES,
+        None,
+    ),
+    # counting noise has no energy axis; the energy invariants do not apply
+    PoissonNoise: lambda E: (PoissonNoise(counts=1e3, random_state=0), XANES, None),
 }
 
 # the documented meaning of energy=None where it is not the channel index

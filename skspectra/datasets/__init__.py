@@ -7,6 +7,7 @@ from skspectra.datasets._descriptor import (
 )
 from skspectra.datasets._k_edge import load_k_edge_references
 from skspectra.datasets._peaks import lorentzian, make_lorentzian_peaks
+from skspectra.datasets._properties import make_property_spectra
 from skspectra.datasets._spectrum_image import make_spectrum_image
 from skspectra.datasets._xanes import make_xanes_series
 from skspectra.datasets._xanes_loader import load_xanes_references
@@ -21,6 +22,7 @@ __all__ = [
     "make_xanes_series",
     "lorentzian",
     "make_lorentzian_peaks",
+    "make_property_spectra",
     "make_spectrum_image",
     "unfold",
     "xanes_reference_descriptors",

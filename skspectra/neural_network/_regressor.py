@@ -3,9 +3,11 @@
 A feed-forward network predicts material properties (bond lengths, angles,
 valence, transition energies...) directly from a spectrum.  Networks trained
 on clean computed spectra fail on noisy measured ones unless noise is part of
-the training; this estimator draws Poisson, Gaussian and energy-shift
-perturbations for every mini-batch, and trains several networks from
-different seeds whose disagreement estimates the uncertainty of a prediction.
+the training; this estimator draws the perturbations of a measurement (energy
+shift, instrumental broadening, background, Poisson or Gaussian noise) for
+every mini-batch, and trains several networks from different seeds whose
+disagreement, calibrated on held-out spectra, estimates the uncertainty of a
+prediction.
 """
 
 import time
@@ -14,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.optimize import minimize
 from scipy.signal import savgol_filter
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -39,6 +42,18 @@ NORMALIZATIONS = ("snv", "area", "max", "minmax", "l2")
 _CHUNK = 8192
 # training spectra used for the principal components (n_components)
 _PCA_ROWS = 20000
+# fewest held-out spectra from which the two numbers of the calibration
+# (a noise level and a factor on the spread) are fitted
+_MIN_CALIBRATION = 2
+# the principal subspace of the training spectra keeps all but this fraction
+# of their variance; what a spectrum has outside it is its residual
+_RESIDUAL_VARIANCE = 1e-4
+# variance added to the modelled one, relative to the mean squared residual,
+# so that the likelihood stays finite where a residual and a spread are 0
+_VARIANCE_FLOOR = 1e-12
+# quantile of the residuals of the held-out spectra above which the standard
+# deviation is inflated: 1 % of spectra like the training ones are
+_RESIDUAL_QUANTILE = 0.99
 
 
 def _normalize(X, method):
@@ -60,6 +75,40 @@ def _normalize(X, method):
     scale[scale == 0] = 1
     X /= scale
     return X
+
+
+def _fit_variance_model(resid2, spread2):
+    """``(a2, b2) >= 0`` maximising the Gaussian likelihood of residuals.
+
+    The residual ``r_i`` of a prediction of spread ``s_i`` is modelled as
+    drawn from :math:`N(0, a^2 + b^2 s_i^2)`; the negative log-likelihood is
+    minimised over :math:`\\log a^2` and :math:`\\log b^2`.
+    """
+    total = float(resid2.mean())
+    if total == 0.0:
+        return 0.0, 0.0
+    if not np.any(spread2 > 0):
+        return total, 0.0
+    tiny = total * _VARIANCE_FLOOR
+
+    def nll(theta):
+        a2, b2 = np.exp(theta)
+        var = a2 + b2 * spread2 + tiny
+        ratio = resid2 / var
+        value = np.mean(np.log(var) + ratio)
+        # derivatives with respect to log a2 and log b2
+        common = (1.0 - ratio) / var
+        return value, np.array([a2 * common.mean(), b2 * (common * spread2).mean()])
+
+    start = np.log([total / 2, max(total / 2, tiny) / max(spread2.mean(), tiny)])
+    result = minimize(nll, start, jac=True, method="L-BFGS-B")
+    # b2 = 0 lies on the boundary, out of reach of the logarithm: keep the
+    # constant variance (the mean squared residual) when it fits as well
+    constant = nll(np.log([total, tiny]))[0]
+    if not np.isfinite(result.fun) or constant <= result.fun:
+        return total, 0.0
+    a2, b2 = np.exp(result.x)
+    return float(a2), float(b2)
 
 
 def _train_member(estimator, X, Y, seed, augmenting):
@@ -91,14 +140,40 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
 
     Training minimises the mean squared error of standardised targets plus an
     L2 penalty with Adam on mini-batches.  Each mini-batch is perturbed as a
-    measurement would be: a random energy shift ``U(-max_shift, max_shift)``
-    (linear interpolation), then Gaussian noise of standard deviation
+    measurement would be (:func:`skspectra.preprocessing.augment_spectra`):
+    a random energy shift ``U(-max_shift, max_shift)`` (linear
+    interpolation), a Gaussian broadening of standard deviation
+    ``U(0, max_broadening)``, a smooth random background (a line or a power
+    law, up to ``max_background`` of the spectrum's largest value), then
+    Gaussian noise of standard deviation
     ``rms(x) / snr`` or Poisson resampling at ``c`` counts per unit of
     intensity (``Poisson(c x) / c``), the noise models of
     :func:`skspectra.datasets.make_xanes_series`.  With
     ``augment="epoch"`` new perturbations are drawn for every epoch, so the
     network never sees the same noisy spectrum twice (Kiyohara et al., 2019);
     an integer draws that many noisy copies once, before training.
+
+    The spread of the ensemble measures only what the networks do not know
+    (epistemic uncertainty).  With ``calibration_fraction``, a share of the
+    training spectra is held out of every network, perturbed once with the
+    training augmentation, and the variance of a prediction is modelled as
+
+    .. math::
+
+        \sigma(x)^2 = a^2 + b^2\,\hat\sigma(x)^2 ,
+
+    :math:`a` the error that remains where the networks agree (the noise and
+    nuisances of the spectra) and :math:`b` a factor on their spread, both
+    per target by maximum Gaussian likelihood on the held-out spectra.  The
+    intervals ``mean ± 1.96 std`` then cover about 95 % of spectra perturbed
+    like the training ones.  Networks can agree on a spectrum unlike any in
+    training, so the calibrated std is also multiplied by
+    :math:`\max(1, \sqrt{Q(x) / Q_{99}})`, :math:`Q(x)` the squared
+    residual of the prepared spectrum outside the principal subspace of the
+    training spectra (the Q statistic of chemometrics, Jackson & Mudholkar,
+    1979) and :math:`Q_{99}` its 99th percentile on the held-out spectra: 1 %
+    of spectra like the training ones are widened a little, a spectrum of
+    another kind a lot.
 
     Parameters
     ----------
@@ -107,8 +182,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     activation : {"relu", "elu", "tanh"}, default="relu"
         Hidden-layer activation.
     n_estimators : int, default=5
-        Number of networks in the ensemble.  With 1, the predicted standard
-        deviation is zero.
+        Number of networks in the ensemble.  With 1 and no calibration, the
+        predicted standard deviation is zero.
     max_iter : int, default=200
         Maximum number of epochs (passes over the training spectra) per
         network.
@@ -149,6 +224,17 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         random.
     max_shift : float, default=0.0
         Largest random energy shift, in the units of ``energy``.
+    max_broadening : float, default=0.0
+        Largest standard deviation of the random Gaussian broadening (the
+        instrumental resolution), in the units of ``energy``; it must not
+        exceed the energy range of the spectra.  0: no broadening.
+    background : {"linear", "power_law"} or None, default=None
+        Shape of a random smooth background added to the training spectra;
+        ``"power_law"`` needs ``energy`` (positive energies).  None: no
+        background.
+    max_background : float, default=0.1
+        Largest value of the background at an end of a spectrum, as a
+        fraction of the spectrum's largest absolute value.
     augment : "epoch" or int, default="epoch"
         "epoch": fresh perturbations for every epoch.  An int ``k``: ``k``
         perturbed copies of every spectrum are drawn once; training uses the
@@ -174,9 +260,14 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         almost wholly in a few components.  None: the networks see every
         channel.  Must not exceed the number of channels or training
         spectra.
+    calibration_fraction : float or None, default=None
+        Fraction of the training spectra held out of every network to
+        calibrate the predicted standard deviation (see above).  None: the
+        standard deviation is the spread of the ensemble, and every spectrum
+        trains the networks.
     energy : array-like of shape (n_channels,) or None, default=None
-        Channel energies (only used for ``max_shift``); None is the channel
-        index.
+        Channel energies (used by ``max_shift``, ``max_broadening`` and
+        ``background``); None is the channel index.
     n_jobs : int or None, default=None
         Networks trained in parallel (joblib processes); None is 1 unless in
         a :func:`joblib.parallel_config` context, -1 every CPU this process
@@ -218,6 +309,18 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     input_scale_ : float
         One scale for all channels (root mean channel variance): a per-channel
         scale would blow up the noise in flat channels.
+    std_calibration_ : ndarray of shape (`n_outputs_`, 2) or None
+        Per target, the noise level :math:`a` (in target units) and the
+        factor :math:`b` on the ensemble spread; None without
+        ``calibration_fraction``.
+    residual_components_ : ndarray of shape (n_kept, n_channels) or None
+        Principal axes of the prepared clean training spectra that keep all
+        but 1e-4 of their variance; the residual of a spectrum is measured
+        outside them.  None without ``calibration_fraction``.
+    residual_mean_ : ndarray of shape (n_channels,) or None
+        Mean prepared training spectrum, subtracted before the residual.
+    residual_limit_ : float or None
+        99th percentile of the squared residuals of the held-out spectra.
     target_mean_, target_scale_ : ndarray of shape (`n_outputs_`,)
         Standardisation of the targets; a constant target has its value as
         mean and scale 0, so it is predicted exactly.
@@ -271,6 +374,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
        :doi:`10.48550/arXiv.1612.01474`
     .. [3] D. P. Kingma, J. Ba, "Adam: a method for stochastic optimization",
        ICLR (2015). :doi:`10.48550/arXiv.1412.6980`
+    .. [4] J. E. Jackson, G. S. Mudholkar, "Control procedures for residuals
+       associated with principal component analysis", Technometrics 21,
+       341-349 (1979). :doi:`10.1080/00401706.1979.10489779`
 
     Examples
     --------
@@ -310,12 +416,16 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             "array-like",
         ],
         "max_shift": [Interval(Real, 0, None, closed="left")],
+        "max_broadening": [Interval(Real, 0, None, closed="left")],
+        "background": [None, StrOptions({"linear", "power_law"})],
+        "max_background": [Interval(Real, 0, None, closed="left")],
         "augment": [StrOptions({"epoch"}), Interval(Integral, 1, None, closed="left")],
         "bootstrap": ["boolean"],
         "smoothing_window": [None, Interval(Integral, 3, None, closed="left")],
         "smoothing_polyorder": [Interval(Integral, 0, None, closed="left")],
         "normalization": [None, StrOptions(set(NORMALIZATIONS))],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
+        "calibration_fraction": [None, Interval(Real, 0, 1, closed="neither")],
         "energy": [None, "array-like"],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
@@ -340,12 +450,16 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         noise_snr=(3.0, 100.0),
         noise_counts=None,
         max_shift=0.0,
+        max_broadening=0.0,
+        background=None,
+        max_background=0.1,
         augment="epoch",
         bootstrap=False,
         smoothing_window=None,
         smoothing_polyorder=2,
         normalization=None,
         n_components=None,
+        calibration_fraction=None,
         energy=None,
         n_jobs=None,
         random_state=None,
@@ -366,12 +480,16 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.noise_snr = noise_snr
         self.noise_counts = noise_counts
         self.max_shift = max_shift
+        self.max_broadening = max_broadening
+        self.background = background
+        self.max_background = max_background
         self.augment = augment
         self.bootstrap = bootstrap
         self.smoothing_window = smoothing_window
         self.smoothing_polyorder = smoothing_polyorder
         self.normalization = normalization
         self.n_components = n_components
+        self.calibration_fraction = calibration_fraction
         self.energy = energy
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -379,8 +497,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
 
     # -- preprocessing ----------------------------------------------------
 
-    def _prepare(self, X):
-        """Smooth and normalise raw spectra; returns a new float32 array."""
+    def _prepare(self, X, project=True):
+        """Smooth and normalise raw spectra; returns a new float32 array.
+
+        With ``project`` and ``n_components``, the result is projected onto
+        the principal axes.
+        """
         if self.smoothing_window is None:
             X = np.array(X, dtype=np.float32, copy=True)
         elif self._smoother is not None:
@@ -393,7 +515,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 axis=1,
             ).astype(np.float32, copy=False)
         X = _normalize(X, self.normalization)
-        if getattr(self, "components_", None) is not None:
+        if project and getattr(self, "components_", None) is not None:
             X -= self.pca_mean_
             X = X @ self.components_.T
         return X
@@ -409,19 +531,25 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 f"n_components={self.n_components} exceeds the number of "
                 f"channels ({n_channels}) or of training spectra ({n_samples})."
             )
+        mean, _, Vt = self._principal_axes(X32)
+        self.pca_mean_ = mean.astype(np.float32)
+        self.components_ = np.ascontiguousarray(Vt[: self.n_components], np.float32)
+
+    def _principal_axes(self, X32):
+        """Mean, singular values and axes of the prepared (unprojected) spectra."""
+        n_samples = X32.shape[0]
         rows = np.arange(n_samples)
         if n_samples > _PCA_ROWS:
             rows = np.sort(check_random_state(0).choice(n_samples, _PCA_ROWS, False))
         P = np.concatenate(
             [
-                self._prepare(X32[rows[s : s + _CHUNK]])
+                self._prepare(X32[rows[s : s + _CHUNK]], project=False)
                 for s in range(0, rows.size, _CHUNK)
             ]
         ).astype(np.float64)
         mean = P.mean(axis=0)
-        _, _, Vt = np.linalg.svd(P - mean, full_matrices=False)
-        self.pca_mean_ = mean.astype(np.float32)
-        self.components_ = np.ascontiguousarray(Vt[: self.n_components], np.float32)
+        _, sv, Vt = np.linalg.svd(P - mean, full_matrices=False)
+        return mean, sv, Vt
 
     def _standardize(self, X):
         """Prepare raw spectra and centre/scale them for the networks."""
@@ -434,6 +562,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         return augment_spectra(
             X,
             max_shift=float(self.max_shift),
+            max_broadening=float(self.max_broadening),
+            background=self.background,
+            max_background=float(self.max_background),
             energy=self._energy,
             noise_snr=self._snr,
             noise_counts=self._counts,
@@ -456,6 +587,9 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self._snr = check_level(self.noise_snr, "noise_snr")
         self._counts = check_level(self.noise_counts, "noise_counts")
         self._energy = check_energy(self.energy, X.shape[1])
+        # a trial on one flat spectrum raises on a broadening wider than the
+        # spectra or a power-law background without a positive energy axis
+        self._augment(np.zeros((1, X.shape[1])), np.random.default_rng(0))
         if self.smoothing_window is not None:
             if self.smoothing_window % 2 == 0:
                 raise ValueError(
@@ -542,10 +676,17 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.input_scale_ = float(np.sqrt(var)) if var > 1e-24 else 1.0
 
         augmenting = (
-            self._snr is not None or self._counts is not None or self.max_shift > 0
+            self._snr is not None
+            or self._counts is not None
+            or self.max_shift > 0
+            or self.max_broadening > 0
+            or (self.background is not None and self.max_background > 0)
         )
         rs = check_random_state(self.random_state)
         seeds = rs.randint(0, np.iinfo(np.int32).max, size=self.n_estimators)
+        cal_idx = None
+        if self.calibration_fraction is not None:
+            X32, Ys, cal_idx, X_all, Y_all = self._calibration_split(X32, Ys, rs)
         self.coefs_, self.intercepts_ = [], []
         self.loss_curves_, self.validation_curves_ = [], []
         self._converged = []
@@ -563,6 +704,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             self.validation_curves_.append(val_losses)
             self._converged.append(converged)
         self.n_iter_ = max(len(c) for c in self.loss_curves_)
+        self.std_calibration_ = None
+        self.residual_components_ = self.residual_mean_ = None
+        self.residual_limit_ = None
+        if cal_idx is not None:
+            self._fit_residual_subspace(X32)
+            self._calibrate(X_all[cal_idx], Y_all[cal_idx], rs, augmenting)
         if not all(self._converged):
             warnings.warn(
                 f"{self._converged.count(False)} of {self.n_estimators} networks "
@@ -573,6 +720,67 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             )
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _calibration_split(self, X32, Ys, rs):
+        """Hold out ``calibration_fraction`` of the spectra from every network."""
+        n_samples = X32.shape[0]
+        n_cal = int(np.ceil(self.calibration_fraction * n_samples))
+        if n_cal < _MIN_CALIBRATION or n_samples - n_cal < 2:
+            raise ValueError(
+                f"calibration_fraction={self.calibration_fraction} of "
+                f"{n_samples} spectra leaves {n_cal} for calibration and "
+                f"{n_samples - n_cal} for training; at least "
+                f"{_MIN_CALIBRATION} and 2 are needed."
+            )
+        perm = rs.permutation(n_samples)
+        cal_idx, train_idx = np.sort(perm[:n_cal]), np.sort(perm[n_cal:])
+        return X32[train_idx], Ys[train_idx], cal_idx, X32, Ys
+
+    def _fit_residual_subspace(self, X_train):
+        """Principal subspace of the prepared clean training spectra."""
+        mean, sv, Vt = self._principal_axes(X_train)
+        total = float(np.sum(sv**2))
+        kept = np.cumsum(sv**2) / max(total, np.finfo(float).tiny)
+        k = min(int(np.searchsorted(kept, 1.0 - _RESIDUAL_VARIANCE)) + 1, Vt.shape[0])
+        self.residual_mean_ = mean.astype(np.float32)
+        self.residual_components_ = np.ascontiguousarray(Vt[:k], np.float32)
+        # float32 rounding of a spectrum inside the subspace leaves a residual
+        # of about this size; the limit is never below it
+        self._residual_floor = np.finfo(np.float32).eps * total / X_train.shape[0]
+
+    def _residual(self, X):
+        """Squared distance of prepared spectra from the training subspace."""
+        out = np.empty(X.shape[0])
+        V = self.residual_components_
+        for s in range(0, X.shape[0], _CHUNK):
+            P = self._prepare(X[s : s + _CHUNK], project=False) - self.residual_mean_
+            P -= (P @ V.T) @ V
+            out[s : s + P.shape[0]] = np.einsum("ij,ij->i", P, P)
+        return out
+
+    def _calibrate(self, X_cal, Y_cal, rs, augmenting):
+        """Fit the noise level and the spread factor on held-out spectra.
+
+        The held-out spectra are perturbed once with the training
+        augmentation; per target, :math:`a^2` and :math:`b^2` maximise the
+        Gaussian likelihood of the residuals of the ensemble mean under the
+        variance :math:`a^2 + b^2 \\hat\\sigma^2` (in standardised units).
+        """
+        if augmenting:
+            rng = np.random.default_rng(int(rs.randint(0, np.iinfo(np.int32).max)))
+            X_cal = self._augment(X_cal, rng)
+        self.residual_limit_ = max(
+            float(np.quantile(self._residual(X_cal), _RESIDUAL_QUANTILE)),
+            self._residual_floor,
+        )
+        mean, spread = self._mean_and_spread(X_cal)
+        resid2 = (mean - Y_cal) ** 2
+        spread2 = spread**2
+        calibration = np.zeros((self.n_outputs_, 2))
+        for q in range(self.n_outputs_):
+            a2, b2 = _fit_variance_model(resid2[:, q], spread2[:, q])
+            calibration[q] = np.sqrt(a2) * self.target_scale_[q], np.sqrt(b2)
+        self.std_calibration_ = calibration
 
     def _set_target_scaling(self, Y):
         """Mean and scale of every target; a constant target gets scale 0.
@@ -728,26 +936,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 )[-1]
             yield slice(s, s + Z.shape[0]), outs
 
-    def predict(self, X, return_std=False):
-        """Predict properties, optionally with the ensemble's spread.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra on the training energy grid.
-        return_std : bool, default=False
-            Also return the standard deviation of the networks' predictions,
-            which grows for spectra unlike the training spectra.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_spectra,) or (n_spectra, n_targets)
-            Ensemble mean; 1-D when ``y`` was 1-D at fit.
-        y_std : ndarray, same shape as ``y_pred``
-            Only with ``return_std=True``.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+    def _mean_and_spread(self, X, return_std=True):
+        """Ensemble mean and spread in standardised target units."""
         n = X.shape[0]
         mean = np.empty((n, self.n_outputs_))
         std = np.empty((n, self.n_outputs_)) if return_std else None
@@ -759,12 +949,46 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
                 mean[sl] = o.mean(axis=0)
                 if return_std:
                     std[sl] = o.std(axis=0)
+        return mean, std
+
+    def _inflation(self, X):
+        """``max(1, sqrt(Q / Q_99))``: the factor on the calibrated std."""
+        return np.sqrt(np.maximum(1.0, self._residual(X) / self.residual_limit_))
+
+    def predict(self, X, return_std=False):
+        """Predict properties, optionally with the ensemble's spread.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra on the training energy grid.
+        return_std : bool, default=False
+            Also return the standard deviation of the prediction: the spread
+            of the networks, which grows for spectra unlike the training
+            spectra, and with ``calibration_fraction`` the calibrated
+            :math:`\\sqrt{a^2 + b^2 \\hat\\sigma^2}`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_spectra,) or (n_spectra, n_targets)
+            Ensemble mean; 1-D when ``y`` was 1-D at fit.
+        y_std : ndarray, same shape as ``y_pred``
+            Only with ``return_std=True``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        mean, std = self._mean_and_spread(X, return_std)
         mean = mean * self.target_scale_ + self.target_mean_
         if self._y_1d:
             mean = mean[:, 0]
         if not return_std:
             return mean
         std = std * self.target_scale_
+        if self.std_calibration_ is not None:
+            noise, factor = self.std_calibration_.T
+            # a constant target has scale 0 and noise 0: its std stays 0
+            std = np.sqrt(noise**2 + (factor * std) ** 2)
+            std *= self._inflation(X)[:, None]
         if self._y_1d:
             std = std[:, 0]
         return mean, std

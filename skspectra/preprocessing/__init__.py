@@ -7,10 +7,16 @@ estimators of skspectra (and of scikit-learn) can use, inside a pipeline.
 
 from skspectra.preprocessing._align import EdgeAligner, edge_energy
 from skspectra.preprocessing._augment import (
+    PoissonNoise,
+    RandomBackground,
+    RandomBroadening,
+    RandomShift,
+    add_background,
     add_gaussian_noise,
     add_poisson_noise,
     augment_spectra,
     augment_with_noise,
+    broaden_spectra,
     shift_spectra,
 )
 from skspectra.preprocessing._background import PowerLawBackground
@@ -22,14 +28,20 @@ from skspectra.preprocessing._smooth import SavitzkyGolay
 __all__ = [
     "EdgeAligner",
     "EnergyCrop",
+    "PoissonNoise",
     "PowerLawBackground",
+    "RandomBackground",
+    "RandomBroadening",
+    "RandomShift",
     "SavitzkyGolay",
     "SpectrumNormalizer",
     "XANESNormalizer",
+    "add_background",
     "add_gaussian_noise",
     "add_poisson_noise",
     "augment_spectra",
     "augment_with_noise",
+    "broaden_spectra",
     "edge_energy",
     "resample_spectra",
     "shift_spectra",

@@ -1,25 +1,26 @@
 """Augmentation: the perturbations a measurement adds to a clean spectrum.
 
 Measured spectra differ from computed or well-averaged ones by a calibration
-shift of the energy axis, counting (Poisson) noise and detector (Gaussian)
-noise.  Training on spectra perturbed the same way teaches a model to ignore
-these differences (Kiyohara et al., 2019).
+shift of the energy axis, the finite resolution of the instrument (a
+Gaussian broadening), a residual smooth background, and counting (Poisson)
+or detector (Gaussian) noise.  Training on spectra perturbed the same way
+teaches a model to ignore these differences (Kiyohara et al., 2019).
 
-The module is built in two layers:
+The module is built in three layers:
 
 * each perturbation is a function of the spectra and of one parameter per
-  spectrum (a shift, a signal-to-noise ratio, a count level), vectorised over
-  the batch, working in the dtype of the batch and never modifying its input
-  (:func:`shift_spectra`, :func:`add_gaussian_noise`,
-  :func:`add_poisson_noise`);
+  spectrum (a shift, a width, the ends of a background, a signal-to-noise
+  ratio, a count level), vectorised over the batch, working in the dtype of
+  the batch and never modifying its input (:func:`shift_spectra`,
+  :func:`broaden_spectra`, :func:`add_background`,
+  :func:`add_gaussian_noise`, :func:`add_poisson_noise`);
 * :func:`augment_spectra` draws those parameters at random and applies the
-  perturbations in the order a measurement does: the energy axis first, the
-  noise last.
-
-A further perturbation (an instrumental broadening, a background) is one
-more function of the first kind and one more step of the second, and a
-transformer applying one perturbation alone draws its parameter the same way
-and calls the same function.
+  perturbations in the order a measurement does: the energy axis first,
+  then the resolution, the background, and the noise last;
+* a transformer applies one perturbation alone (:class:`RandomShift`,
+  :class:`RandomBroadening`, :class:`RandomBackground`,
+  :class:`PoissonNoise`) by calling :func:`augment_spectra` with only that
+  perturbation switched on, so it draws exactly what that call draws.
 
 Counts are defined once, as in :func:`skspectra.datasets.make_xanes_series`:
 ``counts`` is the expected number of counts per unit of intensity in a
@@ -31,11 +32,18 @@ number of counts ``N`` per spectrum is ``counts = N / X.sum(axis=1)``.
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import fft
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from skspectra.preprocessing._base import _check_finite_rows
+from skspectra.preprocessing._base import _check_finite_rows, _validate_X
 from skspectra.utils._docstring import ENERGY_DOC, RANDOM_STATE_DOC, Substitution
 from skspectra.utils.validation import check_energy, check_level
 
@@ -322,6 +330,275 @@ def shift_spectra(X, shifts, *, energy=None):
     return _shift(X, energy, shifts)
 
 
+# a Gaussian kernel is cut at this many standard deviations, where it has
+# fallen below 4e-4 of its peak; the spectrum is padded by as much on each side
+_TRUNCATE = 4.0
+# narrower Gaussians (in channels) put all their weight on the centre
+# channel; widths are raised to this, which keeps the kernel finite
+_MIN_WIDTH = 1e-3
+# a non-uniform grid is broadened on a uniform one with its smallest step,
+# but with at most this many times its number of channels
+_MAX_REFINE = 8
+# exponents of the random power-law background: the energy-loss backgrounds
+# of core-loss EELS decay as E**-r with r between about 2 and 5 (Egerton)
+_POWER_LAW_EXPONENTS = (2.0, 5.0)
+
+BACKGROUNDS = ("linear", "power_law")
+
+
+def _interp_rows(X, source, target):
+    """Linear interpolation of every row from grid ``source`` to ``target``."""
+    index = np.interp(target, source, np.arange(source.size, dtype=np.float64))
+    left = np.minimum(index.astype(np.intp), source.size - 2)
+    frac = (index - left).astype(X.dtype)
+    lo = X[:, left]
+    out = X[:, left + 1] - lo
+    out *= frac
+    out += lo
+    return out
+
+
+def _gaussian_filter_uniform(X, sigmas):
+    """Gaussian smoothing of each row, ``sigmas`` in channels, ends held.
+
+    Each row is padded with its end values by ``_TRUNCATE`` times the largest
+    width and convolved (through the FFT) with its own sampled Gaussian, cut
+    at ``_TRUNCATE`` widths and normalised to unit sum: a positive kernel, so
+    every output value is a weighted average of input values.
+    """
+    n_channels = X.shape[1]
+    pad = int(np.ceil(_TRUNCATE * float(sigmas.max()))) + 1
+    padded = np.pad(X, ((0, 0), (pad, pad)), mode="edge")
+    # the kernel reaches pad channels, so the circular convolution over the
+    # padded length never wraps into the output channels
+    size = fft.next_fast_len(padded.shape[1], real=True)
+    # kernel of every row, centred on index 0 of a circular axis: lags 0 to
+    # pad - 1 at the start, their mirror images at the end, zeros between
+    lag = np.arange(pad, dtype=np.float64)
+    sigmas = np.maximum(sigmas, _MIN_WIDTH)
+    half = np.exp(-0.5 * (lag[None, :] / sigmas[:, None]) ** 2)
+    half[lag[None, :] > _TRUNCATE * sigmas[:, None]] = 0.0
+    kernel = np.zeros((X.shape[0], size))
+    kernel[:, :pad] = half
+    kernel[:, size - pad + 1 :] = half[:, :0:-1]
+    kernel /= kernel.sum(axis=1, keepdims=True)
+    spectrum = fft.rfft(padded, n=size, axis=1)
+    spectrum *= fft.rfft(kernel.astype(X.dtype, copy=False), axis=1)
+    out = fft.irfft(spectrum, n=size, axis=1)[:, pad : pad + n_channels]
+    return np.ascontiguousarray(out, dtype=X.dtype)
+
+
+def _check_widths(sigmas, energy):
+    span = float(energy[-1] - energy[0])
+    widest = float(sigmas.max()) if sigmas.size else 0.0
+    if energy.size > 1 and widest > span:
+        raise ValueError(
+            f"broadening width {widest:g} is wider than the spectrum, whose "
+            f"energy axis spans {span:g}; give a width smaller than the span."
+        )
+
+
+def _broaden(X, energy, sigmas):
+    """:func:`broaden_spectra` on validated arrays."""
+    out = X.copy()
+    rows = np.flatnonzero(sigmas > 0)
+    if X.shape[1] < 2 or rows.size == 0:
+        return out
+    steps = np.diff(energy)
+    if np.allclose(steps, steps[0], rtol=_UNIFORM_RTOL, atol=0):
+        out[rows] = _gaussian_filter_uniform(X[rows], sigmas[rows] / steps[0])
+        return out
+    n_fine = int(np.ceil((energy[-1] - energy[0]) / steps.min())) + 1
+    n_fine = min(n_fine, _MAX_REFINE * X.shape[1])
+    fine = np.linspace(energy[0], energy[-1], n_fine)
+    step = fine[1] - fine[0]
+    smooth = _gaussian_filter_uniform(
+        _interp_rows(X[rows], energy, fine), sigmas[rows] / step
+    )
+    out[rows] = _interp_rows(smooth, fine, energy)
+    return out
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "sigmas": ["array-like", Real],
+        "energy": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+@Substitution(**_KERNEL_DOCS)
+def broaden_spectra(X, sigmas, *, energy=None):
+    """Convolve spectra with a Gaussian of a given width: instrumental broadening.
+
+    A spectrometer of finite resolution records :math:`x * g_\\sigma`, the
+    spectrum convolved with its response, here a Gaussian of standard
+    deviation :math:`\\sigma` (a full width at half maximum of
+    :math:`2\\sqrt{2\\ln 2}\\,\\sigma`).  The area of every peak is kept;
+    beyond the measured range the end values are held, so a constant spectrum
+    stays constant.  A non-uniform grid is broadened on a uniform grid of its
+    smallest step and interpolated back.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_spectra, n_channels)
+        Spectra; not modified.
+    sigmas : float or array-like of shape (n_spectra,)
+        Standard deviation of the Gaussian, for all spectra or for each, in
+        the units of ``energy``; 0 leaves a spectrum unchanged.  A spectrum of
+        one channel is returned unchanged.
+    %(energy)s
+
+    Returns
+    -------
+    X_broad : ndarray of shape (n_spectra, n_channels)
+        A new array, same dtype as ``X``.
+
+    Raises
+    ------
+    ValueError
+        If a width is negative, not finite, or wider than the energy range
+        of the spectra.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import broaden_spectra
+    >>> E = np.linspace(0.0, 20.0, 201)
+    >>> X = np.exp(-0.5 * ((E - 10.0) / 0.3) ** 2)[None, :]
+    >>> Y = broaden_spectra(X, 0.4, energy=E)
+    >>> bool(np.isclose(Y.sum(), X.sum()))  # the area is kept
+    True
+    >>> float(np.round(Y.max() / X.max(), 2))  # peak lowered by 0.3 / 0.5
+    0.6
+    """
+    X = _check_spectra(X)
+    energy = check_energy(energy, X.shape[1])
+    sigmas = np.asarray(sigmas, dtype=np.float64)
+    if sigmas.ndim > 1 or (sigmas.ndim == 1 and sigmas.shape[0] != X.shape[0]):
+        raise ValueError(
+            f"sigmas must be a number or one value per spectrum ({X.shape[0]}); "
+            f"got an array of shape {sigmas.shape}."
+        )
+    if not np.all(np.isfinite(sigmas)) or np.any(sigmas < 0):
+        raise ValueError("sigmas must be finite and non-negative.")
+    sigmas = np.broadcast_to(sigmas, (X.shape[0],))
+    _check_widths(sigmas, energy)
+    return _broaden(X, energy, sigmas)
+
+
+def _check_background_axis(energy, kind):
+    """A power law needs a positive energy axis; raise a ValueError if not."""
+    if kind == "power_law" and energy[0] <= 0:
+        raise ValueError(
+            "a power-law background needs positive energies; the energy axis "
+            f"starts at {energy[0]:g} (energy=None is the channel index, which "
+            "starts at 0). Give the energy axis, e.g. energy losses in eV."
+        )
+
+
+def _background_shape(energy, start, end, kind):
+    """Background of each spectrum, ``start`` at the first channel, ``end`` last."""
+    if kind == "linear":
+        span = energy[-1] - energy[0] if energy.size > 1 else 1.0
+        t = (energy - energy[0]) / span
+        return start[:, None] + (end - start)[:, None] * t[None, :]
+    _check_background_axis(energy, kind)
+    ratio = energy[-1] / energy[0] if energy.size > 1 else np.e
+    exponent = np.log(start / end) / np.log(ratio)
+    # (E / E0) ** -r as one exponential of an outer product
+    return start[:, None] * np.exp(-np.outer(exponent, np.log(energy / energy[0])))
+
+
+def _background(X, energy, start, end, kind):
+    """:func:`add_background` on validated arrays."""
+    scale = np.abs(X).max(axis=1).astype(np.float64)
+    shape = _background_shape(energy, start, end, kind) * scale[:, None]
+    return (X + shape).astype(X.dtype, copy=False)
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "start": ["array-like", Real],
+        "end": ["array-like", Real],
+        "energy": ["array-like", None],
+        "kind": [StrOptions(set(BACKGROUNDS))],
+    },
+    prefer_skip_nested_validation=True,
+)
+@Substitution(**_KERNEL_DOCS)
+def add_background(X, start, end, *, energy=None, kind="linear"):
+    """Add a smooth background, given by its values at the two ends.
+
+    The background of each spectrum is ``start`` at the first channel and
+    ``end`` at the last, both relative to the spectrum's largest absolute
+    value, and between them either a straight line in energy
+    (``"linear"``: a residual slope, a detector offset) or a power law
+    :math:`A E^{-r}` (``"power_law"``: the tail of the edges below, as in
+    core-loss EELS [1]_), with :math:`A` and :math:`r` fixed by the two end
+    values.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_spectra, n_channels)
+        Spectra; not modified.
+    start, end : float or array-like of shape (n_spectra,)
+        Background at the first and last channel, as a fraction of each
+        spectrum's largest absolute value; for all spectra or for each.
+        Positive for ``"power_law"``.
+    %(energy)s
+        A power law needs positive energies: give the axis.
+    kind : {"linear", "power_law"}, default="linear"
+        Shape of the background between the ends.
+
+    Returns
+    -------
+    X_bg : ndarray of shape (n_spectra, n_channels)
+        A new array, same dtype as ``X``.
+
+    Raises
+    ------
+    ValueError
+        If a power law is asked for on an axis that is not positive (such as
+        the channel index, ``energy=None``), or with end values that are not
+        positive.
+
+    References
+    ----------
+    .. [1] R. F. Egerton, "Electron Energy-Loss Spectroscopy in the Electron
+       Microscope", 3rd ed., Springer (2011), section 4.4.
+       :doi:`10.1007/978-1-4419-9583-4`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import add_background
+    >>> E = np.array([100.0, 200.0, 400.0])
+    >>> add_background(np.ones((1, 3)), 0.5, 0.0, energy=E)
+    array([[1.5       , 1.33333333, 1.        ]])
+    >>> add_background(np.ones((1, 3)), 0.4, 0.1, energy=E, kind="power_law")
+    array([[1.4, 1.2, 1.1]])
+    """
+    X = _check_spectra(X)
+    energy = check_energy(energy, X.shape[1])
+    n = X.shape[0]
+    ends = []
+    for name, value in (("start", start), ("end", end)):
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n):
+            raise ValueError(
+                f"{name} must be a number or one value per spectrum ({n}); got "
+                f"an array of shape {arr.shape}."
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite.")
+        if kind == "power_law" and np.any(arr <= 0):
+            raise ValueError(f"{name} must be positive for a power-law background.")
+        ends.append(np.broadcast_to(arr, (n,)))
+    return _background(X, energy, ends[0], ends[1], kind)
+
+
 # --- random draws ------------------------------------------------------------
 
 
@@ -352,10 +629,26 @@ def _add_noise(X, snr, counts, rng):
     return _poisson(X, _draw_levels(counts, n, rng), rng)
 
 
+def _draw_background(energy, kind, max_background, X, rng):
+    """Random end values of the background of every spectrum."""
+    n = X.shape[0]
+    start = rng.uniform(0.0, max_background, size=n)
+    if kind == "linear":
+        return start, rng.uniform(0.0, max_background, size=n)
+    # at least a tiny positive level, so that the power law is defined
+    start = np.maximum(start, np.finfo(np.float64).tiny)
+    exponent = rng.uniform(*_POWER_LAW_EXPONENTS, size=n)
+    ratio = energy[-1] / energy[0] if energy.size > 1 else 1.0
+    return start, start * ratio**-exponent
+
+
 @validate_params(
     {
         "X": ["array-like"],
         "max_shift": [Interval(Real, 0, None, closed="left")],
+        "max_broadening": [Interval(Real, 0, None, closed="left")],
+        "background": [StrOptions(set(BACKGROUNDS)), None],
+        "max_background": [Interval(Real, 0, None, closed="left")],
         "energy": ["array-like", None],
         "noise_snr": [Interval(Real, 0, None, closed="neither"), "array-like", None],
         "noise_counts": [
@@ -372,6 +665,9 @@ def augment_spectra(
     X,
     *,
     max_shift=0.0,
+    max_broadening=0.0,
+    background=None,
+    max_background=0.1,
     energy=None,
     noise_snr=None,
     noise_counts=None,
@@ -380,7 +676,13 @@ def augment_spectra(
     """Perturb each spectrum once as a measurement would, at random.
 
     Each spectrum is shifted by :math:`\\delta \\sim U(-m, m)`
-    (:func:`shift_spectra`), then receives Gaussian noise at a signal-to-noise
+    (:func:`shift_spectra`), broadened by a Gaussian of standard deviation
+    :math:`\\sigma \\sim U(0, s)` (:func:`broaden_spectra`), given a smooth
+    background (:func:`add_background`: a line whose end values are drawn
+    from :math:`U(0, b)`, or a power law of value :math:`U(0, b)` at the
+    first channel decaying with an exponent drawn from :math:`U(2, 5)`,
+    both relative to the spectrum's largest value), then receives Gaussian
+    noise at a signal-to-noise
     ratio (:func:`add_gaussian_noise`) or Poisson noise at a count level
     (:func:`add_poisson_noise`).  A level given as a ``(low, high)`` pair is
     drawn for each spectrum log-uniformly between the bounds; when both noise
@@ -395,6 +697,16 @@ def augment_spectra(
     max_shift : float, default=0.0
         Largest energy shift :math:`m`, in the units of ``energy``; 0 shifts
         nothing.
+    max_broadening : float, default=0.0
+        Largest standard deviation :math:`s` of the Gaussian broadening, in
+        the units of ``energy``; 0 broadens nothing.  Must not exceed the
+        energy range of the spectra.
+    background : {"linear", "power_law"} or None, default=None
+        Shape of the random background; None adds none.  ``"power_law"``
+        needs a positive energy axis.
+    max_background : float, default=0.1
+        Largest background :math:`b` at an end of the spectrum, as a fraction
+        of the spectrum's largest absolute value.
     %(energy)s
     noise_snr : float, (float, float) or None, default=None
         Signal-to-noise ratio of the Gaussian noise, or bounds to draw it
@@ -433,10 +745,18 @@ def augment_spectra(
     snr = check_level(noise_snr, "noise_snr")
     counts = check_level(noise_counts, "noise_counts")
     energy = check_energy(energy, X.shape[1])
+    _check_widths(np.array([max_broadening]), energy)
+    _check_background_axis(energy, background)
     out = X
     if max_shift > 0 and X.shape[1] > 1:
         shifts = rng.uniform(-max_shift, max_shift, size=X.shape[0])
         out = _shift(out, energy, shifts)
+    if max_broadening > 0 and X.shape[1] > 1:
+        sigmas = rng.uniform(0.0, max_broadening, size=X.shape[0])
+        out = _broaden(out, energy, sigmas)
+    if background is not None and max_background > 0:
+        start, end = _draw_background(energy, background, max_background, X, rng)
+        out = _background(out, energy, start, end, background)
     if snr is not None or counts is not None:
         out = _add_noise(out, snr, counts, rng)
     return out if out is not X else X.copy()
@@ -530,3 +850,325 @@ def augment_with_noise(
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} entries for {X.shape[0]} spectra.")
     return X_aug, np.concatenate([y] * len(parts), axis=0)
+
+
+# --- transformers ------------------------------------------------------------
+
+_TRANSFORMER_NOTE = """Every call of ``transform`` draws new perturbations from
+    ``random_state``: an int gives the same perturbations on every call, a
+    ``RandomState`` or ``Generator`` new ones.  The perturbation of a spectrum
+    depends on its place in the batch, so a subset of ``X`` is not perturbed
+    as it is within ``X``.  Use it to make measured-like copies of clean
+    (computed) spectra for a training set, not as a step of a pipeline that
+    predicts: it would perturb the spectra to predict as well."""
+
+
+class _RandomPerturbation(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Base of the transformers applying one perturbation of augment_spectra."""
+
+    _positive_only = False
+
+    def _augment_params(self):
+        """Keyword arguments of :func:`augment_spectra` for this perturbation."""
+        raise NotImplementedError
+
+    def _validate(self, X, reset):
+        X = _validate_X(self, X, reset=reset)
+        if self._positive_only and X.size and X.min() < 0:
+            raise ValueError(
+                f"Negative values in data passed to {type(self).__name__}: "
+                "counts cannot be negative; remove the background offset first."
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check ``X``, the energy axis and the parameters; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X = self._validate(X, reset=True)
+        # a zero-spectrum trial run raises on parameters that do not fit X
+        augment_spectra(X[:1] * 0, random_state=0, **self._augment_params())
+        return self
+
+    def transform(self, X):
+        """Perturb every spectrum once, at random.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_channels)
+            Spectra; not modified.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_spectra, n_channels)
+            Perturbed spectra, same dtype as ``X``.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return augment_spectra(
+            X, random_state=_check_rng(self.random_state), **self._augment_params()
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.positive_only = self._positive_only
+        tags.requires_fit = True
+        return tags
+
+
+@Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
+class RandomShift(_RandomPerturbation):
+    """Shift every spectrum along the energy axis by a random amount.
+
+    Spectrum ``x`` becomes :math:`x(E - \\delta)`, :math:`\\delta \\sim
+    U(-m, m)`, by linear interpolation (:func:`shift_spectra`): an energy
+    calibration that differs from one measurement, or from the computation,
+    to the next.
+
+    Parameters
+    ----------
+    max_shift : float, default=1.0
+        Largest shift :math:`m`, in the units of ``energy``.
+    %(energy)s
+    %(random_state)s
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Channel names, when ``X`` has string column names.
+
+    See Also
+    --------
+    augment_spectra : This and the other perturbations in one call.
+
+    Notes
+    -----
+    %(note)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import RandomShift
+    >>> E = np.linspace(0.0, 10.0, 101)
+    >>> X = np.exp(-0.5 * (E - 5.0) ** 2)[None, :]
+    >>> shifted = RandomShift(max_shift=2.0, energy=E, random_state=0).fit_transform(X)
+    >>> bool(abs(E[shifted.argmax()] - 5.0) <= 2.0)
+    True
+    """
+
+    _parameter_constraints = {
+        "max_shift": [Interval(Real, 0, None, closed="left")],
+        "energy": ["array-like", None],
+        "random_state": _RANDOM_STATE,
+    }
+
+    def __init__(self, *, max_shift=1.0, energy=None, random_state=None):
+        self.max_shift = max_shift
+        self.energy = energy
+        self.random_state = random_state
+
+    def _augment_params(self):
+        return {"max_shift": self.max_shift, "energy": self.energy}
+
+
+@Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
+class RandomBroadening(_RandomPerturbation):
+    """Broaden every spectrum by a Gaussian of random width.
+
+    Spectrum ``x`` becomes :math:`x * g_\\sigma`, the convolution with a
+    Gaussian of standard deviation :math:`\\sigma \\sim U(0, s)`
+    (:func:`broaden_spectra`): the finite resolution of a spectrometer,
+    which computed spectra lack.  Peak areas are kept.
+
+    Parameters
+    ----------
+    max_broadening : float, default=1.0
+        Largest standard deviation :math:`s`, in the units of ``energy``; it
+        must not exceed the energy range of the spectra.
+    %(energy)s
+    %(random_state)s
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Channel names, when ``X`` has string column names.
+
+    See Also
+    --------
+    broaden_spectra : The broadening at given widths.
+    augment_spectra : This and the other perturbations in one call.
+
+    Notes
+    -----
+    %(note)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import RandomBroadening
+    >>> E = np.linspace(0.0, 10.0, 101)
+    >>> X = np.exp(-0.5 * ((E - 5.0) / 0.2) ** 2)[None, :]
+    >>> broad = RandomBroadening(max_broadening=1.0, energy=E, random_state=0)
+    >>> Y = broad.fit_transform(X)
+    >>> bool(Y.max() < X.max()), bool(np.isclose(Y.sum(), X.sum()))
+    (True, True)
+    """
+
+    _parameter_constraints = {
+        "max_broadening": [Interval(Real, 0, None, closed="left")],
+        "energy": ["array-like", None],
+        "random_state": _RANDOM_STATE,
+    }
+
+    def __init__(self, *, max_broadening=1.0, energy=None, random_state=None):
+        self.max_broadening = max_broadening
+        self.energy = energy
+        self.random_state = random_state
+
+    def _augment_params(self):
+        return {"max_broadening": self.max_broadening, "energy": self.energy}
+
+
+@Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
+class RandomBackground(_RandomPerturbation):
+    """Add a smooth random background to every spectrum.
+
+    A residual background that a measurement keeps and a computation lacks
+    (:func:`add_background`): a straight line whose values at the two ends
+    are drawn from :math:`U(0, b)`, or a power law :math:`A E^{-r}` of
+    value :math:`U(0, b)` at the first channel with :math:`r \\sim U(2, 5)`,
+    both relative to the spectrum's largest absolute value.
+
+    Parameters
+    ----------
+    kind : {"linear", "power_law"}, default="linear"
+        Shape of the background.
+    max_background : float, default=0.1
+        Largest value :math:`b` of the background at an end, as a fraction of
+        the spectrum's largest absolute value.
+    %(energy)s
+        ``"power_law"`` needs positive energies, so the axis must be given.
+    %(random_state)s
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Channel names, when ``X`` has string column names.
+
+    See Also
+    --------
+    add_background : The background at given end values.
+    PowerLawBackground : Fits and removes a power-law background.
+
+    Notes
+    -----
+    %(note)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import RandomBackground
+    >>> E = np.linspace(500.0, 600.0, 101)
+    >>> X = np.ones((3, 101))
+    >>> bg = RandomBackground(kind="power_law", energy=E, random_state=0)
+    >>> Y = bg.fit_transform(X) - X
+    >>> bool(np.all(Y >= 0) and np.all(np.diff(Y, axis=1) <= 0))  # decaying
+    True
+    """
+
+    _parameter_constraints = {
+        "kind": [StrOptions(set(BACKGROUNDS))],
+        "max_background": [Interval(Real, 0, None, closed="left")],
+        "energy": ["array-like", None],
+        "random_state": _RANDOM_STATE,
+    }
+
+    def __init__(
+        self, *, kind="linear", max_background=0.1, energy=None, random_state=None
+    ):
+        self.kind = kind
+        self.max_background = max_background
+        self.energy = energy
+        self.random_state = random_state
+
+    def _augment_params(self):
+        return {
+            "background": self.kind,
+            "max_background": self.max_background,
+            "energy": self.energy,
+        }
+
+
+@Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
+class PoissonNoise(_RandomPerturbation):
+    """Resample every spectrum with Poisson (counting) noise.
+
+    Each channel becomes :math:`\\mathrm{Poisson}(c\\,x) / c` at ``c`` counts
+    per unit of intensity (:func:`add_poisson_noise`); a ``(low, high)``
+    pair draws each spectrum's ``c`` log-uniformly between the bounds.
+
+    Parameters
+    ----------
+    counts : float or (float, float), default=1e4
+        Counts per unit of intensity (for edge-step normalised XANES, the
+        counts of a channel at unit edge jump), or bounds to draw them
+        between.
+    %(random_state)s
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Channel names, when ``X`` has string column names.
+
+    See Also
+    --------
+    add_poisson_noise : The noise at given counts.
+
+    Notes
+    -----
+    %(note)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import PoissonNoise
+    >>> X = np.full((2, 5000), 0.5)
+    >>> noisy = PoissonNoise(counts=200, random_state=0).fit_transform(X)
+    >>> bool(abs(noisy.var() - 0.5 / 200) < 2e-4)  # variance x / c
+    True
+    """
+
+    _positive_only = True
+
+    _parameter_constraints = {
+        "counts": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "random_state": _RANDOM_STATE,
+    }
+
+    def __init__(self, *, counts=1e4, random_state=None):
+        self.counts = counts
+        self.random_state = random_state
+
+    def _augment_params(self):
+        return {"noise_counts": self.counts}

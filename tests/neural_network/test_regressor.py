@@ -250,6 +250,30 @@ def test_poisson_and_shift_augmentation_train(data):
     assert r2_score(yt[:, 0], reg.predict(Xn)) > 0.9
 
 
+def test_broadening_and_background_augmentation_help_on_such_spectra(data):
+    # spectra measured at a lower resolution and on a residual background
+    # are predicted better by a network that saw both in training
+    from skspectra.preprocessing import add_background, broaden_spectra
+
+    X, y, Xt, yt = data
+    energy = make_xanes_series(2, 64, random_state=0).energy
+    rng = np.random.default_rng(5)
+    sigmas = rng.uniform(1.0, 2.0, len(Xt))
+    measured = broaden_spectra(Xt, sigmas, energy=energy)
+    measured = add_background(
+        measured, rng.uniform(0, 0.1, len(Xt)), rng.uniform(0, 0.1, len(Xt)),
+        energy=energy, kind="power_law",
+    )  # fmt: skip
+    common = dict(energy=energy, noise_snr=(20.0, 200.0), max_iter=60)
+    aware = _fit(
+        X, y[:, 0], max_broadening=2.5, background="power_law", **common
+    ).predict(measured)
+    blind = _fit(X, y[:, 0], **common).predict(measured)
+    r2_aware, r2_blind = r2_score(yt[:, 0], aware), r2_score(yt[:, 0], blind)
+    assert r2_aware > r2_blind + 0.03, (r2_aware, r2_blind)
+    assert r2_aware > 0.9, r2_aware
+
+
 def test_convergence_warning_when_max_iter_reached(data):
     X, y, _, _ = data
     with pytest.warns(ConvergenceWarning, match="2 of 2 networks"):
@@ -324,6 +348,9 @@ def test_zero_networks_is_rejected(data):
         ({"hidden_layer_sizes": ()}, "non-empty"),
         ({"energy": np.arange(10.0)}, "energy has 10 values"),
         ({"n_components": 65}, "n_components=65 exceeds"),
+        ({"max_broadening": 100.0}, "wider than the spectrum"),
+        ({"background": "power_law"}, "power-law background needs positive"),
+        ({"calibration_fraction": 0.01}, "leaves 1 for calibration"),
     ],
 )
 def test_bad_parameters_are_named(data, params, match):

@@ -1,4 +1,4 @@
-"""Augmentation (shift, Poisson and Gaussian noise): what the docstrings promise."""
+"""Augmentation (shift, broadening, background, noise): what the docstrings promise."""
 
 import numpy as np
 import pytest
@@ -8,10 +8,16 @@ from hypothesis.extra.numpy import arrays
 
 from skspectra.preprocessing import (
     EdgeAligner,
+    PoissonNoise,
+    RandomBackground,
+    RandomBroadening,
+    RandomShift,
+    add_background,
     add_gaussian_noise,
     add_poisson_noise,
     augment_spectra,
     augment_with_noise,
+    broaden_spectra,
     shift_spectra,
 )
 from skspectra.preprocessing._augment import _draw_levels
@@ -257,3 +263,136 @@ def test_augment_with_noise_copies():
     np.testing.assert_allclose(a[2:].var(axis=1), np.tile(X[:, 0], 2) / 1e4, rtol=0.05)
     with pytest.raises(ValueError, match="y has 3 entries for 2 spectra"):
         augment_with_noise(X, [1, 2, 3])
+
+
+# --- broadening --------------------------------------------------------------
+
+
+def _gauss(E, centre, sigma):
+    return np.exp(-0.5 * ((E - centre) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+def test_broadening_adds_widths_in_quadrature(uniform):
+    # a Gaussian of width a convolved with one of width b has width
+    # sqrt(a^2 + b^2), on uniform and non-uniform grids
+    if uniform:
+        E = np.linspace(0.0, 40.0, 801)
+    else:
+        E = np.sort(np.r_[np.linspace(0, 18, 200), np.linspace(18.02, 40, 1100)])
+    X = np.vstack([_gauss(E, 20.0, 0.6), _gauss(E, 20.0, 0.6)])
+    out = broaden_spectra(X, [0.8, 0.0], energy=E)
+    np.testing.assert_allclose(out[0], _gauss(E, 20.0, 1.0), atol=2e-3)
+    np.testing.assert_array_equal(out[1], X[1])
+
+
+def test_broadening_keeps_constants_and_area_and_dtype():
+    E = np.linspace(0, 10, 101)
+    X = np.vstack([np.full(101, 3.0), _gauss(E, 5.0, 0.3)]).astype(np.float32)
+    # the peak stays more than 5 widths inside the range: no area is lost
+    out = broaden_spectra(X, 0.8, energy=E)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out[0], 3.0, rtol=1e-5)
+    np.testing.assert_allclose(out[1].sum(), X[1].sum(), rtol=1e-4)
+
+
+def test_broadening_wider_than_the_spectrum_is_rejected():
+    X = np.ones((2, 50))
+    with pytest.raises(ValueError, match="wider than the spectrum.*spans 49"):
+        broaden_spectra(X, [1.0, 60.0])
+    with pytest.raises(ValueError, match="wider than the spectrum.*spans 4.9"):
+        augment_spectra(X, max_broadening=5.0, energy=np.linspace(0, 4.9, 50))
+    with pytest.raises(ValueError, match="wider than the spectrum"):
+        RandomBroadening(max_broadening=100.0).fit(X)
+    with pytest.raises(ValueError, match="sigmas must be finite and non-negative"):
+        broaden_spectra(X, -1.0)
+
+
+@given(
+    arrays(np.float64, (3, 40), elements=st.floats(0, 10)),
+    st.floats(0, 30),
+)
+def test_broadening_stays_within_the_range_of_each_spectrum(X, sigma):
+    # a convolution with a positive kernel of unit area is an average
+    out = broaden_spectra(X, sigma)
+    lo, hi = X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+    assert np.all(out >= lo - 1e-9) and np.all(out <= hi + 1e-9)
+
+
+# --- background --------------------------------------------------------------
+
+
+def test_background_ends_and_shapes():
+    E = np.linspace(400.0, 800.0, 81)
+    X = np.vstack([np.ones(81), 2 * np.ones(81)])
+    line = add_background(X, [0.2, 0.1], [0.0, 0.3], energy=E) - X
+    np.testing.assert_allclose(line[:, [0, -1]], [[0.2, 0.0], [0.2, 0.6]])
+    np.testing.assert_allclose(np.diff(line, 2, axis=1), 0, atol=1e-12)
+    power = add_background(X, 0.4, 0.1, energy=E, kind="power_law") - X
+    np.testing.assert_allclose(power[0], 0.4 * (E / 400.0) ** -2.0)
+
+
+def test_power_law_background_needs_an_energy_axis():
+    X = np.ones((2, 30))
+    with pytest.raises(ValueError, match="power-law background needs positive"):
+        add_background(X, 0.1, 0.05, kind="power_law")
+    with pytest.raises(ValueError, match="energy=None is the channel index"):
+        augment_spectra(X, background="power_law")
+    with pytest.raises(ValueError, match="power-law background needs positive"):
+        RandomBackground(kind="power_law").fit(X)
+    with pytest.raises(ValueError, match="power-law background needs positive"):
+        RandomBackground(kind="power_law", energy=np.arange(-5.0, 25.0)).fit(X)
+    with pytest.raises(ValueError, match="end must be positive"):
+        add_background(X, 0.1, 0.0, energy=np.arange(1.0, 31.0), kind="power_law")
+
+
+@pytest.mark.parametrize("kind", ["linear", "power_law"])
+def test_random_background_is_within_its_bounds(kind):
+    E = np.linspace(500.0, 600.0, 50)
+    X = np.full((500, 50), 2.0)
+    bg = augment_spectra(X, background=kind, max_background=0.2, energy=E) - X
+    assert np.all(bg >= 0) and np.all(bg <= 0.4 + 1e-12)
+    assert bg[:, 0].max() > 0.35  # the bound is reached
+    if kind == "power_law":
+        assert np.all(np.diff(bg, axis=1) <= 1e-12)
+
+
+# --- the full augmentation, and the transformers -------------------------------
+
+
+def test_augment_with_every_perturbation_keeps_poisson_valid():
+    E = np.linspace(520.0, 570.0, 100)
+    X = np.tile(_gauss(E, 540.0, 1.0) + 0.1, (20, 1))
+    kw = dict(max_shift=1.5, max_broadening=0.8, background="power_law", energy=E)
+    out = augment_spectra(X, noise_counts=1e3, random_state=0, **kw)
+    assert out.shape == X.shape and np.all(out >= 0)
+    clean = augment_spectra(X, random_state=0, **kw)
+    # the noise is the last step: with the same seed the noisy spectra
+    # scatter around the clean perturbed ones
+    assert np.abs(out - clean).mean() < 0.05
+
+
+@pytest.mark.parametrize(
+    "transformer, params",
+    [
+        (RandomShift(max_shift=2.0, random_state=3), {"max_shift": 2.0}),
+        (RandomBroadening(max_broadening=2.0, random_state=3), {"max_broadening": 2.0}),
+        (
+            RandomBackground(kind="linear", max_background=0.3, random_state=3),
+            {"background": "linear", "max_background": 0.3},
+        ),
+        (PoissonNoise(counts=(10, 100), random_state=3), {"noise_counts": (10, 100)}),
+    ],
+)
+def test_each_transformer_is_one_step_of_augment_spectra(transformer, params):
+    X = np.abs(np.random.default_rng(0).standard_normal((6, 40))) + 1.0
+    expected = augment_spectra(X, random_state=3, **params)
+    np.testing.assert_array_equal(transformer.fit_transform(X), expected)
+    # an int seed gives the same perturbations on every call
+    np.testing.assert_array_equal(transformer.transform(X), expected)
+    assert not np.array_equal(expected, X)
+
+
+def test_poisson_noise_transformer_rejects_negative_spectra():
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        PoissonNoise().fit(-np.ones((2, 5)))
