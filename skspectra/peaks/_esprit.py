@@ -44,6 +44,13 @@ from sklearn.utils.validation import (
 from threadpoolctl import threadpool_limits
 
 from skspectra.datasets._peaks import lorentzian
+from skspectra.peaks._edges import _fit_model
+from skspectra.peaks._lsq import (
+    _lorentz_terms,
+    _scaled_solve,
+    _spd_inverse,
+    _unit_diagonal,
+)
 from skspectra.utils.validation import check_energy
 
 Peak = namedtuple("Peak", ["position", "width", "area"])
@@ -450,31 +457,6 @@ def _basis_project(z, Y, N):
     return b.real
 
 
-def _spd_inverse(A):
-    """Inverse of a batch of symmetric positive (semi)definite matrices."""
-    try:
-        return np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(A, hermitian=True)
-
-
-def _unit_diagonal(A):
-    """A batch of normal matrices scaled to unit diagonal, and the scale.
-
-    ``A = D As D`` with ``D = diag(dg)``; solving with ``As`` is far better
-    conditioned when the parameters have very different units.
-    """
-    dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
-    dg = np.where(dg > 0, dg, 1.0)
-    return A / dg[:, :, None] / dg[:, None, :], dg
-
-
-def _scaled_solve(A, rhs):
-    """``A step = rhs`` for a batch, solved on the unit-diagonal scaling."""
-    As, dg = _unit_diagonal(A)
-    return np.linalg.solve(As, (rhs / dg)[..., None])[..., 0] / dg
-
-
 def _fit_areas(G, b, mask, y_energy, n_coef):
     """Real areas of the peaks in ``mask`` by least squares, with their errors.
 
@@ -828,18 +810,6 @@ def _esprit_stage(X, options):
 def _peaks_inside(x, g, a, N):
     """Peaks centred in the window with a positive half-width and area."""
     return (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
-
-
-def _lorentz_terms(n, x, g, a, kp):
-    """Per-peak plain Lorentzians and pieces of their derivatives.
-
-    Arrays of shape (n_batch, K, N): one row per peak, channels contiguous.
-    """
-    gg = np.where(kp, g, 1.0)[:, :, None]
-    u = (n - np.where(kp, x, 0.0)[:, :, None]) / gg
-    inv = 1.0 / (1.0 + u * u)
-    f_a = inv / (np.pi * gg) * kp[:, :, None]  # unit-area peaks
-    return u, inv, gg, f_a
 
 
 def _plain_jacobian(u, inv, gg, f_a, a, out=None):
@@ -1216,6 +1186,88 @@ def _report_peaks(fit_rows, x, g, a, keep, *, n_batch, max_peaks, n_peaks):
     return position, width, area, count
 
 
+def _plain_peaks(X, options, refine):
+    """The ESPRIT stage and, with ``refine``, the refinement (channel units).
+
+    Returns
+    -------
+    rows, x, g, a, keep : ndarray or None
+        As in :class:`EspritFit`; None where no spectrum has a non-constant
+        part.
+    """
+    fit = _esprit_stage(X, options)
+    if fit is None:
+        return None
+    x, g, a, keep = fit.x, fit.g, fit.a, fit.keep
+    if refine:
+        x, g, a, keep = _refine_stage(X[fit.rows], fit, options)
+    return fit.rows, x, g, a, keep
+
+
+def _largest(a, keep, limit):
+    """``keep`` reduced to the ``limit`` largest areas of each row."""
+    key = np.where(keep, a, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(a.shape[1])[None, :], axis=1)
+    return keep & (rank < limit)
+
+
+def _fill_fixed_count(X, options, refine, out, max_peaks):
+    """Give every row of a fixed-count report exactly ``options.n_peaks`` peaks.
+
+    A row with fewer valid peaks (a pole outside the window or the width
+    limits, or a peak that the refinement moved out of the window or to a
+    non-positive area) is decomposed again at the next higher model order,
+    its ``n_peaks`` largest valid peaks refitted by least squares, until it
+    has them or the order reaches its limit (``n_lags - 2``).  Where that
+    refit makes a peak invalid, the row keeps the ``n_peaks`` largest valid
+    peaks of the higher-order fit.  ``out``, the
+    report of :func:`_report_peaks`, is updated in place.
+    """
+    position, width, area, count = out
+    k = options.n_peaks
+    N = X.shape[1]
+    short = np.flatnonzero(count < k)
+    max_order = min(options.n_lags, (N // 2) // 2) - 2
+    for order in range(k + 1, max_order + 1):
+        if not short.size:
+            break
+        res = _plain_peaks(X[short], options._replace(n_peaks=order), refine)
+        if res is None:
+            break
+        rows, x, g, a, keep = res
+        keep = keep & _peaks_inside(x, g, a, N)
+        enough = keep.sum(axis=1) >= k
+        sel = short[rows[enough]]
+        x, g, a = x[enough], g[enough], a[enough]
+        keep = _largest(a, keep[enough], k)
+        if refine and sel.size:
+            m = _fit_model(
+                X[sel], x, g, a, keep, np.zeros((sel.size, 0), np.intp), np.eye(0)
+            )
+            # where the refit of the k peaks alone makes one invalid, the
+            # k largest valid peaks of the higher-order fit are kept
+            held = np.all(~keep | _peaks_inside(m.x, m.g, m.a, N), axis=1)
+            x = np.where(held[:, None], m.x, x)
+            g = np.where(held[:, None], m.g, g)
+            a = np.where(held[:, None], m.a, a)
+        p, w, ar, cnt = _report_peaks(
+            np.arange(sel.size),
+            x,
+            g,
+            a,
+            keep,
+            n_batch=sel.size,
+            max_peaks=max_peaks,
+            n_peaks=k,
+        )
+        good = cnt == k
+        position[sel[good]], width[sel[good]] = p[good], w[good]
+        area[sel[good]], count[sel[good]] = ar[good], cnt[good]
+        short = short[count[short] < k]
+
+
 def _decompose_batch(
     X,
     *,
@@ -1233,7 +1285,8 @@ def _decompose_batch(
 
     The ESPRIT stage (:func:`_esprit_stage`), with ``refine`` the
     least-squares refinement (:func:`_refine_stage`), then the report
-    (:func:`_report_peaks`).
+    (:func:`_report_peaks`); a fixed count is made exact by
+    :func:`_fill_fixed_count`.
 
     Returns
     -------
@@ -1252,13 +1305,13 @@ def _decompose_batch(
         min_significance=min_significance,
     )
     report = dict(n_batch=X.shape[0], max_peaks=max_peaks, n_peaks=n_peaks)
-    fit = _esprit_stage(X, options)
-    if fit is None:
+    res = _plain_peaks(X, options, refine)
+    if res is None:
         return _report_peaks(None, None, None, None, None, **report)
-    x, g, a, keep = fit.x, fit.g, fit.a, fit.keep
-    if refine:
-        x, g, a, keep = _refine_stage(X[fit.rows], fit, options)
-    return _report_peaks(fit.rows, x, g, a, keep, **report)
+    out = _report_peaks(*res, **report)
+    if n_peaks != "auto":
+        _fill_fixed_count(X, options, refine, out, max_peaks)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1320,8 +1373,10 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     ----------
     n_peaks : "auto" or int, default="auto"
         Number of peaks.  ``"auto"`` selects the model order per spectrum
-        with ``order_selection``; an integer fixes it (the poles of the
-        ``n_peaks`` largest peaks are kept).
+        with ``order_selection``; an integer fixes it: exactly ``n_peaks``
+        peaks are returned (the largest), a candidate that the refinement
+        makes invalid being replaced by one from a higher model order, as
+        long as ESPRIT finds that many at an order up to ``n_lags - 2``.
     max_peaks : int, default=10
         Most peaks reported per spectrum (the largest areas are kept); fixes
         the width of the output of :meth:`transform`.
@@ -1442,7 +1497,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     460.00 0.81 3.02
     463.50 0.58 0.99
     >>> est.transform(x[None]).shape
-    (1, 31)
+    (1, 32)
     """
 
     _parameter_constraints: dict = {
@@ -1575,9 +1630,10 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_spectra, 3 * max_peaks + 1)
+        features : ndarray of shape (n_spectra, 3 * max_peaks + 2)
             Per peak, sorted by position: position, half-width, area; unused
-            slots hold ``fill_value``; the last column is the number of
+            slots hold ``fill_value``; then the fitted constant (the mean of
+            the spectrum minus its peaks); the last column is the number of
             peaks found.  See :meth:`get_feature_names_out`.
         """
         check_is_fitted(self)
@@ -1585,36 +1641,43 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         pos, wid, area, count = self._peaks(X)
         feats = np.stack([pos, wid, area], axis=2).reshape(X.shape[0], -1)
         feats = np.where(np.isnan(feats), self.fill_value, feats)
-        return np.hstack([feats, count[:, None].astype(np.float64)])
+        constant = self._constant(X, pos, wid, area)
+        return np.hstack([feats, constant[:, None], count[:, None].astype(np.float64)])
+
+    def _constant(self, X, pos, wid, area):
+        """Least-squares constant under the peaks: the mean of the residual."""
+        X = np.asarray(X, dtype=np.float64)
+        return (X - lorentzian(self.energy_, pos, wid, area)).mean(axis=1)
 
     def inverse_transform(self, X):
         """Rebuild spectra from the peaks in a feature matrix.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, 3 * max_peaks + 1)
+        X : array-like of shape (n_spectra, 3 * max_peaks + 2)
             Output of :meth:`transform`.
 
         Returns
         -------
         spectra : ndarray of shape (n_spectra, n_channels)
-            Sums of the (plain, not periodised) Lorentzians on ``energy_``.
+            The whole model on ``energy_``: the sum of the (plain, not
+            periodised) Lorentzians plus the constant.
         """
         check_is_fitted(self)
         X = check_array(X, dtype=np.float64)
-        n_out = 3 * self.max_peaks + 1
+        n_out = 3 * self.max_peaks + 2
         if X.shape[1] != n_out:
             raise ValueError(
-                f"inverse_transform expects {n_out} features (3 * max_peaks + 1); "
+                f"inverse_transform expects {n_out} features (3 * max_peaks + 2); "
                 f"got {X.shape[1]}."
             )
         count = X[:, -1]
         if np.any(count < 0) or np.any(count > self.max_peaks):
             raise ValueError("The n_peaks column must lie in [0, max_peaks].")
-        params = X[:, :-1].reshape(X.shape[0], self.max_peaks, 3)
+        params = X[:, : 3 * self.max_peaks].reshape(X.shape[0], self.max_peaks, 3)
         used = np.arange(self.max_peaks)[None, :] < count[:, None]
         pos, wid, area = (np.where(used, params[..., i], np.nan) for i in range(3))
-        return lorentzian(self.energy_, pos, wid, area)
+        return lorentzian(self.energy_, pos, wid, area) + X[:, -2:-1]
 
     def decompose(self, x):
         """Return the peaks of one spectrum as a list.
@@ -1656,7 +1719,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         Returns
         -------
         names : ndarray of str
-            ``peak0_position, peak0_width, peak0_area, ..., n_peaks``.
+            ``peak0_position, peak0_width, peak0_area, ..., constant,
+            n_peaks``.
         """
         check_is_fitted(self)
         _check_feature_names_in(self, input_features)
@@ -1665,7 +1729,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
             for j in range(self.max_peaks)
             for field in ("position", "width", "area")
         ]
-        return np.asarray([*names, "n_peaks"], dtype=object)
+        return np.asarray([*names, "constant", "n_peaks"], dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
