@@ -107,7 +107,7 @@ def run(args):
     header = [f"position{unit}", f"hwhm{unit}", "area"]
     written = write_results(
         folder,
-        texts={f"{stem}_peaks.csv": csv_text(header, [list(p) for p in peaks])},
+        texts={f"{stem}_peaks.csv": csv_text(header, [list(p[:3]) for p in peaks])},
         figure=(
             f"{stem}_peaks.png",
             None if args.no_figure else lambda: _figure(energy, x[0], peaks, units),

@@ -31,7 +31,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from skspectra.peaks._lsq import _lorentz_terms, _scaled_solve, _spd_inverse
+from skspectra.peaks._lsq import _lorentz_terms, _robust_solve, _spd_inverse
 
 # spectra per block of the model refinement: bounds the memory of the
 # Jacobian ((3 K + 1 + n_heights) x N values per spectrum)
@@ -49,6 +49,11 @@ _LM_MAX_STEPS = 60
 # a step that moves a centre by more than this many half-widths has left
 # the peak it started from: rejected
 _MAX_SHIFT = 5.0
+# bounds of a projected fit (a fixed peak count): smallest half-width in
+# channels (that of the ESPRIT stage) and smallest area relative to the
+# largest value of the spectrum (a peak that is there but not seen)
+_BOUND_WIDTH = 0.5
+_AREA_FLOOR = 1e-9
 # channels averaged at each end of the window for the detrending line, as a
 # fraction of the window (at least one): averages out the noise of the ends
 _END_FRACTION = 1.0 / 32.0
@@ -156,17 +161,19 @@ def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C):
     J[:, 3 * K] = 1.0
     model = (a[:, None, :] @ f_a)[:, 0] + c[:, None]
     if P:
-        steps = 0.5 + np.arctan(u) / np.pi  # (nb, K, N)
-        B = np.take_along_axis(steps, own[:, :, None], axis=1)
-        B = B * has[:, :, None]  # (nb, S, N)
+        u_own = np.take_along_axis(u, own[:, :, None], axis=1)
+        B = (0.5 + np.arctan(u_own) / np.pi) * has[:, :, None]  # (nb, S, N)
         J[:, 3 * K + 1 :] = C[None] @ B
         model += (heights[:, None, :] @ B)[:, 0]
     return model, J
 
 
-def _param_mask(kp, P):
+def _param_mask(kp, owner, C):
+    """The free parameters: those of the peaks in the model, the constant,
+    and the heights of steps that have a white line."""
     nb = kp.shape[0]
-    return np.concatenate([kp, kp, kp, np.ones((nb, 1 + P), bool)], axis=1)
+    has_step = (owner >= 0).astype(np.float64) @ (C != 0).T.astype(np.float64)
+    return np.concatenate([kp, kp, kp, np.ones((nb, 1), bool), has_step > 0], axis=1)
 
 
 def _linear_start(X, x, g, kp, owner, C):
@@ -184,20 +191,20 @@ def _linear_start(X, x, g, kp, owner, C):
         n, x, g, np.ones_like(x), kp, np.zeros(nb), np.zeros((nb, P)), owner, C
     )
     lin = J[:, 2 * K :]
-    mask = _param_mask(kp, P)[:, 2 * K :]
+    mask = _param_mask(kp, owner, C)[:, 2 * K :]
     lin = lin * mask[:, :, None]
     A = lin @ lin.transpose(0, 2, 1) + np.eye(lin.shape[1])[None] * (~mask)[:, :, None]
-    sol = _scaled_solve(A, (lin @ X[:, :, None])[..., 0])
+    sol = _robust_solve(A, (lin @ X[:, :, None])[..., 0])
     return np.where(kp, sol[:, :K], 0.0), sol[:, K], sol[:, K + 1 :]
 
 
-def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps):
+def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False):
     """Levenberg-Marquardt steps on one block (see :func:`_fit_model`)."""
     nb, N = X.shape
+    area_floor = _AREA_FLOOR * np.abs(X).max(axis=1)
     K = x.shape[1]
-    P = C.shape[0]
     n = np.arange(N, dtype=np.float64)[None, None, :]
-    mask = _param_mask(kp, P)
+    mask = _param_mask(kp, owner, C)
     n_par = mask.shape[1]
     dof = np.maximum(N - mask.sum(axis=1), 1)
     fixed = np.eye(n_par)[None] * (~mask)[:, :, None]
@@ -215,7 +222,7 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps):
         diag = np.diagonal(A, axis1=1, axis2=2)
         damped = A + lam[act, None, None] * diag[:, :, None] * np.eye(n_par)[None]
         try:
-            step = _scaled_solve(damped + fixed[act], rhs)
+            step = _robust_solve(damped + fixed[act], rhs)
         except np.linalg.LinAlgError:
             break
         step = np.where(mask[act], step, 0.0)
@@ -223,6 +230,11 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps):
         xn = x[act] + step[:, :K]
         gn = g[act] + step[:, K : 2 * K]
         an = a[act] + step[:, 2 * K : 3 * K]
+        if bounded:
+            # projected steps: every peak stays a peak of the window
+            xn = np.clip(xn, 0.0, N - 1.0)
+            gn = np.maximum(gn, _BOUND_WIDTH)
+            an = np.maximum(an, area_floor[act, None])
         cn = c[act] + step[:, 3 * K]
         Hn = H[act] + step[:, 3 * K + 1 :]
         ok = np.all(
@@ -241,7 +253,11 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps):
         c[acc], H[acc] = cn[better], Hn[better]
         J[acc], resid[acc], cost[acc] = Jn[better], rn[better], cost_n[better]
         lam[act] = np.where(better, lam[act] * _LM_DOWN, lam[act] * _LM_UP)
-        done = better & (drop < _LM_CHI2_TOL * cost[act] / dof[act])
+        # converged: the step lowered chi^2 by less than the tolerance, or
+        # even the predicted decrease (step . J r) is below it
+        tol = _LM_CHI2_TOL * cost[act] / dof[act]
+        predicted = np.sum(step * rhs, axis=1)
+        done = (better & (drop < tol)) | (predicted < tol)
         done |= lam[act] > _LM_GIVE_UP
         act = act[~done]
     A = J @ J.transpose(0, 2, 1)
@@ -264,7 +280,19 @@ def _standard_errors(A, mask, variance):
 
 
 def _fit_model(
-    X, x, g, a, keep, owner, C, *, c=None, H=None, noise=None, max_steps=_LM_MAX_STEPS
+    X,
+    x,
+    g,
+    a,
+    keep,
+    owner,
+    C,
+    *,
+    c=None,
+    H=None,
+    noise=None,
+    max_steps=_LM_MAX_STEPS,
+    bounded=False,
 ):
     """Refine peaks, steps and constant together by damped Gauss-Newton.
 
@@ -286,6 +314,10 @@ def _fit_model(
         residual over the degrees of freedom.
     max_steps : int
         Most damped Gauss-Newton steps (0 gives the errors of the start).
+    bounded : bool
+        If True, the steps are projected so that every peak stays in the
+        window with a half-width of at least half a channel and a positive
+        area (a fixed peak count keeps all its peaks).
 
     Returns
     -------
@@ -314,6 +346,7 @@ def _fit_model(
             owner[sl],
             C,
             max_steps,
+            bounded,
         )
         x[sl], g[sl], a[sl], c[sl], H[sl] = xb, gb, ab, cb, Hb
         dof = np.maximum(N - mask.sum(axis=1), 1)

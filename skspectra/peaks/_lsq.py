@@ -41,3 +41,17 @@ def _lorentz_terms(n, x, g, a, kp):
     inv = 1.0 / (1.0 + u * u)
     f_a = inv / (np.pi * gg) * kp[:, :, None]  # unit-area peaks
     return u, inv, gg, f_a
+
+
+def _robust_solve(A, rhs):
+    """``A step = rhs`` as :func:`_scaled_solve`, by pseudo-inverse if singular.
+
+    A singular batch member (two candidate peaks on top of each other) gets
+    the minimum-norm solution instead of stopping the whole batch.
+    """
+    try:
+        return _scaled_solve(A, rhs)
+    except np.linalg.LinAlgError:
+        As, dg = _unit_diagonal(A)
+        pinv = np.linalg.pinv(As, hermitian=True)
+        return (pinv @ (rhs / dg)[..., None])[..., 0] / dg

@@ -41,7 +41,8 @@ def plot_peaks(energy, spectrum, peaks, *, energy_label="energy"):
     plt = import_pyplot()
     spectrum = np.asarray(spectrum, dtype=float).ravel()
     energy = check_energy(energy, spectrum.shape[0])
-    peaks = [tuple(map(float, p)) for p in peaks]
+    # (position, width, area) first; a Peak's errors may follow
+    peaks = [tuple(float(v) for v in p[:3]) for p in peaks]
     fig, (ax, ax_r) = plt.subplots(
         2,
         1,

@@ -176,8 +176,13 @@ def test_feature_names_fill_value_and_shape():
     est = ESPRITPeaks(max_peaks=3, fill_value=-1.0).fit(X)
     out = est.transform(X)
     names = est.get_feature_names_out()
-    assert out.shape == (4, 11)
+    assert out.shape == (4, 20)
     assert list(names[:3]) == ["peak0_position", "peak0_width", "peak0_area"]
+    assert list(names[9:12]) == [
+        "peak0_position_error",
+        "peak0_width_error",
+        "peak0_area_error",
+    ]
     assert list(names[-2:]) == ["constant", "n_peaks"]
     np.testing.assert_array_equal(out[:, -1], 2)
     np.testing.assert_array_equal(out[:, 6:9], -1.0)
@@ -204,7 +209,7 @@ def test_spectrum_image_fold_unfold():
     image = fold(X, (6, 5))
     est = ESPRITPeaks(max_peaks=4).fit(unfold(image))
     maps = fold(est.transform(unfold(image)), (6, 5))
-    assert maps.shape == (6, 5, 14)
+    assert maps.shape == (6, 5, 26)
     np.testing.assert_array_equal(maps[..., -1], 2)
     np.testing.assert_allclose(
         maps[..., 0].ravel(), truth.positions[:, 0], atol=0.05 * 8
@@ -280,7 +285,7 @@ def test_inverse_transform_and_decompose_shapes_checked():
     with pytest.raises(ValueError, match="features"):
         est.inverse_transform(np.zeros((1, 5)))
     with pytest.raises(ValueError, match="n_peaks column"):
-        est.inverse_transform(np.full((1, 8), 3.0))
+        est.inverse_transform(np.full((1, 14), 3.0))
     with pytest.raises(ValueError, match="one spectrum"):
         est.decompose(np.ones((2, 64)))
 
