@@ -53,6 +53,8 @@ _MAX_SHIFT = 5.0
 # channels (that of the ESPRIT stage) and smallest area relative to the
 # largest value of the spectrum (a peak that is there but not seen)
 _BOUND_WIDTH = 0.5
+# standard deviation of a normal variable over its median absolute deviation
+_MAD_TO_STD = 1.482602218505602
 _AREA_FLOOR = 1e-9
 # channels averaged at each end of the window for the detrending line, as a
 # fraction of the window (at least one): averages out the noise of the ends
@@ -261,14 +263,37 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False):
         done |= lam[act] > _LM_GIVE_UP
         act = act[~done]
     A = J @ J.transpose(0, 2, 1)
-    return x, g, a, c, H, cost, A, mask
+    return x, g, a, c, H, cost, A, mask, _noise_variance(resid)
+
+
+def _noise_variance(resid):
+    """Noise variance per channel from the first differences of a residual.
+
+    ``(1.4826 MAD(diff r))**2 / 2``: differencing removes what is smooth in
+    the residual (a misfit of the line shape or the background varies on the
+    scale of a line width), and the median absolute deviation ignores the
+    few channels where a narrow misfit remains.  For white noise it is the
+    noise variance; for gain-normalised (signal-dependent) noise, that of
+    the typical channel.
+
+    Returns
+    -------
+    variance : ndarray of shape (n,)
+    """
+    if resid.shape[1] < 3:
+        return np.einsum("bn,bn->b", resid, resid) / max(resid.shape[1], 1)
+    d = np.diff(resid, axis=1)
+    mad = np.median(np.abs(d - np.median(d, axis=1, keepdims=True)), axis=1)
+    return (_MAD_TO_STD * mad) ** 2 / 2.0
 
 
 def _standard_errors(A, mask, variance):
     """Standard errors from the normal matrix and a noise variance per row.
 
-    ``sqrt(variance * diag(A^-1))`` over the free parameters (0 elsewhere),
-    the covariance that lmfit reports (with the variance from the residual).
+    ``sqrt(variance * diag(A^-1))`` over the free parameters (0 elsewhere):
+    the covariance that lmfit reports, with the noise variance estimated
+    from the data instead of the residual sum of squares (which a misfit of
+    the model inflates).
     """
     dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
     dg = np.where(mask & (dg > 0), dg, 1.0)
@@ -310,8 +335,8 @@ def _fit_model(
     c, H : ndarray of shape (n,) and (n, P) or None
         Starting constant and heights.
     noise : ndarray of shape (n,) or None
-        Noise variance per channel for the standard errors; None uses the
-        residual over the degrees of freedom.
+        Noise variance per channel for the standard errors; None estimates
+        it from the residual (:func:`_noise_variance`).
     max_steps : int
         Most damped Gauss-Newton steps (0 gives the errors of the start).
     bounded : bool
@@ -335,7 +360,7 @@ def _fit_model(
     err = np.zeros((n_rows, 3 * K + 1 + P))
     for start in range(0, n_rows, _MODEL_BLOCK):
         sl = slice(start, start + _MODEL_BLOCK)
-        xb, gb, ab, cb, Hb, cost[sl], A, mask = _lm_block(
+        xb, gb, ab, cb, Hb, cost[sl], A, mask, noise_b = _lm_block(
             X[sl],
             x[sl],
             g[sl],
@@ -349,8 +374,7 @@ def _fit_model(
             bounded,
         )
         x[sl], g[sl], a[sl], c[sl], H[sl] = xb, gb, ab, cb, Hb
-        dof = np.maximum(N - mask.sum(axis=1), 1)
-        var = cost[sl] / dof if noise is None else noise[sl]
+        var = noise_b if noise is None else noise[sl]
         err[sl] = _standard_errors(A, mask, var)
     errors = {
         "x": err[:, :K],
