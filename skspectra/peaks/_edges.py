@@ -35,14 +35,14 @@ from skspectra.peaks._lsq import _lorentz_terms, _robust_solve, _spd_inverse
 
 # spectra per block of the model refinement: bounds the memory of the
 # Jacobian ((3 K + 1 + n_heights) x N values per spectrum)
-_MODEL_BLOCK = 64
+_MODEL_BLOCK = 16
 # Levenberg-Marquardt: starting damping, and its change after a rejected /
 # accepted step (the usual factors: quick to back off, slow to trust)
 _LM_START, _LM_UP, _LM_DOWN = 1e-3, 4.0, 1.0 / 3.0
 # a row has converged when an accepted step lowers chi^2 by less than this
 # (a hundredth of its statistical resolution) or its damping exceeds
 # _LM_GIVE_UP (no step of any length lowers the cost any more)
-_LM_CHI2_TOL = 1e-2
+_LM_CHI2_TOL = 1e-1
 _LM_GIVE_UP = 1e10
 # most damped Gauss-Newton steps per refinement
 _LM_MAX_STEPS = 60
@@ -132,11 +132,30 @@ def _height_map(n_steps, ratio):
     return np.eye(n_steps)
 
 
-def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C):
+def _step_basis(u, owner, C):
+    """Unit arctangent steps of the owners, and the height parameters' rows.
+
+    Returns
+    -------
+    B : ndarray of shape (nb, S, N)
+        ``1/2 + arctan(u) / pi`` of each step's white line (0 for no step).
+    rows : ndarray of shape (nb, P, N)
+        The derivatives of the model with respect to the free heights.
+    """
+    has = owner >= 0
+    own = np.where(has, owner, 0)
+    u_own = np.take_along_axis(u, own[:, :, None], axis=1)
+    B = (0.5 + np.arctan(u_own) / np.pi) * has[:, :, None]
+    return B, C[None] @ B
+
+
+def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C, linear_only=False):
     """The model and its Jacobian for a block of spectra.
 
     Parameters, in order: positions, half-widths, areas (K each), the
-    constant, the free heights ``H`` (P).
+    constant, the free heights ``H`` (P).  With ``linear_only`` the rows of
+    the positions and half-widths are left unset (a linear solve needs only
+    the others).
 
     Returns
     -------
@@ -148,25 +167,36 @@ def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C):
     P = C.shape[0]
     a = np.where(kp, a, 0.0)
     u, inv, gg, f_a = _lorentz_terms(n, x, g, a, kp)
-    heights = H @ C  # (nb, S)
-    has = owner >= 0
-    own = np.where(has, owner, 0)
-    # total step height attached to each peak
-    attached = np.zeros((nb, K))
-    np.add.at(attached, (np.arange(nb)[:, None], own), np.where(has, heights, 0.0))
     J = np.empty((nb, 3 * K + 1 + P, N))
-    h2 = (a[:, :, None] / gg) * inv * f_a
-    hs = attached[:, :, None] * f_a
-    J[:, :K] = 2.0 * u * h2 - hs
-    J[:, K : 2 * K] = (u * u - 1.0) * h2 - u * hs
     J[:, 2 * K : 3 * K] = f_a
     J[:, 3 * K] = 1.0
-    model = (a[:, None, :] @ f_a)[:, 0] + c[:, None]
+    model = (a[:, None, :] @ f_a)[:, 0]
+    model += c[:, None]
     if P:
-        u_own = np.take_along_axis(u, own[:, :, None], axis=1)
-        B = (0.5 + np.arctan(u_own) / np.pi) * has[:, :, None]  # (nb, S, N)
-        J[:, 3 * K + 1 :] = C[None] @ B
+        heights = H @ C  # (nb, S)
+        B, J[:, 3 * K + 1 :] = _step_basis(u, owner, C)
         model += (heights[:, None, :] @ B)[:, 0]
+    if linear_only:
+        return model, J
+    jx, jg = J[:, :K], J[:, K : 2 * K]
+    # h2 = a inv**2 / (pi g**2); d/dx = 2 u h2, d/dg = (u**2 - 1) h2
+    h2 = np.multiply(inv, f_a, out=inv)
+    h2 *= (a / gg[:, :, 0])[:, :, None]
+    np.multiply(u, h2, out=jx)
+    np.multiply(u, jx, out=jg)
+    jg -= h2
+    jx *= 2.0
+    if P:
+        # a step moves and widens with its white line: d/dx -= h f_a,
+        # d/dg -= h u f_a, for the total step height h attached to the peak
+        has = owner >= 0
+        attached = np.zeros((nb, K))
+        idx = (np.arange(nb)[:, None], np.where(has, owner, 0))
+        np.add.at(attached, idx, np.where(has, heights, 0.0))
+        for k in np.flatnonzero(np.any(attached != 0, axis=0)):
+            hs = attached[:, k, None] * f_a[:, k]
+            jx[:, k] -= hs
+            jg[:, k] -= u[:, k] * hs
     return model, J
 
 
@@ -190,7 +220,16 @@ def _linear_start(X, x, g, kp, owner, C):
     P = C.shape[0]
     n = np.arange(N, dtype=np.float64)[None, None, :]
     _, J = _model_and_jacobian(
-        n, x, g, np.ones_like(x), kp, np.zeros(nb), np.zeros((nb, P)), owner, C
+        n,
+        x,
+        g,
+        np.ones_like(x),
+        kp,
+        np.zeros(nb),
+        np.zeros((nb, P)),
+        owner,
+        C,
+        linear_only=True,
     )
     lin = J[:, 2 * K :]
     mask = _param_mask(kp, owner, C)[:, 2 * K :]

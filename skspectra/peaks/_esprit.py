@@ -50,6 +50,7 @@ from skspectra.peaks._edges import (
     _detrend,
     _fit_model,
     _height_map,
+    _linear_start,
     _step_owners,
 )
 from skspectra.peaks._lsq import (
@@ -1485,6 +1486,13 @@ def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
     tried = _largest(pool[2], pool[3], limit)
     # only the slots in use enter the Jacobian
     _, keep, x, g, a = _compact(tried, *pool[:3])
+    if not fixed:
+        # a candidate whose area is not positive at the start, with the
+        # steps in the model, is no peak (ESPRIT's description of what the
+        # straight line left of the steps): left out before the refinement
+        owner = _step_owners(x, a, keep, n_steps)
+        a_lin, _, _ = _linear_start(X, x, np.where(keep, g, 1.0), keep, owner, C)
+        keep &= a_lin > 0
     max_steps = _LM_MAX_STEPS if refine else 0
     model = _fit_with_steps(X, x, g, a, keep, n_steps, C, max_steps, fixed)
     return _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
