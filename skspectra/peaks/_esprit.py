@@ -1826,6 +1826,21 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     and parameters to about 1e-6: the peaks that ESPRIT adds for the cut
     tails get zero area in the refined fit and are dropped.
 
+    *Edge steps.*  On the measured Ti L2,3 edges of TiO2 (100 kV) and
+    SrTiO3 (200 kV), after a power-law background, ``edge_steps=2`` finds
+    the four t2g/eg lines with the automatic order, within 0.15 eV of
+    published least-squares fits.  On spectra that are exactly the model
+    (``make_edge_peaks``) at SNR 100 the count is right in all spectra and
+    the positions are those of lmfit fitting the same model from the true
+    count and starts.  Nearly noiseless edges are not exact: the ESPRIT
+    stage sees what the straight line between the window ends leaves of the
+    steps, and may keep an extra peak for it.
+
+    *Standard errors* come from the Jacobian of the final least-squares fit
+    and a noise variance estimated from the first differences of the
+    residual; they match the scatter over noise draws within a few per cent
+    on the model.
+
     *Limits.*  Measured spectra are plain Lorentzians cut by the window: the
     tails beyond the window are missing, which biases ESPRIT for peaks near
     the window edges (``refine`` removes most of this bias) and, for broad
@@ -1834,8 +1849,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     criteria count extra weak poles for it.  Peaks closer than about a
     half-width merge into one at realistic noise (two equal peaks half a
     half-width apart are one peak at SNR 100, two at SNR 1e4).  The spectrum
-    must be background-free apart from a constant: a sloping background or
-    an edge step is not a sum of Lorentzians and must be removed first.
+    must be background-free apart from a constant and, with ``edge_steps``,
+    the arctangent edge steps: a sloping background is not in the model and
+    must be removed first.
     Non-Lorentzian line shapes (Gaussian or Voigt) are described by several
     Lorentzians.  Only uniform energy grids are accepted; resample first.
     Nearly noiseless spectra take the slower exact path (a second ESPRIT
@@ -1868,8 +1884,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     458.00 0.50 2.00
     460.00 0.81 3.02
     463.50 0.58 0.99
-    >>> est.transform(x[None]).shape
-    (1, 32)
+    >>> est.transform(x[None]).shape  # 10 peak slots, their errors, 2 more
+    (1, 62)
     """
 
     _parameter_constraints: dict = {
