@@ -107,17 +107,25 @@ def _step_owners(x, a, keep, n_steps):
     """
     n_rows, K = x.shape
     owner = np.full((n_rows, n_steps), -1, dtype=np.intp)
-    for i in range(n_rows):
-        idx = np.flatnonzero(keep[i])
-        if not idx.size:
-            continue
-        idx = idx[np.argsort(x[i, idx], kind="stable")]
-        n_groups = min(n_steps, idx.size)
-        gaps = np.diff(x[i, idx])
-        cuts = np.sort(np.argsort(-gaps, kind="stable")[: n_groups - 1]) + 1
-        for s, group in enumerate(np.split(idx, cuts)):
-            big = a[i, group] >= _OWNER_AREA_FRACTION * a[i, group].max()
-            owner[i, s] = group[np.argmax(big)]
+    if K == 0 or n_steps == 0:
+        return owner
+    take = np.take_along_axis
+    order = np.argsort(np.where(keep, x, np.inf), axis=1, kind="stable")
+    xs, as_, ks = take(x, order, 1), take(a, order, 1), take(keep, order, 1)
+    count = ks.sum(axis=1)
+    slot = np.arange(K)[None, :]
+    group = np.zeros((n_rows, K), dtype=np.intp)
+    if n_steps == 2 and K > 1:
+        gaps = np.where(slot[:, 1:] < count[:, None], np.diff(xs, axis=1), -np.inf)
+        cut = np.argmax(gaps, axis=1) + 1
+        group = np.where((slot >= cut[:, None]) & (count[:, None] >= 2), 1, 0)
+    for s in range(n_steps):
+        member = ks & (group == s)
+        present = member.any(axis=1)
+        top = np.max(np.where(member, as_, -np.inf), axis=1, keepdims=True)
+        big = member & (as_ >= _OWNER_AREA_FRACTION * top)
+        first = np.argmax(big, axis=1)
+        owner[:, s] = np.where(present, order[np.arange(n_rows), first], -1)
     return owner
 
 
