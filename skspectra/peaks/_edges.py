@@ -247,7 +247,7 @@ def _linear_start(X, x, g, kp, owner, C):
     return np.where(kp, sol[:, :K], 0.0), sol[:, K], sol[:, K + 1 :]
 
 
-def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False):
+def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False, centre=False):
     """Levenberg-Marquardt steps on one block (see :func:`_fit_model`)."""
     nb, N = X.shape
     area_floor = _AREA_FLOOR * np.abs(X).max(axis=1)
@@ -259,6 +259,11 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False):
     fixed = np.eye(n_par)[None] * (~mask)[:, :, None]
     model, J = _model_and_jacobian(n, x, g, a, kp, c, H, owner, C)
     resid = X - model
+    if centre:
+        # the constant that fits best under the other terms
+        shift = resid.mean(axis=1)
+        c = c + shift
+        resid -= shift[:, None]
     cost = np.einsum("bn,bn->b", resid, resid)
     lam = np.full(nb, _LM_START)
     act = np.arange(nb)
@@ -365,6 +370,7 @@ def _fit_model(
     noise=None,
     max_steps=_LM_MAX_STEPS,
     bounded=False,
+    centre=False,
 ):
     """Refine peaks, steps and constant together by damped Gauss-Newton.
 
@@ -390,6 +396,9 @@ def _fit_model(
         If True, the steps are projected so that every peak stays in the
         window with a half-width of at least half a channel and a positive
         area (a fixed peak count keeps all its peaks).
+    centre : bool
+        If True, the constant ``c`` is first replaced by the one that fits
+        best under the other terms (the mean residual).
 
     Returns
     -------
@@ -419,6 +428,7 @@ def _fit_model(
             C,
             max_steps,
             bounded,
+            centre,
         )
         x[sl], g[sl], a[sl], c[sl], H[sl] = xb, gb, ab, cb, Hb
         var = noise_b if noise is None else noise[sl]

@@ -41,7 +41,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from skspectra.datasets._peaks import lorentzian
 from skspectra.peaks._edges import (
@@ -1505,16 +1505,15 @@ def _as_model(X, out):
     come from the Jacobian of the plain model there (no step is taken).
     """
     position, width, area, count = out
-    keep = np.isfinite(position)
-    x = np.where(keep, position, 0.0)
-    g = np.where(keep, width, 1.0)
-    a = np.where(keep, area, 0.0)
-    n = np.arange(X.shape[1], dtype=np.float64)[None, None, :]
-    u, inv, gg, f_a = _lorentz_terms(n, x, g, a, keep)
-    c = (X - (a[:, None, :] @ f_a)[:, 0]).mean(axis=1)
-    owner = np.zeros((X.shape[0], 0), dtype=np.intp)
-    H = np.zeros((X.shape[0], 0))
-    return _fit_model(X, x, g, a, keep, owner, np.eye(0), c=c, H=H, max_steps=0)
+    # only the slots in use (the report is sorted, its empty slots last)
+    _, keep, x, g, a = _compact(np.isfinite(position), position, width, area)
+    x, g, a = np.where(keep, x, 0.0), np.where(keep, g, 1.0), np.where(keep, a, 0.0)
+    n_rows = X.shape[0]
+    owner = np.zeros((n_rows, 0), dtype=np.intp)
+    c, H = np.zeros(n_rows), np.zeros((n_rows, 0))
+    return _fit_model(
+        X, x, g, a, keep, owner, np.eye(0), c=c, H=H, max_steps=0, centre=True
+    )
 
 
 def _bic(model, N):
@@ -1664,6 +1663,18 @@ def _report_model(model, max_peaks, n_step_slots):
             out[name][:, :s_model] = np.where(has, v, np.nan)
         out["n_steps"] = has.sum(axis=1)
     return out
+
+
+_CONTROLLER = []
+
+
+def _one_blas_thread():
+    """A context with BLAS limited to one thread (the small batched problems
+    run faster so).  The thread-pool discovery, which reads the process's
+    loaded libraries and costs milliseconds, is done once per process."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------------
@@ -2010,7 +2021,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
             min_significance=self.min_significance,
         )
         parts = []
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _one_blas_thread():
             for start in range(0, X.shape[0], _CHUNK):
                 model = _model_batch(
                     X[start : start + _CHUNK],
