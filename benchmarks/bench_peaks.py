@@ -16,6 +16,15 @@ the ratio of median position errors: against lmfit fitting the model that
 ESPRITPeaks fits (Lorentzians plus a constant offset), and against lmfit
 fitting Lorentzians alone (which is told that the baseline is zero).  A
 second table gives the accuracy of ESPRITPeaks against the noise level.
+
+Edges (``--edges-only`` runs just these): ``make_edge_peaks`` L2,3-like
+spectra of 1,024 channels, 2-4 Lorentzians on two 2:1 arctangent steps,
+SNR 100, decomposed by ``ESPRITPeaks(edge_steps=2)``; lmfit fits the same
+model (Lorentzians, arctangent ``StepModel`` terms tied to the first line
+of each group, 2:1, a constant) given the true count and starts as above.
+Then the count and position error against the noise level and the order
+rule (MDL, AIC), on the model and on spectra outside it (Voigt lines,
+error-function steps, a sloped background, gain-normalised noise).
 Nothing is written to disk.
 """
 
@@ -30,7 +39,7 @@ import numpy as np
 # run from a source checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._record import record
-from skspectra.datasets import make_lorentzian_peaks
+from skspectra.datasets import make_edge_peaks, make_lorentzian_peaks
 from skspectra.peaks import ESPRITPeaks
 
 
@@ -127,10 +136,180 @@ def _lmfit(X, truth, rows, rng, constant=False):
     return pos, wid, count, elapsed
 
 
+# ---------------------------------------------------------------------------
+# white lines on edge steps
+# ---------------------------------------------------------------------------
+
+
+def _esprit_edges(X, max_peaks=6, **kw):
+    est = ESPRITPeaks(edge_steps=2, max_peaks=max_peaks, **kw).fit(X)
+    start, cpu = time.perf_counter(), time.process_time()
+    out = est.transform(X)
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
+    k = max_peaks
+    return out[:, 0 : 3 * k : 3], out[:, 1 : 3 * k : 3], out[:, -1], elapsed
+
+
+def _lmfit_edges(X, truth, rows, rng):
+    """lmfit fitting the ESPRITPeaks edge model (Lorentzians, two arctangent
+    steps at the first line of each group with its half-width, 2:1, and a
+    constant), given the true count and starts near the truth."""
+    from lmfit.models import ConstantModel, LorentzianModel, StepModel
+
+    n = np.arange(X.shape[1], dtype=np.float64)
+    pos = np.full((X.shape[0], truth.positions.shape[1]), np.nan)
+    wid = np.full_like(pos, np.nan)
+    count = np.zeros(X.shape[0])
+    start, cpu = time.perf_counter(), time.process_time()
+    for i in rows:
+        k = int(truth.n_peaks[i])
+        # the first line of each group owns a step
+        owners = [
+            int(np.argmin(np.abs(truth.positions[i, :k] - s)))
+            for s in truth.step_positions[i]
+        ]
+        model = ConstantModel(prefix="c_")
+        for j in range(k):
+            model = model + LorentzianModel(prefix=f"p{j}_")
+        for s in range(2):
+            model = model + StepModel(form="arctan", prefix=f"s{s}_")
+        params = model.make_params()
+        params["c_c"].set(value=0.0)
+        for j in range(k):
+            w = truth.widths[i, j]
+            params[f"p{j}_center"].set(
+                value=truth.positions[i, j] + rng.uniform(-0.1, 0.1) * w
+            )
+            params[f"p{j}_sigma"].set(value=w * rng.uniform(0.9, 1.1), min=0)
+            params[f"p{j}_amplitude"].set(
+                value=truth.areas[i, j] * rng.uniform(0.9, 1.1)
+            )
+        for s, j in enumerate(owners):
+            params[f"s{s}_center"].set(expr=f"p{j}_center")
+            params[f"s{s}_sigma"].set(expr=f"p{j}_sigma")
+        params["s0_amplitude"].set(
+            value=truth.step_heights[i, 0] * rng.uniform(0.9, 1.1)
+        )
+        params["s1_amplitude"].set(expr="0.5 * s0_amplitude")
+        result = model.fit(X[i], params, x=n)
+        centres = np.array([result.params[f"p{j}_center"].value for j in range(k)])
+        sigmas = np.array([result.params[f"p{j}_sigma"].value for j in range(k)])
+        order = np.argsort(centres)
+        pos[i, :k] = centres[order]
+        wid[i, :k] = sigmas[order]
+        count[i] = k
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
+    return pos, wid, count, elapsed
+
+
+def _edge_benchmark(quick):
+    """ESPRITPeaks(edge_steps=2) on synthetic L2,3 edges against lmfit."""
+    n_spectra = 500 if quick else 10_000
+    n_lmfit = 20 if quick else 200
+    n_curve = 100 if quick else 500
+    rng = np.random.default_rng(2)
+    X, truth = make_edge_peaks(n_spectra, 1024, snr=100, random_state=2)
+    pos_e, wid_e, count_e, t_e = _esprit_edges(X)
+    rows = np.arange(n_lmfit)
+    pos_l, wid_l, count_l, t_l = _lmfit_edges(X, truth, rows, rng)
+    per_e = np.array(t_e) / n_spectra
+    per_l = np.array(t_l) / n_lmfit
+    right_e, err_e = _errors(pos_e, wid_e, count_e, truth, np.arange(n_spectra))
+    right_es, err_es = _errors(pos_e, wid_e, count_e, truth, rows)
+    _, err_l = _errors(pos_l, wid_l, count_l, truth, rows)
+    print(
+        f"\nedges: {n_spectra} spectra x 1024 channels, 2-4 Lorentzians on two "
+        f"2:1 arctangent steps, SNR 100 (lmfit, same model, on the first "
+        f"{n_lmfit}, given the true count and starts)"
+    )
+    header = (
+        f"{'method':<34}{'wall ms':>9}{'CPU ms':>8}{'right count':>13}"
+        f"{'pos err median':>16}{'pos err 95%':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, per, right, err in (
+        ("ESPRITPeaks edge_steps=2 (all)", per_e, right_e, err_e),
+        ("ESPRITPeaks edge_steps=2 (first)", per_e, right_es, err_es),
+        ("lmfit, true count + starts", per_l, 1.0, err_l),
+    ):
+        print(
+            f"{name:<34}{per[0] * 1e3:>9.3f}{per[1] * 1e3:>8.3f}{right:>13.1%}"
+            f"{np.median(err):>16.4f}{np.quantile(err, 0.95):>13.4f}"
+        )
+    speed = per_l[0] / per_e[0]
+    acc, low, high, rms, gap = _paired(pos_e, count_e, pos_l, truth, rows, rng)
+    print(
+        f"speed-up over lmfit (wall / CPU): {speed:.0f}x / "
+        f"{per_l[1] / per_e[1]:.0f}x; paired median position error ESPRIT / "
+        f"lmfit {acc:.3f} ({low:.3f}-{high:.3f}), median |ESPRIT - lmfit| "
+        f"{gap:.2e} half-widths"
+    )
+    record(
+        "peaks",
+        f"edges, {n_spectra} spectra x 1024: speed-up over lmfit (wall)",
+        speed,
+        unit="x",
+        target=">= 100",
+        met=speed >= 100,
+    )
+    record(
+        "peaks",
+        f"edges: median position error / lmfit's, same model "
+        f"(95 % interval {low:.3f}-{high:.3f})",
+        acc,
+        target="<= 1, or interval within 1 +- 0.005",
+        met=acc <= 1 or (0.995 <= low and high <= 1.005),
+    )
+
+    print(
+        "\nedges against noise and order rule (count right, over, under; "
+        "position error median in half-widths)"
+    )
+    header = (
+        f"{'data':<28}{'SNR':>5}{'rule':>6}{'right':>8}{'over':>7}{'under':>7}"
+        f"{'pos err':>9}{'wall ms':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    untuned = dict(line_shape="voigt", step_shape="erf", slope=0.05, noise="gain")
+    for label, kw in (
+        ("Lorentz + arctan (model)", {}),
+        ("Voigt+erf+slope+gain", untuned),
+    ):
+        for snr in (30, 100, 300):
+            Xs, ts = make_edge_peaks(n_curve, 1024, snr=snr, random_state=3, **kw)
+            for rule in ("mdl", "aic"):
+                p, w, c, t = _esprit_edges(Xs, order_selection=rule)
+                right, err = _errors(p, w, c, ts, np.arange(n_curve))
+                if snr == 100 and rule == "mdl":
+                    record(
+                        "peaks",
+                        f"edges, {label}, SNR 100: right peak count",
+                        100 * right,
+                        unit=" %",
+                        target=">= 95 %" if not kw else None,
+                        met=right >= 0.95 if not kw else None,
+                    )
+                print(
+                    f"{label:<28}{snr:>5}{rule:>6}{right:>8.1%}"
+                    f"{np.mean(c > ts.n_peaks):>7.1%}{np.mean(c < ts.n_peaks):>7.1%}"
+                    f"{np.median(err):>9.4f}{t[0] / n_curve * 1e3:>9.2f}"
+                )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run")
+    parser.add_argument(
+        "--edges-only", action="store_true", help="only the edge-step benchmark"
+    )
     args = parser.parse_args(argv)
+    if args.edges_only:
+        print(f"load average before: {_load()}")
+        _edge_benchmark(args.quick)
+        print(f"\nload average after: {_load()}")
+        return
     n_spectra = 1_000 if args.quick else 10_000
     n_lmfit = 50 if args.quick else 500
     rng = np.random.default_rng(0)
@@ -272,6 +451,7 @@ def main(argv=None):
             f"{np.median(err):>16.4f}{np.quantile(err, 0.95):>13.4f}"
             f"{t[0] / n_curve * 1e3:>13.3f}"
         )
+    _edge_benchmark(args.quick)
     print(f"\nload average after: {_load()}")
 
 

@@ -1,4 +1,7 @@
-"""``skspectra peaks``: Lorentzian peaks of one spectrum by ESPRIT."""
+"""``skspectra peaks``: Lorentzian peaks (and edge steps) of one spectrum."""
+
+import argparse
+import math
 
 from skspectra.cli._common import (
     InputError,
@@ -21,7 +24,16 @@ FLAGS = {
     "fit_range": "--background",
     "e_min": "--energy-min",
     "e_max": "--energy-max",
+    "edge_steps": "--edge-steps",
 }
+
+
+def _edge_steps(text):
+    if text == "auto":
+        return text
+    if text in ("0", "1", "2"):
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected 0, 1, 2 or auto; got {text!r}")
 
 
 def add_parser(sub):
@@ -30,9 +42,10 @@ def add_parser(sub):
         "peaks",
         help="Lorentzian peaks of a spectrum by ESPRIT, no initial guess",
         description=(
-            "Decompose one background-free spectrum into Lorentzian peaks "
-            "(position, half-width, area) by ESPRIT. Writes <name>_<ext>_peaks.csv "
-            "and a PNG figure, both or neither."
+            "Decompose one spectrum into Lorentzian peaks (position, half-width, "
+            "area, with their standard errors) by ESPRIT, optionally on edge "
+            "steps and after a power-law background. Writes "
+            "<name>_<ext>_peaks.csv and a PNG figure, both or neither."
         ),
     )
     p.add_argument("file", help="one spectrum (.msa, .xdi, .dm3, .npy, .npz, ...)")
@@ -49,6 +62,15 @@ def add_parser(sub):
         metavar=("E1", "E2"),
         help="subtract an EELS power-law background fitted in [E1, E2] first and "
         "keep the channels above E2 (default: no background subtraction)",
+    )
+    p.add_argument(
+        "--edge-steps",
+        type=_edge_steps,
+        default=0,
+        metavar="0|1|2|auto",
+        help="arctangent edge steps under the white lines, fitted with them: 1 "
+        "for a K edge, 2 for L2,3 / M4,5 (2:1), auto to choose (default: "
+        "%(default)s)",
     )
     p.add_argument("--energy-min", type=float, help="lowest energy kept (default: all)")
     p.add_argument(
@@ -68,56 +90,125 @@ def _one_spectrum(data, path):
 
 
 def _subtract_background(x, energy, window):
+    """Background-free channels above the fit window, and the background."""
     from skspectra.preprocessing import PowerLawBackground
 
     lo, hi = window
     try:
-        x = PowerLawBackground(energy=energy, fit_range=(lo, hi)).fit_transform(x)
+        free = PowerLawBackground(energy=energy, fit_range=(lo, hi)).fit_transform(x)
     except ValueError as exc:
         message = flag_message(exc, FLAGS)
         raise InputError(f"--background {lo:g} {hi:g}: {message}") from exc
     keep = energy > hi
     if keep.sum() < 2:
         raise InputError(f"--background {lo:g} {hi:g}: no channels above {hi:g}")
-    return x[:, keep], energy[keep]
+    return free[:, keep], energy[keep], (x - free)[0, keep]
+
+
+def _table(model, units):
+    """Printed table of the peaks and steps, with errors and units."""
+    unit = f" [{units}]" if units else ""
+    area_unit = f" [counts {units}]" if units else ""
+    lines = [f"{'position' + unit:>18} {'HWHM' + unit:>16} {'area' + area_unit:>24}"]
+    for p in model.peaks:
+        lines.append(
+            f"{p.position:10.3f} ± {p.position_error:<6.3f}"
+            f"{p.width:9.3f} ± {p.width_error:<6.3f}"
+            f"{p.area:13.5g} ± {p.area_error:<10.3g}"
+        )
+    for i, s in enumerate(model.steps):
+        lines.append(
+            f"edge step {i}: at {s.position:.3f}{' ' + units if units else ''}, height "
+            f"{s.height:.5g} ± {s.height_error:.3g}"
+        )
+    lines.append(f"constant: {model.constant:.5g}")
+    return lines
+
+
+def _split_lines(peaks, units):
+    """t2g-eg and spin-orbit splittings of a four-line L2,3 edge, with errors."""
+    if len(peaks) != 4:
+        return []
+    unit = f" {units}" if units else ""
+
+    def diff(i, j):
+        d = peaks[j].position - peaks[i].position
+        e = math.hypot(peaks[i].position_error, peaks[j].position_error)
+        return f"{d:.2f} ± {e:.2f}{unit}"
+
+    return [
+        f"crystal-field splitting: {diff(0, 1)} (L3), {diff(2, 3)} (L2); "
+        f"spin-orbit: {diff(0, 2)} (t2g), {diff(1, 3)} (eg)"
+    ]
 
 
 def run(args):
-    """Lorentzian peaks of one spectrum by ESPRIT."""
+    """Lorentzian peaks (and edge steps) of one spectrum by ESPRIT."""
     data, energy, units, _ = read_input(args.file)
     x = _one_spectrum(data, args.file)
     folder = output_folder(args)
+    import numpy as np
+
     from skspectra.peaks import ESPRITPeaks
 
+    background = None
     if args.background:
-        x, energy = _subtract_background(x, energy, args.background)
-    x, energy = crop(x, energy, args.energy_min, args.energy_max)
+        x, energy, background = _subtract_background(x, energy, args.background)
+    if background is not None:
+        x2, energy2 = crop(
+            np.vstack([x, background[None]]), energy, args.energy_min, args.energy_max
+        )
+        x, background, energy = x2[:1], x2[1], energy2
+    else:
+        x, energy = crop(x, energy, args.energy_min, args.energy_max)
     try:
-        peaks = ESPRITPeaks(max_peaks=args.max_peaks, energy=energy).fit(x)
-        peaks = peaks.decompose(x[0])
+        est = ESPRITPeaks(
+            max_peaks=args.max_peaks, energy=energy, edge_steps=args.edge_steps
+        ).fit(x)
+        model = est.decompose(x[0], full=True)
     except ValueError as exc:
         raise InputError(f"{args.file}: {flag_message(exc, FLAGS)}") from exc
+    peaks = model.peaks
     found = plural(len(peaks), "peak")
+    if model.steps:
+        found += f" on {plural(len(model.steps), 'edge step')}"
     print(f"{args.file}: {found} in {energy[0]:g}..{energy[-1]:g} {units}".rstrip())
-    print(f"{'position':>12} {'HWHM':>10} {'area':>12}")
-    for p in peaks:
-        print(f"{p.position:12.4f} {p.width:10.4f} {p.area:12.5g}")
+    for line in _table(model, units) + _split_lines(peaks, units):
+        print(line)
     unit = unit_suffix(units)
     stem = output_stem(args.file)
-    header = [f"position{unit}", f"hwhm{unit}", "area"]
+    header = [
+        f"position{unit}",
+        f"hwhm{unit}",
+        "area",
+        f"position_error{unit}",
+        f"hwhm_error{unit}",
+        "area_error",
+    ]
+    rows = [list(p) for p in peaks]
     written = write_results(
         folder,
-        texts={f"{stem}_peaks.csv": csv_text(header, [list(p) for p in peaks])},
+        texts={f"{stem}_peaks.csv": csv_text(header, rows)},
         figure=(
             f"{stem}_peaks.png",
-            None if args.no_figure else lambda: _figure(energy, x[0], peaks, units),
+            None
+            if args.no_figure
+            else lambda: _figure(energy, x[0], model, background, units),
         ),
     )
     report_written(written)
     return 0
 
 
-def _figure(energy, spectrum, peaks, units):
+def _figure(energy, spectrum, model, background, units):
     from skspectra.plotting import plot_peaks
 
-    return plot_peaks(energy, spectrum, peaks, energy_label=energy_label(units))
+    return plot_peaks(
+        energy,
+        spectrum,
+        model.peaks,
+        steps=model.steps,
+        constant=model.constant,
+        background=background,
+        energy_label=energy_label(units),
+    )

@@ -6,7 +6,11 @@ from skspectra.datasets._descriptor import (
     xanes_reference_descriptors,
 )
 from skspectra.datasets._k_edge import load_k_edge_references
-from skspectra.datasets._peaks import lorentzian, make_lorentzian_peaks
+from skspectra.datasets._peaks import (
+    lorentzian,
+    make_edge_peaks,
+    make_lorentzian_peaks,
+)
 from skspectra.datasets._properties import make_property_spectra
 from skspectra.datasets._spectrum_image import make_spectrum_image
 from skspectra.datasets._xanes import make_xanes_series
@@ -21,6 +25,7 @@ __all__ = [
     "make_descriptor_spectra",
     "make_xanes_series",
     "lorentzian",
+    "make_edge_peaks",
     "make_lorentzian_peaks",
     "make_property_spectra",
     "make_spectrum_image",

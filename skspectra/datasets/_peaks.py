@@ -230,3 +230,194 @@ def make_lorentzian_peaks(
         X_clean=X_clean,
     )
     return X, truth
+
+
+# crystal-field splitting of the lines of one white line, in their
+# half-widths (resolved: more than two half-widths apart)
+_SPLIT_RANGE = (2.5, 4.0)
+# where the first (L3) group starts and how far the second (L2) follows,
+# as fractions of the window
+_ONSET_RANGE = (0.25, 0.35)
+_SPIN_ORBIT_RANGE = (0.2, 0.3)
+# erfinv(1/2): erf(_ERF_QUARTILE) = 1/2, so an error-function step rises to
+# 3/4 one half-width above its onset, as the arctangent does
+_ERF_QUARTILE = 0.4769362762044699
+
+
+def _voigt_like(n, position, width, area, sigma):
+    """Lorentzians convolved with a Gaussian of ``sigma`` channels (numeric)."""
+    lines = area / np.pi * width / ((n - position) ** 2 + width**2)
+    if sigma <= 0:
+        return lines.sum(axis=0)
+    half = int(np.ceil(5 * sigma))
+    t = np.arange(-half, half + 1)
+    kernel = np.exp(-0.5 * (t / sigma) ** 2)
+    kernel /= kernel.sum()
+    # pad by the kernel so the window edges see the tails of the lines
+    wide = np.arange(n[0] - half, n[-1] + half + 1)
+    lines = area / np.pi * width / ((wide[None] - position) ** 2 + width**2)
+    return np.convolve(lines.sum(axis=0), kernel, mode="valid")
+
+
+def make_edge_peaks(
+    n_spectra=100,
+    n_channels=1024,
+    *,
+    lines_per_edge=(1, 2),
+    width_range=(4.0, 12.0),
+    step_fraction=(0.15, 0.4),
+    step_ratio=0.5,
+    snr=None,
+    line_shape="lorentzian",
+    gaussian_sigma=3.0,
+    step_shape="arctan",
+    slope=0.0,
+    noise="gaussian",
+    random_state=None,
+):
+    """Synthetic L2,3-like core-loss edges: white lines on two edge steps.
+
+    Each spectrum has two groups of lines (L3, then L2 a spin-orbit
+    splitting higher), each of ``lines_per_edge`` lines a crystal-field
+    splitting apart (2.5-4 half-widths), on two edge steps at the first
+    line of each group with heights ``h`` and ``step_ratio * h``, ``h`` a
+    ``step_fraction`` of the largest line height.  With the defaults the
+    spectra are exactly the model of ``ESPRITPeaks(edge_steps=2)``:
+    Lorentzians, arctangent steps with the line's position and half-width,
+    Gaussian white noise.  The other options make spectra outside it:
+    ``line_shape="voigt"`` (each Lorentzian convolved with a Gaussian of
+    ``gaussian_sigma`` channels), ``step_shape="erf"`` (error-function
+    steps of the same half-width), ``slope`` (a residual linear background
+    rising by ``slope`` times the largest line height across the window)
+    and ``noise="gain"`` (gain-normalised CCD noise: standard deviation
+    proportional to the square root of the signal, as in measured spectra).
+    All values are in channel units.
+
+    Parameters
+    ----------
+    n_spectra : int, default=100
+    n_channels : int, default=1024
+    lines_per_edge : int or tuple of (int, int), default=(1, 2)
+        Lines per group: fixed, or the inclusive range drawn from.
+    width_range : tuple of (float, float), default=(4.0, 12.0)
+        Half-widths of the Lorentzians, in channels.
+    step_fraction : tuple of (float, float), default=(0.15, 0.4)
+        Height of the first step over the largest line height.
+    step_ratio : float, default=0.5
+        Second step height over the first.
+    snr : float or None, default=None
+        Largest noiseless value over the noise standard deviation (for
+        ``noise="gain"``, over the standard deviation at that value).
+    line_shape : {"lorentzian", "voigt"}, default="lorentzian"
+    gaussian_sigma : float, default=3.0
+        Gaussian broadening of ``line_shape="voigt"``, in channels.
+    step_shape : {"arctan", "erf"}, default="arctan"
+    slope : float, default=0.0
+    noise : {"gaussian", "gain"}, default="gaussian"
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_spectra, n_channels)
+    truth : :class:`~sklearn.utils.Bunch`
+        ``n_peaks``; ``positions``, ``widths``, ``areas`` (n_spectra, max
+        lines), sorted, NaN-padded; ``step_positions``, ``step_heights``
+        (n_spectra, 2); ``noise_std`` (n_spectra,), at the largest value;
+        ``X_clean``.
+
+    Examples
+    --------
+    >>> from skspectra.datasets import make_edge_peaks
+    >>> X, truth = make_edge_peaks(2, 512, lines_per_edge=2, random_state=0)
+    >>> X.shape, truth.positions.shape, truth.step_heights.shape
+    ((2, 512), (2, 4), (2, 2))
+    """
+    from scipy.special import erf
+
+    if not isinstance(n_spectra, Integral) or n_spectra < 1:
+        raise ValueError(f"n_spectra must be a positive integer; got {n_spectra!r}.")
+    if not isinstance(n_channels, Integral) or n_channels < 64:
+        raise ValueError(f"n_channels must be an integer >= 64; got {n_channels!r}.")
+    if line_shape not in ("lorentzian", "voigt"):
+        raise ValueError(
+            f"line_shape must be 'lorentzian' or 'voigt'; got {line_shape!r}."
+        )
+    if step_shape not in ("arctan", "erf"):
+        raise ValueError(f"step_shape must be 'arctan' or 'erf'; got {step_shape!r}.")
+    if noise not in ("gaussian", "gain"):
+        raise ValueError(f"noise must be 'gaussian' or 'gain'; got {noise!r}.")
+    if snr is not None and not snr > 0:
+        raise ValueError(f"snr must be positive or None; got {snr!r}.")
+    if isinstance(lines_per_edge, Integral):
+        lo_n = hi_n = int(lines_per_edge)
+    else:
+        lo_n, hi_n = (int(v) for v in lines_per_edge)
+    if lo_n < 1 or hi_n < lo_n:
+        raise ValueError(f"lines_per_edge must be >= 1; got {lines_per_edge!r}.")
+    rng = check_random_state(random_state)
+    n = np.arange(n_channels, dtype=np.float64)
+    n_max = 2 * hi_n
+    positions = np.full((n_spectra, n_max), np.nan)
+    widths = np.full_like(positions, np.nan)
+    areas = np.full_like(positions, np.nan)
+    step_pos = np.zeros((n_spectra, 2))
+    step_h = np.zeros((n_spectra, 2))
+    X_clean = np.empty((n_spectra, n_channels))
+    counts = np.zeros(n_spectra, dtype=np.intp)
+    for i in range(n_spectra):
+        onset = rng.uniform(*_ONSET_RANGE) * n_channels
+        starts = [onset, onset + rng.uniform(*_SPIN_ORBIT_RANGE) * n_channels]
+        xs, ws, firsts = [], [], []
+        for start in starts:
+            k = rng.randint(lo_n, hi_n + 1)
+            w = rng.uniform(*width_range, size=k)
+            x = start + np.concatenate(
+                [[0.0], np.cumsum(rng.uniform(*_SPLIT_RANGE, size=k - 1) * w[1:])]
+            )
+            firsts.append((x[0], w[0]))
+            xs.append(x)
+            ws.append(w)
+        x, w = np.concatenate(xs), np.concatenate(ws)
+        h = rng.uniform(0.5, 1.0, size=x.size)
+        a = np.pi * w * h
+        k = x.size
+        counts[i] = k
+        positions[i, :k], widths[i, :k], areas[i, :k] = x, w, a
+        sigma = gaussian_sigma if line_shape == "voigt" else 0.0
+        y = _voigt_like(n, x[:, None], w[:, None], a[:, None], sigma)
+        top = y.max()
+        h1 = rng.uniform(*step_fraction) * top
+        for s, ((xs0, ws0), hs) in enumerate(
+            zip(firsts, (h1, step_ratio * h1), strict=True)
+        ):
+            u = (n - xs0) / ws0
+            if step_shape == "arctan":
+                y = y + hs * (0.5 + np.arctan(u) / np.pi)
+            else:
+                # an error function reaching 3/4 one half-width above
+                # the onset, like the arctangent
+                y = y + hs * 0.5 * (1.0 + erf(u * _ERF_QUARTILE))
+            step_pos[i, s], step_h[i, s] = xs0, hs
+        y = y + slope * top * n / (n_channels - 1)
+        X_clean[i] = y
+    top = np.abs(X_clean).max(axis=1)
+    if snr is None:
+        noise_std = np.zeros(n_spectra)
+        X = X_clean.copy()
+    else:
+        noise_std = top / snr
+        scale = np.ones_like(X_clean)
+        if noise == "gain":
+            scale = np.sqrt(np.maximum(X_clean, 0.0) / top[:, None])
+        X = X_clean + noise_std[:, None] * scale * rng.standard_normal(X_clean.shape)
+    truth = Bunch(
+        n_peaks=counts,
+        positions=positions,
+        widths=widths,
+        areas=areas,
+        step_positions=step_pos,
+        step_heights=step_h,
+        noise_std=noise_std,
+        X_clean=X_clean,
+    )
+    return X, truth

@@ -1,5 +1,5 @@
 """Peak decomposition of spectra: Lorentzian peaks by ESPRIT."""
 
-from skspectra.peaks._esprit import ESPRITPeaks, Peak
+from skspectra.peaks._esprit import EdgeModel, EdgeStep, ESPRITPeaks, Peak
 
-__all__ = ["ESPRITPeaks", "Peak"]
+__all__ = ["ESPRITPeaks", "EdgeModel", "EdgeStep", "Peak"]

@@ -43,14 +43,49 @@ from sklearn.utils.validation import (
 )
 
 from skspectra.datasets._peaks import lorentzian
+from skspectra.peaks._edges import (
+    _LM_MAX_STEPS,
+    ModelFit,
+    _detrend,
+    _fit_model,
+    _height_map,
+    _linear_start,
+    _step_owners,
+)
+from skspectra.peaks._lsq import (
+    _lorentz_terms,
+    _scaled_solve,
+    _spd_inverse,
+    _unit_diagonal,
+)
 from skspectra.utils._parallel import single_threaded
 from skspectra.utils.validation import check_energy
 
-Peak = namedtuple("Peak", ["position", "width", "area"])
+Peak = namedtuple(
+    "Peak",
+    ["position", "width", "area", "position_error", "width_error", "area_error"],
+    defaults=(np.nan, np.nan, np.nan),
+)
 Peak.__doc__ = """One Lorentzian peak found by :class:`ESPRITPeaks`.
 
 Fields: ``position`` (centre), ``width`` (half-width at half maximum) and
-``area``, in the units of the energy axis (area = intensity times energy).
+``area``, in the units of the energy axis (area = intensity times energy),
+and their standard errors.
+"""
+
+EdgeStep = namedtuple("EdgeStep", ["position", "width", "height", "height_error"])
+EdgeStep.__doc__ = """One arctangent edge step found by :class:`ESPRITPeaks`.
+
+``height * (1/2 + arctan((E - position) / width) / pi)``: ``position`` and
+``width`` are those of the white line the step belongs to; ``height`` (in
+intensity units) with its standard error.
+"""
+
+EdgeModel = namedtuple("EdgeModel", ["peaks", "steps", "constant"])
+EdgeModel.__doc__ = """The whole model of one spectrum (:meth:`ESPRITPeaks.decompose`).
+
+``peaks``, a list of :class:`Peak`; ``steps``, a list of :class:`EdgeStep`;
+``constant``, the fitted constant.
 """
 
 # relative size (in amplitude) below which the non-constant part of a
@@ -114,6 +149,9 @@ _ROUNDING_RTOL = 1e-20
 # the periodised model is kept only where its residual is below this
 # fraction of the plain model's: clearly better, not better by noise
 _PERIODIC_PREFERENCE = 0.5
+# spare ESPRIT candidates kept for a fixed count with edge steps: replace
+# the peaks that the refinement invalidates
+_SPARE_CANDIDATES = 2
 
 
 # ---------------------------------------------------------------------------
@@ -448,31 +486,6 @@ def _basis_project(z, Y, N):
     p = 1.0 / (1.0 - zN)
     b = p.conj() * T1 + p * T2
     return b.real
-
-
-def _spd_inverse(A):
-    """Inverse of a batch of symmetric positive (semi)definite matrices."""
-    try:
-        return np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(A, hermitian=True)
-
-
-def _unit_diagonal(A):
-    """A batch of normal matrices scaled to unit diagonal, and the scale.
-
-    ``A = D As D`` with ``D = diag(dg)``; solving with ``As`` is far better
-    conditioned when the parameters have very different units.
-    """
-    dg = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
-    dg = np.where(dg > 0, dg, 1.0)
-    return A / dg[:, :, None] / dg[:, None, :], dg
-
-
-def _scaled_solve(A, rhs):
-    """``A step = rhs`` for a batch, solved on the unit-diagonal scaling."""
-    As, dg = _unit_diagonal(A)
-    return np.linalg.solve(As, (rhs / dg)[..., None])[..., 0] / dg
 
 
 def _fit_areas(G, b, mask, y_energy, n_coef):
@@ -828,18 +841,6 @@ def _esprit_stage(X, options):
 def _peaks_inside(x, g, a, N):
     """Peaks centred in the window with a positive half-width and area."""
     return (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
-
-
-def _lorentz_terms(n, x, g, a, kp):
-    """Per-peak plain Lorentzians and pieces of their derivatives.
-
-    Arrays of shape (n_batch, K, N): one row per peak, channels contiguous.
-    """
-    gg = np.where(kp, g, 1.0)[:, :, None]
-    u = (n - np.where(kp, x, 0.0)[:, :, None]) / gg
-    inv = 1.0 / (1.0 + u * u)
-    f_a = inv / (np.pi * gg) * kp[:, :, None]  # unit-area peaks
-    return u, inv, gg, f_a
 
 
 def _plain_jacobian(u, inv, gg, f_a, a, out=None):
@@ -1216,6 +1217,88 @@ def _report_peaks(fit_rows, x, g, a, keep, *, n_batch, max_peaks, n_peaks):
     return position, width, area, count
 
 
+def _plain_peaks(X, options, refine):
+    """The ESPRIT stage and, with ``refine``, the refinement (channel units).
+
+    Returns
+    -------
+    rows, x, g, a, keep : ndarray or None
+        As in :class:`EspritFit`; None where no spectrum has a non-constant
+        part.
+    """
+    fit = _esprit_stage(X, options)
+    if fit is None:
+        return None
+    x, g, a, keep = fit.x, fit.g, fit.a, fit.keep
+    if refine:
+        x, g, a, keep = _refine_stage(X[fit.rows], fit, options)
+    return fit.rows, x, g, a, keep
+
+
+def _largest(a, keep, limit):
+    """``keep`` reduced to the ``limit`` largest areas of each row."""
+    key = np.where(keep, a, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(a.shape[1])[None, :], axis=1)
+    return keep & (rank < limit)
+
+
+def _fill_fixed_count(X, options, refine, out, max_peaks):
+    """Give every row of a fixed-count report exactly ``options.n_peaks`` peaks.
+
+    A row with fewer valid peaks (a pole outside the window or the width
+    limits, or a peak that the refinement moved out of the window or to a
+    non-positive area) is decomposed again at the next higher model order,
+    its ``n_peaks`` largest valid peaks refitted by least squares, until it
+    has them or the order reaches its limit (``n_lags - 2``).  Where that
+    refit makes a peak invalid, the row keeps the ``n_peaks`` largest valid
+    peaks of the higher-order fit.  ``out``, the
+    report of :func:`_report_peaks`, is updated in place.
+    """
+    position, width, area, count = out
+    k = options.n_peaks
+    N = X.shape[1]
+    short = np.flatnonzero(count < k)
+    max_order = min(options.n_lags, (N // 2) // 2) - 2
+    for order in range(k + 1, max_order + 1):
+        if not short.size:
+            break
+        res = _plain_peaks(X[short], options._replace(n_peaks=order), refine)
+        if res is None:
+            break
+        rows, x, g, a, keep = res
+        keep = keep & _peaks_inside(x, g, a, N)
+        enough = keep.sum(axis=1) >= k
+        sel = short[rows[enough]]
+        x, g, a = x[enough], g[enough], a[enough]
+        keep = _largest(a, keep[enough], k)
+        if refine and sel.size:
+            m = _fit_model(
+                X[sel], x, g, a, keep, np.zeros((sel.size, 0), np.intp), np.eye(0)
+            )
+            # where the refit of the k peaks alone makes one invalid, the
+            # k largest valid peaks of the higher-order fit are kept
+            held = np.all(~keep | _peaks_inside(m.x, m.g, m.a, N), axis=1)
+            x = np.where(held[:, None], m.x, x)
+            g = np.where(held[:, None], m.g, g)
+            a = np.where(held[:, None], m.a, a)
+        p, w, ar, cnt = _report_peaks(
+            np.arange(sel.size),
+            x,
+            g,
+            a,
+            keep,
+            n_batch=sel.size,
+            max_peaks=max_peaks,
+            n_peaks=k,
+        )
+        good = cnt == k
+        position[sel[good]], width[sel[good]] = p[good], w[good]
+        area[sel[good]], count[sel[good]] = ar[good], cnt[good]
+        short = short[count[short] < k]
+
+
 def _decompose_batch(
     X,
     *,
@@ -1233,7 +1316,8 @@ def _decompose_batch(
 
     The ESPRIT stage (:func:`_esprit_stage`), with ``refine`` the
     least-squares refinement (:func:`_refine_stage`), then the report
-    (:func:`_report_peaks`).
+    (:func:`_report_peaks`); a fixed count is made exact by
+    :func:`_fill_fixed_count`.
 
     Returns
     -------
@@ -1252,13 +1336,333 @@ def _decompose_batch(
         min_significance=min_significance,
     )
     report = dict(n_batch=X.shape[0], max_peaks=max_peaks, n_peaks=n_peaks)
-    fit = _esprit_stage(X, options)
-    if fit is None:
+    res = _plain_peaks(X, options, refine)
+    if res is None:
         return _report_peaks(None, None, None, None, None, **report)
-    x, g, a, keep = fit.x, fit.g, fit.a, fit.keep
-    if refine:
-        x, g, a, keep = _refine_stage(X[fit.rows], fit, options)
-    return _report_peaks(fit.rows, x, g, a, keep, **report)
+    out = _report_peaks(*res, **report)
+    if n_peaks != "auto":
+        _fill_fixed_count(X, options, refine, out, max_peaks)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# stage 7: white lines on edge steps, and the model of every spectrum
+# ---------------------------------------------------------------------------
+
+
+def _esprit_candidates(X, options, n_wanted):
+    """Valid ESPRIT peaks of each row, from higher orders where too few.
+
+    Rows with fewer than ``n_wanted`` valid peaks at ``options.n_peaks``
+    (or the automatic order) are decomposed again at higher model orders
+    until they have them or the order reaches ``n_lags - 2``.
+
+    Returns
+    -------
+    x, g, a, keep : ndarray of shape (n, K), channel units
+    """
+    n_rows, N = X.shape
+    fit = _esprit_stage(X, options)
+    K = max(fit.x.shape[1] if fit is not None else 1, 1)
+    x, g, a = np.zeros((n_rows, K)), np.ones((n_rows, K)), np.zeros((n_rows, K))
+    keep = np.zeros((n_rows, K), dtype=bool)
+    if fit is None:
+        return x, g, a, keep
+    x[fit.rows], g[fit.rows], a[fit.rows] = fit.x, fit.g, fit.a
+    keep[fit.rows] = fit.keep & _peaks_inside(fit.x, fit.g, fit.a, N)
+    start = options.n_peaks if options.n_peaks != "auto" else n_wanted
+    max_order = min(options.n_lags, (N // 2) // 2) - 2
+    short = np.flatnonzero(keep.sum(axis=1) < n_wanted)
+    for order in range(start + 1, max_order + 1):
+        if not short.size:
+            break
+        more = _esprit_stage(X[short], options._replace(n_peaks=order))
+        if more is None:
+            break
+        ok = more.keep & _peaks_inside(more.x, more.g, more.a, N)
+        enough = ok.sum(axis=1) >= n_wanted
+        sel = short[more.rows[enough]]
+        width = max(K, more.x.shape[1])
+        x, g, a, keep = (_pad(v, width) for v in (x, g, a, keep))
+        g[:, K:] = 1.0
+        K = width
+        k2 = more.x.shape[1]
+        x[sel, :k2], g[sel, :k2] = more.x[enough], more.g[enough]
+        a[sel, :k2], keep[sel] = more.a[enough], _pad(ok[enough], K)
+        short = short[keep[short].sum(axis=1) < n_wanted]
+    return x, g, a, keep
+
+
+def _fit_with_steps(X, x, g, a, keep, n_steps, C, max_steps, bounded=False):
+    """Steps assigned to their white lines, then the full least-squares fit."""
+    owner = _step_owners(x, a, keep, n_steps)
+    return _fit_model(X, x, g, a, keep, owner, C, max_steps=max_steps, bounded=bounded)
+
+
+def _compact(keep, *arrays):
+    """Kept slots moved to the front and the arrays cut to the widest row.
+
+    Returns
+    -------
+    slots : ndarray of shape (n, K2), int
+        The original slot of each new one.
+    keep, *arrays : ndarray of shape (n, K2)
+    """
+    width = max(int(keep.sum(axis=1).max()), 1) if keep.size else 1
+    slots = np.argsort(~keep, axis=1, kind="stable")[:, :width]
+    take = np.take_along_axis
+    return (slots, take(keep, slots, 1), *(take(v, slots, 1) for v in arrays))
+
+
+def _prune_model(X, model, pool, tried, options, n_steps, C, max_steps):
+    """Drop (or, for a fixed count, replace) the peaks that are not peaks.
+
+    A refined peak outside the window or with a non-positive width or area
+    is invalid; with ``n_peaks="auto"`` a peak whose area is not
+    ``min_significance`` standard errors above zero is not significant.
+    One such peak per row at a time (invalid ones first, then the least
+    significant) is dropped and the row refitted; with a fixed count the
+    largest valid candidate of ``pool`` not ``tried`` yet takes its slot.
+    """
+    x_pool, g_pool, a_pool, ok_pool = pool
+    N = X.shape[1]
+    fixed = options.n_peaks != "auto"
+    fields = list(model)
+    for _ in range(model.keep.shape[1] + (ok_pool.shape[1] if fixed else 0)):
+        x, g, a, keep, errors = fields[0], fields[1], fields[2], fields[3], fields[8]
+        invalid = keep & ~_peaks_inside(x, g, a, N)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_value = np.where(errors["a"] > 0, a / errors["a"], np.inf)
+        weak = keep & ~(t_value > options.min_significance) & (not fixed)
+        bad = invalid | weak
+        rows = np.flatnonzero(bad.any(axis=1))
+        if not rows.size:
+            break
+        score = np.where(invalid, -np.inf, t_value)
+        worst = np.argmin(np.where(bad, score, np.inf), axis=1)[rows]
+        keep[rows, worst] = False
+        xs, gs, as_ = x[rows].copy(), g[rows].copy(), a[rows].copy()
+        if fixed:
+            spare = ok_pool[rows] & ~tried[rows]
+            has = spare.any(axis=1)
+            best = np.argmax(np.where(spare, a_pool[rows], -np.inf), axis=1)
+            r, b, w = np.flatnonzero(has), best[has], worst[has]
+            keep[rows[r], w] = True
+            tried[rows[r], b] = True
+            xs[r, w], gs[r, w] = x_pool[rows[r], b], g_pool[rows[r], b]
+            as_[r, w] = a_pool[rows[r], b]
+        sub = _fit_with_steps(
+            X[rows], xs, gs, as_, keep[rows], n_steps, C, max_steps, fixed
+        )
+        for f, part in zip(fields[:8], sub[:8], strict=True):
+            f[rows] = part
+        for key, part in sub.errors.items():
+            errors[key][rows] = part
+    return ModelFit(*fields)
+
+
+def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
+    """White lines on ``n_steps`` edge steps, plus a constant (channel units).
+
+    ESPRIT runs on the spectra minus the straight line through their ends
+    (:func:`~skspectra.peaks._edges._detrend`), which removes the jump of
+    the edge at the window ends; the peaks it finds, the steps assigned to
+    them and the constant are then fitted together (with ``refine`` by
+    Levenberg-Marquardt steps, else only the linear parameters; bounded for
+    a fixed count), and the peaks that are not peaks dropped or replaced
+    (:func:`_prune_model`).
+
+    Returns
+    -------
+    model : ModelFit
+        Over all rows of ``X``.
+    """
+    C = _height_map(n_steps, ratio)
+    fixed = options.n_peaks != "auto"
+    limit = min(max_peaks, options.n_peaks) if fixed else max_peaks
+    # spare candidates for a fixed count: a few more than asked for
+    wanted = limit + _SPARE_CANDIDATES if fixed else 1
+    pool = _esprit_candidates(_detrend(X), options, wanted)
+    tried = _largest(pool[2], pool[3], limit)
+    # only the slots in use enter the Jacobian
+    _, keep, x, g, a = _compact(tried, *pool[:3])
+    if not fixed:
+        # a candidate whose area is not positive at the start, with the
+        # steps in the model, is no peak (ESPRIT's description of what the
+        # straight line left of the steps): left out before the refinement
+        owner = _step_owners(x, a, keep, n_steps)
+        a_lin, _, _ = _linear_start(X, x, np.where(keep, g, 1.0), keep, owner, C)
+        keep &= a_lin > 0
+    max_steps = _LM_MAX_STEPS if refine else 0
+    model = _fit_with_steps(X, x, g, a, keep, n_steps, C, max_steps, fixed)
+    return _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+
+
+def _as_model(X, out):
+    """The report of the plain path as a :class:`ModelFit` with its errors.
+
+    The constant is the mean residual under the reported peaks; the errors
+    come from the Jacobian of the plain model there (no step is taken).
+    """
+    position, width, area, count = out
+    # only the slots in use (the report is sorted, its empty slots last)
+    _, keep, x, g, a = _compact(np.isfinite(position), position, width, area)
+    x, g, a = np.where(keep, x, 0.0), np.where(keep, g, 1.0), np.where(keep, a, 0.0)
+    n_rows = X.shape[0]
+    owner = np.zeros((n_rows, 0), dtype=np.intp)
+    c, H = np.zeros(n_rows), np.zeros((n_rows, 0))
+    return _fit_model(
+        X, x, g, a, keep, owner, np.eye(0), c=c, H=H, max_steps=0, centre=True
+    )
+
+
+def _bic(model, N):
+    """Bayesian information criterion of a fitted model, per row."""
+    n_free = 3 * model.keep.sum(axis=1) + 1 + (model.owner >= 0).sum(axis=1)
+    cost = np.maximum(model.cost, np.finfo(np.float64).tiny)
+    return N * np.log(cost / N) + n_free * np.log(N)
+
+
+def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio):
+    """The model of every spectrum of a batch: peaks, steps, constant.
+
+    ``edge_steps=0`` is the plain path (:func:`_decompose_batch`);
+    ``"auto"`` fits 0, 1 and 2 steps and keeps, per spectrum, the one with
+    the lowest Bayesian information criterion.
+
+    Returns
+    -------
+    model : ModelFit
+        Channel units; ``heights`` and ``owner`` have two columns for
+        ``"auto"`` (unused ones 0 and -1).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    N = X.shape[1]
+    kw = dict(max_peaks=max_peaks, refine=refine)
+    if edge_steps == 0:
+        out = _decompose_batch(X, **options._asdict(), **kw)
+        return _as_model(X, out)
+    if edge_steps != "auto":
+        return _edge_batch(X, options, n_steps=edge_steps, ratio=ratio, **kw)
+    plain = _as_model(X, _decompose_batch(X, **options._asdict(), **kw))
+    candidates = [plain] + [
+        _edge_batch(X, options, n_steps=s, ratio=ratio, **kw) for s in (1, 2)
+    ]
+    best = np.argmin(np.stack([_bic(m, N) for m in candidates]), axis=0)
+    return _merge_models(candidates, best, n_steps=2)
+
+
+def _merge_models(models, choice, n_steps):
+    """Row ``i`` of ``models[choice[i]]``, padded to common widths."""
+    n_rows = choice.size
+    K = max(m.x.shape[1] for m in models)
+    out = {
+        "x": np.zeros((n_rows, K)),
+        "g": np.ones((n_rows, K)),
+        "a": np.zeros((n_rows, K)),
+        "keep": np.zeros((n_rows, K), dtype=bool),
+        "c": np.zeros(n_rows),
+        "heights": np.zeros((n_rows, n_steps)),
+        "owner": np.full((n_rows, n_steps), -1, dtype=np.intp),
+        "cost": np.zeros(n_rows),
+    }
+    errors = {
+        "x": np.zeros((n_rows, K)),
+        "g": np.zeros((n_rows, K)),
+        "a": np.zeros((n_rows, K)),
+        "c": np.zeros(n_rows),
+        "heights": np.zeros((n_rows, n_steps)),
+    }
+    for i, m in enumerate(models):
+        rows = np.flatnonzero(choice == i)
+        k, s = m.x.shape[1], m.heights.shape[1]
+        for name in ("x", "g", "a", "keep"):
+            out[name][rows, :k] = getattr(m, name)[rows]
+        out["heights"][rows, :s] = m.heights[rows]
+        out["owner"][rows, :s] = m.owner[rows]
+        out["c"][rows], out["cost"][rows] = m.c[rows], m.cost[rows]
+        for name in ("x", "g", "a"):
+            errors[name][rows, :k] = m.errors[name][rows]
+        errors["c"][rows] = m.errors["c"][rows]
+        errors["heights"][rows, :s] = m.errors["heights"][rows]
+    return ModelFit(**out, errors=errors)
+
+
+def _arctan_steps(energy, position, width, height):
+    """Sum of arctangent steps on an energy axis.
+
+    ``sum_s height_s (1/2 + arctan((E - position_s) / width_s) / pi)`` for
+    arrays of shape (n, S); returns (n, len(energy)).
+    """
+    u = (np.asarray(energy)[None, None, :] - position[:, :, None]) / width[:, :, None]
+    return np.sum(height[:, :, None] * (0.5 + np.arctan(u) / np.pi), axis=1)
+
+
+def _report_model(model, max_peaks, n_step_slots):
+    """Fixed-width per-spectrum arrays of a :class:`ModelFit` (channel units).
+
+    The ``max_peaks`` largest peaks, sorted by position; the steps sorted by
+    position, with those of their white lines.  See ``ESPRITPeaks._model``.
+    """
+    if model is None:
+        n = 0
+    else:
+        n = model.x.shape[0]
+    M, S = max_peaks, n_step_slots
+    out = {
+        k: np.full((n, M), np.nan)
+        for k in (
+            "position",
+            "width",
+            "area",
+            "position_error",
+            "width_error",
+            "area_error",
+        )
+    }
+    for k in ("step_position", "step_width", "step_height", "step_height_error"):
+        out[k] = np.full((n, S), np.nan)
+    out["count"] = np.zeros(n, dtype=np.intp)
+    out["n_steps"] = np.zeros(n, dtype=np.intp)
+    out["constant"] = np.zeros(n)
+    if model is None:
+        return out
+    keep = _largest(model.a, model.keep, M)
+    key = np.where(keep, model.x, np.inf)
+    by_pos = np.argsort(key, axis=1, kind="stable")[:, :M]
+    take = np.take_along_axis
+    ks = take(keep, by_pos, 1)
+    width = by_pos.shape[1]
+    pairs = (
+        ("position", model.x),
+        ("width", model.g),
+        ("area", model.a),
+        ("position_error", model.errors["x"]),
+        ("width_error", model.errors["g"]),
+        ("area_error", model.errors["a"]),
+    )
+    for name, v in pairs:
+        out[name][:, :width] = np.where(ks, take(v, by_pos, 1), np.nan)
+    out["count"] = ks.sum(axis=1)
+    out["constant"] = model.c.copy()
+    s_model = model.heights.shape[1]
+    if S and s_model:
+        has = model.owner >= 0
+        own = np.where(has, model.owner, 0)
+        sx = np.where(has, take(model.x, own, 1), np.inf)
+        order = np.argsort(sx, axis=1, kind="stable")
+        has = take(has, order, 1)
+        own = take(own, order, 1)
+        cols = {
+            "step_position": take(model.x, own, 1),
+            "step_width": take(model.g, own, 1),
+            "step_height": take(model.heights, order, 1),
+            "step_height_error": take(model.errors["heights"], order, 1),
+        }
+        for name, v in cols.items():
+            out[name][:, :s_model] = np.where(has, v, np.nan)
+        out["n_steps"] = has.sum(axis=1)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1320,8 +1724,12 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     ----------
     n_peaks : "auto" or int, default="auto"
         Number of peaks.  ``"auto"`` selects the model order per spectrum
-        with ``order_selection``; an integer fixes it (the poles of the
-        ``n_peaks`` largest peaks are kept).
+        with ``order_selection``; an integer fixes it: exactly ``n_peaks``
+        peaks are returned (the largest), a candidate that the refinement
+        makes invalid being replaced by one from a higher model order, as
+        long as ESPRIT finds that many at an order up to ``n_lags - 2``.
+        With edge steps the fit of a fixed count is bounded instead: every
+        peak stays in the window with a positive width and area.
     max_peaks : int, default=10
         Most peaks reported per spectrum (the largest areas are kept); fixes
         the width of the output of :meth:`transform`.
@@ -1361,6 +1769,24 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         model when it fits them better.  False gives the ESPRIT answer.
     fill_value : float, default=0.0
         Value of the unused peak slots in the output of :meth:`transform`.
+    edge_steps : {0, 1, 2, "auto"}, default=0
+        Edge steps under the peaks: arctangents
+        ``h (1/2 + arctan((E - E_j) / gamma_j) / pi)``, the integral of the
+        Lorentzian of the white line ``j`` they belong to (so they add one
+        height each and no position), fitted together with the peaks and
+        the constant.  ``1`` for a K or single edge (the step belongs to the
+        first clear peak), ``2`` for an L2,3 or M4,5 edge (the peaks are
+        split into two groups at the largest gap between neighbours, the
+        spin-orbit splitting; each step belongs to the first clear peak of
+        its group), ``"auto"`` fits 0, 1 and 2 steps and keeps the lowest
+        Bayesian information criterion per spectrum.  ESPRIT then runs on
+        the spectrum minus the straight line through its two ends, which
+        removes the jump of the edge at the window ends, so no initial
+        guess is needed.  ``0`` is the plain peak model.
+    step_ratio : float or None, default=0.5
+        With two steps, the height of the second (higher-energy) step over
+        the first: 0.5 is the statistical 2:1 L3:L2 branching ratio.  None
+        fits both heights freely.
 
     Attributes
     ----------
@@ -1399,6 +1825,21 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     and parameters to about 1e-6: the peaks that ESPRIT adds for the cut
     tails get zero area in the refined fit and are dropped.
 
+    *Edge steps.*  On the measured Ti L2,3 edges of TiO2 (100 kV) and
+    SrTiO3 (200 kV), after a power-law background, ``edge_steps=2`` finds
+    the four t2g/eg lines with the automatic order, within 0.15 eV of
+    published least-squares fits.  On spectra that are exactly the model
+    (``make_edge_peaks``) at SNR 100 the count is right in all spectra and
+    the positions are those of lmfit fitting the same model from the true
+    count and starts.  Nearly noiseless edges are not exact: the ESPRIT
+    stage sees what the straight line between the window ends leaves of the
+    steps, and may keep an extra peak for it.
+
+    *Standard errors* come from the Jacobian of the final least-squares fit
+    and a noise variance estimated from the first differences of the
+    residual; they match the scatter over noise draws within a few per cent
+    on the model.
+
     *Limits.*  Measured spectra are plain Lorentzians cut by the window: the
     tails beyond the window are missing, which biases ESPRIT for peaks near
     the window edges (``refine`` removes most of this bias) and, for broad
@@ -1407,8 +1848,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     criteria count extra weak poles for it.  Peaks closer than about a
     half-width merge into one at realistic noise (two equal peaks half a
     half-width apart are one peak at SNR 100, two at SNR 1e4).  The spectrum
-    must be background-free apart from a constant: a sloping background or
-    an edge step is not a sum of Lorentzians and must be removed first.
+    must be background-free apart from a constant and, with ``edge_steps``,
+    the arctangent edge steps: a sloping background is not in the model and
+    must be removed first.
     Non-Lorentzian line shapes (Gaussian or Voigt) are described by several
     Lorentzians.  Only uniform energy grids are accepted; resample first.
     Nearly noiseless spectra take the slower exact path (a second ESPRIT
@@ -1441,8 +1883,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     458.00 0.50 2.00
     460.00 0.81 3.02
     463.50 0.58 0.99
-    >>> est.transform(x[None]).shape
-    (1, 31)
+    >>> est.transform(x[None]).shape  # 10 peak slots, their errors, 2 more
+    (1, 62)
     """
 
     _parameter_constraints: dict = {
@@ -1457,6 +1899,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         "min_significance": [Interval(Real, 0, None, closed="left")],
         "refine": ["boolean"],
         "fill_value": [Real],
+        "edge_steps": [StrOptions({"auto"}), Interval(Integral, 0, 2, closed="both")],
+        "step_ratio": [Interval(Real, 0, None, closed="left"), None],
     }
 
     def __init__(
@@ -1473,6 +1917,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         min_significance=3.0,
         refine=True,
         fill_value=0.0,
+        edge_steps=0,
+        step_ratio=0.5,
     ):
         self.n_peaks = n_peaks
         self.max_peaks = max_peaks
@@ -1485,6 +1931,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         self.min_significance = min_significance
         self.refine = refine
         self.fill_value = fill_value
+        self.edge_steps = edge_steps
+        self.step_ratio = step_ratio
 
     def _n_lags(self, n_channels):
         if self.n_lags == "auto":
@@ -1527,45 +1975,70 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
                 )
         return self
 
-    def _peaks(self, X):
-        """Peak parameters of validated spectra, in energy units."""
+    def _n_step_slots(self):
+        """Step columns of the output: 2 for ``"auto"``, else ``edge_steps``."""
+        return 2 if self.edge_steps == "auto" else int(self.edge_steps)
+
+    def _model(self, X):
+        """The fitted model of validated spectra, in energy units.
+
+        Returns
+        -------
+        result : dict of ndarray
+            ``position, width, area`` and their ``*_error`` (n, max_peaks),
+            NaN in unused slots, sorted by position; ``count`` (n,);
+            ``step_position, step_width, step_height, step_height_error``
+            (n, n_step_slots), NaN where unused; ``n_steps`` (n,);
+            ``constant`` (n,).
+        """
         n_channels = X.shape[1]
         e0 = self.energy_[0]
         step = (self.energy_[-1] - e0) / (n_channels - 1) if n_channels > 1 else 1.0
-        if self.min_width is None:
-            min_w = _MIN_WIDTH_CHANNELS
-        else:
-            min_w = self.min_width / step
+        min_w = _MIN_WIDTH_CHANNELS if self.min_width is None else self.min_width / step
         if self.max_width is None:
             max_w = n_channels * _MAX_WIDTH_FRACTION
         else:
             max_w = self.max_width / step
-        out = []
+        options = EspritOptions(
+            n_peaks=self.n_peaks,
+            order_selection=self.order_selection,
+            threshold=self.threshold,
+            n_lags=self._n_lags(n_channels),
+            min_width=min_w,
+            max_width=max_w,
+            min_significance=self.min_significance,
+        )
+        parts = []
         with single_threaded("blas"):
             for start in range(0, X.shape[0], _CHUNK):
-                out.append(
-                    _decompose_batch(
-                        X[start : start + _CHUNK],
-                        n_peaks=self.n_peaks,
-                        max_peaks=self.max_peaks,
-                        order_selection=self.order_selection,
-                        threshold=self.threshold,
-                        n_lags=self._n_lags(n_channels),
-                        min_width=min_w,
-                        max_width=max_w,
-                        min_significance=self.min_significance,
-                        refine=self.refine,
-                    )
+                model = _model_batch(
+                    X[start : start + _CHUNK],
+                    options,
+                    max_peaks=self.max_peaks,
+                    refine=self.refine,
+                    edge_steps=self.edge_steps,
+                    ratio=self.step_ratio,
                 )
-        if out:
-            pos, wid, area, count = (np.concatenate(v) for v in zip(*out, strict=True))
+                parts.append(_report_model(model, self.max_peaks, self._n_step_slots()))
+        if parts:
+            result = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         else:
-            pos = wid = area = np.zeros((0, self.max_peaks))
-            count = np.zeros(0, dtype=np.intp)
-        return e0 + pos * step, wid * step, area * step, count
+            result = _report_model(None, self.max_peaks, self._n_step_slots())
+        for key in ("position", "step_position"):
+            result[key] = e0 + result[key] * step
+        for key in (
+            "width",
+            "area",
+            "position_error",
+            "width_error",
+            "area_error",
+            "step_width",
+        ):
+            result[key] = result[key] * step
+        return result
 
     def transform(self, X):
-        """Return the peaks of each spectrum as a fixed-width feature matrix.
+        """Return the model of each spectrum as a fixed-width feature matrix.
 
         Parameters
         ----------
@@ -1575,60 +2048,110 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_spectra, 3 * max_peaks + 1)
-            Per peak, sorted by position: position, half-width, area; unused
-            slots hold ``fill_value``; the last column is the number of
-            peaks found.  See :meth:`get_feature_names_out`.
+        features : ndarray of shape (n_spectra, n_features_out)
+            In this order (names from :meth:`get_feature_names_out`):
+
+            - per peak slot ``j < max_peaks``, sorted by position:
+              ``peak{j}_position``, ``peak{j}_width`` (half-width),
+              ``peak{j}_area``;
+            - per peak slot, their standard errors
+              ``peak{j}_position_error``, ``peak{j}_width_error``,
+              ``peak{j}_area_error``;
+            - with edge steps, per step slot ``s`` (one for
+              ``edge_steps=1``, two for ``2`` and ``"auto"``, lowest
+              first): ``step{s}_position``, ``step{s}_width`` (the
+              arctangent's half-width, both those of its white line),
+              ``step{s}_height``, ``step{s}_height_error``;
+            - ``constant``, the fitted constant;
+            - with edge steps, ``n_steps``, the number of steps fitted;
+            - ``n_peaks``, the number of peaks found (always last).
+
+            Unused slots hold ``fill_value``.  ``n_features_out`` is
+            ``6 * max_peaks + 4 * n_step_slots + 2`` plus one with steps.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        pos, wid, area, count = self._peaks(X)
-        feats = np.stack([pos, wid, area], axis=2).reshape(X.shape[0], -1)
+        r = self._model(X)
+        blocks = [
+            np.stack([r["position"], r["width"], r["area"]], axis=2),
+            np.stack([r["position_error"], r["width_error"], r["area_error"]], axis=2),
+        ]
+        feats = [b.reshape(X.shape[0], -1) for b in blocks]
+        if self._n_step_slots():
+            fields = ("step_position", "step_width", "step_height", "step_height_error")
+            feats.append(
+                np.stack([r[f] for f in fields], axis=2).reshape(X.shape[0], -1)
+            )
+        feats = np.hstack(feats)
         feats = np.where(np.isnan(feats), self.fill_value, feats)
-        return np.hstack([feats, count[:, None].astype(np.float64)])
+        tail = [r["constant"][:, None]]
+        if self._n_step_slots():
+            tail.append(r["n_steps"][:, None].astype(np.float64))
+        tail.append(r["count"][:, None].astype(np.float64))
+        return np.hstack([feats, *tail])
 
     def inverse_transform(self, X):
-        """Rebuild spectra from the peaks in a feature matrix.
+        """Rebuild spectra from the model in a feature matrix.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, 3 * max_peaks + 1)
+        X : array-like of shape (n_spectra, n_features_out)
             Output of :meth:`transform`.
 
         Returns
         -------
         spectra : ndarray of shape (n_spectra, n_channels)
-            Sums of the (plain, not periodised) Lorentzians on ``energy_``.
+            The whole model on ``energy_``: the (plain, not periodised)
+            Lorentzians, the edge steps and the constant.
         """
         check_is_fitted(self)
         X = check_array(X, dtype=np.float64)
-        n_out = 3 * self.max_peaks + 1
+        M, S = self.max_peaks, self._n_step_slots()
+        n_out = 6 * M + 4 * S + 2 + (S > 0)
         if X.shape[1] != n_out:
             raise ValueError(
-                f"inverse_transform expects {n_out} features (3 * max_peaks + 1); "
-                f"got {X.shape[1]}."
+                f"inverse_transform expects {n_out} features (the output of "
+                f"transform); got {X.shape[1]}."
             )
         count = X[:, -1]
-        if np.any(count < 0) or np.any(count > self.max_peaks):
+        if np.any(count < 0) or np.any(count > M):
             raise ValueError("The n_peaks column must lie in [0, max_peaks].")
-        params = X[:, :-1].reshape(X.shape[0], self.max_peaks, 3)
-        used = np.arange(self.max_peaks)[None, :] < count[:, None]
+        params = X[:, : 3 * M].reshape(X.shape[0], M, 3)
+        used = np.arange(M)[None, :] < count[:, None]
         pos, wid, area = (np.where(used, params[..., i], np.nan) for i in range(3))
-        return lorentzian(self.energy_, pos, wid, area)
+        constant = X[:, -3 if S else -2]
+        spectra = lorentzian(self.energy_, pos, wid, area) + constant[:, None]
+        if S:
+            n_steps = X[:, -2]
+            if np.any(n_steps < 0) or np.any(n_steps > S):
+                raise ValueError(f"The n_steps column must lie in [0, {S}].")
+            steps = X[:, 6 * M : 6 * M + 4 * S].reshape(X.shape[0], S, 4)
+            on = np.arange(S)[None, :] < n_steps[:, None]
+            spectra += _arctan_steps(
+                self.energy_,
+                np.where(on, steps[..., 0], 0.0),
+                np.where(on, steps[..., 1], 1.0),
+                np.where(on, steps[..., 2], 0.0),
+            )
+        return spectra
 
-    def decompose(self, x):
+    def decompose(self, x, *, full=False):
         """Return the peaks of one spectrum as a list.
 
         Parameters
         ----------
         x : array-like of shape (n_channels,)
             One spectrum on ``energy_``.
+        full : bool, default=False
+            If True, return the whole model: an :class:`EdgeModel` with the
+            peaks, the edge steps and the constant.
 
         Returns
         -------
-        peaks : list of Peak
-            Named tuples ``(position, width, area)`` sorted by position;
-            ``width`` is the half-width at half maximum.
+        peaks : list of Peak or EdgeModel
+            Named tuples ``(position, width, area, position_error,
+            width_error, area_error)`` sorted by position; ``width`` is the
+            half-width at half maximum.
         """
         check_is_fitted(self)
         x = np.asarray(x)
@@ -1639,11 +2162,20 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
                 f"decompose expects one spectrum of shape (n_channels,); got {x.shape}."
             )
         X = validate_data(self, x, dtype=[np.float64, np.float32], reset=False)
-        pos, wid, area, count = self._peaks(X)
-        return [
-            Peak(float(pos[0, j]), float(wid[0, j]), float(area[0, j]))
-            for j in range(int(count[0]))
+        r = {k: v[0] for k, v in self._model(X).items()}
+        fields = ("position", "width", "area", "position_error", "width_error")
+        peaks = [
+            Peak(*(float(r[f][j]) for f in (*fields, "area_error")))
+            for j in range(int(r["count"]))
         ]
+        if not full:
+            return peaks
+        fields = ("step_position", "step_width", "step_height", "step_height_error")
+        steps = [
+            EdgeStep(*(float(r[f][s]) for f in fields))
+            for s in range(int(r["n_steps"]))
+        ]
+        return EdgeModel(peaks, steps, float(r["constant"]))
 
     def get_feature_names_out(self, input_features=None):
         """Return the names of the output columns.
@@ -1656,15 +2188,23 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         Returns
         -------
         names : ndarray of str
-            ``peak0_position, peak0_width, peak0_area, ..., n_peaks``.
+            In the order of :meth:`transform`: ``peak0_position,
+            peak0_width, peak0_area, ..., peak0_position_error, ...,
+            step0_position, step0_width, step0_height, step0_height_error,
+            ..., constant, n_steps, n_peaks`` (the step names only with
+            edge steps).
         """
         check_is_fitted(self)
         _check_feature_names_in(self, input_features)
-        names = [
-            f"peak{j}_{field}"
-            for j in range(self.max_peaks)
-            for field in ("position", "width", "area")
-        ]
+        fields = ("position", "width", "area")
+        names = [f"peak{j}_{f}" for j in range(self.max_peaks) for f in fields]
+        names += [f"peak{j}_{f}_error" for j in range(self.max_peaks) for f in fields]
+        S = self._n_step_slots()
+        steps = ("position", "width", "height", "height_error")
+        names += [f"step{s}_{f}" for s in range(S) for f in steps]
+        names.append("constant")
+        if S:
+            names.append("n_steps")
         return np.asarray([*names, "n_peaks"], dtype=object)
 
     def __sklearn_tags__(self):

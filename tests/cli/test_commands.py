@@ -213,6 +213,36 @@ def test_peaks_real_eels(capsys, shared_data, tmp_path):
     assert "peaks in" in out
 
 
+def test_peaks_edge_steps_on_measured_tio2(capsys, shared_data, tmp_path):
+    code, out, err = run(
+        capsys,
+        "peaks",
+        shared_data / "eels" / "tio2_core_loss_100kV.msa",
+        "--background",
+        420,
+        452,
+        "--energy-max",
+        470,
+        "--edge-steps",
+        2,
+        "--out",
+        tmp_path,
+    )
+    assert code == 0, err
+    assert "4 peaks on 2 edge steps" in out
+    assert "position [eV]" in out and "±" in out and "spin-orbit" in out
+    rows = (tmp_path / "tio2_core_loss_100kV_msa_peaks.csv").read_text().splitlines()
+    assert rows[0].split(",")[:4] == [
+        "position_eV",
+        "hwhm_eV",
+        "area",
+        "position_error_eV",
+    ]
+    positions = [float(r.split(",")[0]) for r in rows[1:]]
+    np.testing.assert_allclose(positions, [455.99, 458.15, 461.22, 463.43], atol=0.5)
+    assert (tmp_path / "tio2_core_loss_100kV_msa_peaks.png").exists()
+
+
 def test_peaks_errors(capsys, tmp_path, image_file):
     code, _, err = run(capsys, "peaks", tmp_path / "nothing.msa")
     assert code == 2 and "no such file" in err
@@ -222,6 +252,10 @@ def test_peaks_errors(capsys, tmp_path, image_file):
     bad.write_text("#FORMAT : EMSA/MAS\n#NPOINTS : 3\n#SPECTRUM :\n1, a\n")
     code, _, err = run(capsys, "peaks", bad)
     assert code == 2 and "could not be read" in err
+    with pytest.raises(SystemExit) as exc:
+        run(capsys, "peaks", bad, "--edge-steps", "3")
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "--edge-steps" in err and "auto" in err
 
 
 # ------------------------------------------------------------------ estimate

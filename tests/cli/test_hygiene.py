@@ -154,7 +154,9 @@ def test_outputs_carry_the_energy_unit(capsys, tmp_path, spectrum_file):
         assert str(result["energy_units"]) == "keV"
     run(capsys, "peaks", spectrum_file, "--out", out, "--no-figure")
     header = (out / "x_npz_peaks.csv").read_text().splitlines()[0]
-    assert header == "position_eV,hwhm_eV,area"
+    assert header == (
+        "position_eV,hwhm_eV,area,position_error_eV,hwhm_error_eV,area_error"
+    )
 
 
 def test_out_folder_is_created(capsys, spectrum_file, tmp_path):

@@ -66,10 +66,12 @@ def test_exact_with_fixed_count_and_inverse_transform_of_truth():
     out = est.transform(X)
     np.testing.assert_array_equal(out[:, -1], 3)
     np.testing.assert_allclose(out[:, 0:9:3], truth.positions, rtol=1e-8)
-    # inverse_transform is the plain (not periodised) Lorentzian sum
+    # inverse_transform is the plain (not periodised) Lorentzian sum plus the
+    # constant that fits best under it
     rebuilt = est.inverse_transform(out)
-    expected = lorentzian(est.energy_, truth.positions, truth.widths, truth.areas)
-    np.testing.assert_allclose(rebuilt, expected, rtol=1e-6, atol=1e-9)
+    plain = lorentzian(est.energy_, truth.positions, truth.widths, truth.areas)
+    np.testing.assert_allclose(out[:, -2], (X - plain).mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(rebuilt, plain + out[:, -2:-1], rtol=1e-6, atol=1e-9)
 
 
 # ---------------------------------------------------------------------------
@@ -174,9 +176,14 @@ def test_feature_names_fill_value_and_shape():
     est = ESPRITPeaks(max_peaks=3, fill_value=-1.0).fit(X)
     out = est.transform(X)
     names = est.get_feature_names_out()
-    assert out.shape == (4, 10)
+    assert out.shape == (4, 20)
     assert list(names[:3]) == ["peak0_position", "peak0_width", "peak0_area"]
-    assert names[-1] == "n_peaks"
+    assert list(names[9:12]) == [
+        "peak0_position_error",
+        "peak0_width_error",
+        "peak0_area_error",
+    ]
+    assert list(names[-2:]) == ["constant", "n_peaks"]
     np.testing.assert_array_equal(out[:, -1], 2)
     np.testing.assert_array_equal(out[:, 6:9], -1.0)
 
@@ -202,7 +209,7 @@ def test_spectrum_image_fold_unfold():
     image = fold(X, (6, 5))
     est = ESPRITPeaks(max_peaks=4).fit(unfold(image))
     maps = fold(est.transform(unfold(image)), (6, 5))
-    assert maps.shape == (6, 5, 13)
+    assert maps.shape == (6, 5, 26)
     np.testing.assert_array_equal(maps[..., -1], 2)
     np.testing.assert_allclose(
         maps[..., 0].ravel(), truth.positions[:, 0], atol=0.05 * 8
@@ -221,7 +228,11 @@ def test_float32_agrees_with_float64():
 def test_constant_offset_does_not_matter():
     X, _ = make_lorentzian_peaks(3, 128, n_peaks=2, snr=500, random_state=7)
     est = ESPRITPeaks(max_peaks=3).fit(X)
-    np.testing.assert_allclose(est.transform(X + 5.0), est.transform(X), atol=1e-8)
+    shifted, out = est.transform(X + 5.0), est.transform(X)
+    np.testing.assert_allclose(shifted[:, :-2], out[:, :-2], atol=1e-8)
+    np.testing.assert_array_equal(shifted[:, -1], out[:, -1])
+    # the fitted constant takes the offset
+    np.testing.assert_allclose(shifted[:, -2], out[:, -2] + 5.0, atol=1e-8)
 
 
 # ---------------------------------------------------------------------------
@@ -233,9 +244,12 @@ def test_flat_and_zero_spectra_have_no_peaks():
     X = np.vstack([np.zeros(64), np.full(64, 3.5)])
     est = ESPRITPeaks(max_peaks=2).fit(X)
     out = est.transform(X)
-    np.testing.assert_array_equal(out, 0.0)
+    np.testing.assert_array_equal(out[:, :-2], 0.0)
+    np.testing.assert_array_equal(out[:, -1], 0.0)
+    np.testing.assert_array_equal(out[:, -2], [0.0, 3.5])
     assert est.decompose(X[1]) == []
-    np.testing.assert_array_equal(est.inverse_transform(out), 0.0)
+    # the whole model is the constant
+    np.testing.assert_array_equal(est.inverse_transform(out), X)
 
 
 def test_nan_is_rejected():
@@ -271,7 +285,7 @@ def test_inverse_transform_and_decompose_shapes_checked():
     with pytest.raises(ValueError, match="features"):
         est.inverse_transform(np.zeros((1, 5)))
     with pytest.raises(ValueError, match="n_peaks column"):
-        est.inverse_transform(np.full((1, 7), 3.0))
+        est.inverse_transform(np.full((1, 14), 3.0))
     with pytest.raises(ValueError, match="one spectrum"):
         est.decompose(np.ones((2, 64)))
 
@@ -427,3 +441,18 @@ def test_plain_jacobian_matches_finite_differences():
         dp[:, j] = h
         numeric = (model(p0 + dp) - model(p0 - dp)) / (2 * h)
         np.testing.assert_allclose(J[:, j], numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_fixed_count_is_exact_on_noisy_spectra():
+    # more peaks asked for than there are: ESPRIT's extra candidates that
+    # the refinement invalidates are replaced from higher model orders
+    X, truth = make_lorentzian_peaks(60, 256, n_peaks=(1, 6), snr=30, random_state=3)
+    for k in (1, 3, 6):
+        out = ESPRITPeaks(n_peaks=k, max_peaks=8).fit(X).transform(X)
+        np.testing.assert_array_equal(out[:, -1], k)
+        pos, wid, area = (
+            out[:, 0 : 3 * k : 3],
+            out[:, 1 : 3 * k : 3],
+            out[:, 2 : 3 * k : 3],
+        )
+        assert np.all((pos >= 0) & (pos <= 255) & (wid > 0) & (area > 0))
