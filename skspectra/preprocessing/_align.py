@@ -3,17 +3,11 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array
 
 from skspectra.preprocessing._augment import _shift
-from skspectra.preprocessing._base import _check_finite_rows, _validate_spectra
+from skspectra.preprocessing._base import _check_finite_rows, _SpectrumTransformer
 from skspectra.preprocessing._edge import (
     _edge_by_derivative,
     _half_height_energy,
@@ -97,7 +91,7 @@ def _xcorr_shifts(D, ref, step, max_lag):
 
 
 @Substitution(energy=ENERGY_DOC)
-class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class EdgeAligner(_SpectrumTransformer):
     """Shift each spectrum along the energy axis so that the edges coincide.
 
     The edge of each spectrum is located (``method``), and the spectrum is
@@ -191,25 +185,11 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         method = "derivative" if self.method == "derivative" else "half_height"
         return edge_energy(X, energy, method=method, smoothing=self.smoothing)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Learn the target edge energy or the reference spectrum.
+    def _needs_uniform(self):
+        return self.method == "xcorr"
 
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : EdgeAligner
-            The fitted transformer.
-        """
-        X, energy = _validate_spectra(
-            self, X, reset=True, uniform=self.method == "xcorr"
-        )
+    def _fit_spectra(self, X, energy):
+        """Learn the target edge energy or the reference spectrum."""
         self.target_energy_ = None
         self.reference_ = None
         if self.method == "xcorr" and self.target_energy is not None:
@@ -238,7 +218,6 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.target_energy_ = float(np.median(self._edges(X, energy)))
         else:
             self.target_energy_ = float(self.target_energy)
-        return self
 
     def shifts(self, X):
         """Energy shift of each spectrum: positive when its edge is too high.
@@ -253,10 +232,7 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         shifts : ndarray of shape (n_spectra,)
             :math:`\\delta_i`; the aligned spectrum is :math:`x_i(E+\\delta_i)`.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(
-            self, X, reset=False, uniform=self.method == "xcorr"
-        )
+        X, energy = self._validated(X)
         return self._shifts(X, energy)
 
     def _shifts(self, X, energy):
@@ -294,15 +270,7 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_spectra, n_channels)
             Aligned spectra, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(
-            self, X, reset=False, uniform=self.method == "xcorr"
-        )
+        X, energy = self._validated(X)
         shifts = self._shifts(X, energy)
         # x_i(E + delta_i) is a shift by -delta_i
         return _shift(X, energy, -shifts)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

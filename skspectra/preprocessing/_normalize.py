@@ -3,16 +3,9 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from skspectra.preprocessing._base import _validate_spectra
+from skspectra.preprocessing._base import _SpectrumTransformer
 from skspectra.preprocessing._edge import _edge_by_derivative, _refine_peak
 from skspectra.utils._docstring import ENERGY_DOC, Substitution
 
@@ -28,7 +21,7 @@ def _raise_bad_rows(bad, what, values):
 
 
 @Substitution(energy=ENERGY_DOC)
-class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SpectrumNormalizer(_SpectrumTransformer):
     """Scale each spectrum by its area, maximum or L2 norm, or to [0, 1].
 
     For a spectrum :math:`x(E)`:
@@ -90,25 +83,6 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.norm = norm
         self.energy = energy
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X`` and the energy axis; nothing else is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SpectrumNormalizer
-            The fitted transformer.
-        """
-        _validate_spectra(self, X, reset=True)
-        return self
-
     def transform(self, X):
         """Normalise each spectrum.
 
@@ -122,8 +96,7 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_spectra, n_channels)
             Normalised spectra, same dtype as ``X`` (float32 or float64).
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False)
+        X, energy = self._validated(X)
         X64 = X.astype(np.float64, copy=False)
         if self.norm == "l2":
             scale = np.sqrt(np.einsum("ij,ij->i", X64, X64))
@@ -150,11 +123,6 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 _raise_bad_rows(bad, "the range max - min", scale)
             out = (X64 - low[:, None]) / scale[:, None]
         return out.astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _check_range(value, name):
@@ -219,7 +187,7 @@ def _polyval_each(coef, t0):
 
 
 @Substitution(energy=ENERGY_DOC)
-class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class XANESNormalizer(_SpectrumTransformer):
     """Edge-step normalisation of X-ray absorption spectra, as in Athena.
 
     For each spectrum :math:`\\mu(E)`:
@@ -366,25 +334,8 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"to {energy[-1]:g}."
             )
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X``, the energy axis and the settings; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Absorption spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : XANESNormalizer
-            The fitted transformer.
-        """
-        _, energy = _validate_spectra(self, X, reset=True)
+    def _fit_spectra(self, X, energy):
         self._check_settings(energy)
-        return self
 
     def _parameters(self, X, energy):
         n, c = X.shape
@@ -494,8 +445,7 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ``"pre_edge"`` and ``"post_edge"``: the fitted line and
             polynomial on the energy grid, shape (n_spectra, n_channels).
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False)
+        X, energy = self._validated(X)
         return self._parameters(X, energy)
 
     def transform(self, X):
@@ -511,15 +461,9 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_spectra, n_channels)
             :math:`(\\mu - \\ell)/\\Delta\\mu`, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False)
+        X, energy = self._validated(X)
         p = self._parameters(X, energy)
         out = (X.astype(np.float64, copy=False) - p["pre_edge"]) / p["edge_step"][
             :, None
         ]
         return out.astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
