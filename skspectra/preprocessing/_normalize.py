@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skspectra.preprocessing._base import _SpectrumTransformer
 from skspectra.preprocessing._edge import _edge_by_derivative, _refine_peak
+from skspectra.preprocessing._resample import resample_spectra
 from skspectra.utils._docstring import ENERGY_DOC, Substitution
 
 _NORMS = ("l2", "area", "max", "minmax")
@@ -467,3 +468,63 @@ class XANESNormalizer(_SpectrumTransformer):
             :, None
         ]
         return out.astype(X.dtype, copy=False)
+
+
+def normalize_onto_grid(energy, mu, grid, *, normalization_grid=None, e0_range=None):
+    """Edge-step normalise one absorption spectrum and resample it onto a grid.
+
+    The spectrum is normalised by :class:`XANESNormalizer` on
+    ``normalization_grid`` (onto which it is first resampled) or, when that
+    is None, on its own energies; the result is then resampled onto ``grid``
+    by :func:`resample_spectra` (PCHIP), unless the two grids are the same.
+
+    Parameters
+    ----------
+    energy : array-like of shape (n_points,)
+        Energies of the spectrum, strictly increasing.
+    mu : array-like of shape (n_points,)
+        Absorption :math:`\\mu(E)`.
+    grid : array-like of shape (n_channels,)
+        Energies of the result, inside the span of ``energy``.
+    normalization_grid : array-like of shape (n_norm,), default=None
+        Energies on which the edge step is fitted, inside the span of
+        ``energy``; None fits it on ``energy`` itself.
+    e0_range : tuple of float, default=None
+        Where :math:`E_0` is searched, as in :class:`XANESNormalizer`.
+
+    Returns
+    -------
+    spectrum : ndarray of shape (n_channels,)
+        The normalised spectrum on ``grid``.
+
+    Raises
+    ------
+    ValueError
+        If the spectrum has no positive edge step, or as
+        :func:`resample_spectra` does.
+
+    See Also
+    --------
+    XANESNormalizer : The normalisation of spectra on one grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import normalize_onto_grid
+    >>> energy = np.linspace(-30.0, 60.0, 181)
+    >>> mu = 0.2 + 1.5 / (1.0 + np.exp(-energy / 2.0))
+    >>> grid = np.arange(-10.0, 41.0, 10.0)
+    >>> normalize_onto_grid(energy, mu, grid).round(2)
+    array([0.01, 0.5 , 0.99, 1.  , 1.  , 1.  ])
+    """
+    energy = np.asarray(energy, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    grid = np.asarray(grid, dtype=np.float64)
+    if normalization_grid is not None:
+        normalization_grid = np.asarray(normalization_grid, dtype=np.float64)
+        mu = resample_spectra(energy, [mu], normalization_grid)[0]
+        energy = normalization_grid
+    out = XANESNormalizer(energy=energy, e0_range=e0_range).fit_transform(mu[None])[0]
+    if np.array_equal(energy, grid):
+        return out
+    return resample_spectra(energy, [out], grid)[0]
