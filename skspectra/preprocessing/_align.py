@@ -13,7 +13,12 @@ from skspectra.preprocessing._edge import (
     _half_height_energy,
     _refine_peak,
 )
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 from skspectra.utils.validation import check_energy
 
 
@@ -90,7 +95,7 @@ def _xcorr_shifts(D, ref, step, max_lag):
     return (lag + np.clip(frac, -0.5, 0.5)) * step
 
 
-@Substitution(energy=ENERGY_DOC)
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
 class EdgeAligner(_SpectrumTransformer):
     """Shift each spectrum along the energy axis so that the edges coincide.
 
@@ -132,10 +137,7 @@ class EdgeAligner(_SpectrumTransformer):
         The common edge energy (edge methods).
     reference_ : ndarray of shape (`n_features_in_`,) or None
         The reference spectrum (``"xcorr"``).
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -219,13 +221,13 @@ class EdgeAligner(_SpectrumTransformer):
         else:
             self.target_energy_ = float(self.target_energy)
 
+    @Substitution(X=SPECTRA_DOC)
     def shifts(self, X):
         """Energy shift of each spectrum: positive when its edge is too high.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
@@ -257,13 +259,13 @@ class EdgeAligner(_SpectrumTransformer):
                 )
         return shifts
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Shift each spectrum so that its edge sits at the common energy.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------

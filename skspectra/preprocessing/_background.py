@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from skspectra.preprocessing._base import _SpectrumTransformer, _validate_X
+from skspectra.utils._docstring import CHANNELS_IN_DOC, SPECTRA_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 # exponents searched by the two-area method; EELS backgrounds have r of 2 to 6
@@ -48,6 +49,7 @@ def _two_area(I1, I2, e1, e2, e3, n_iter=80):
     return 0.5 * (lo + hi), ok
 
 
+@Substitution(channels_in=CHANNELS_IN_DOC)
 class PowerLawBackground(_SpectrumTransformer):
     """Subtract a power-law background :math:`A E^{-r}` fitted before an edge.
 
@@ -82,10 +84,7 @@ class PowerLawBackground(_SpectrumTransformer):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -244,13 +243,13 @@ class PowerLawBackground(_SpectrumTransformer):
         energy, amplitude, r, _ = self._parameters(X)
         return X, amplitude, r, self._background(energy, amplitude, r)
 
+    @Substitution(X=SPECTRA_DOC)
     def background_parameters(self, X):
         """Fitted amplitude, exponent and background of each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Core-loss spectra.
+        %(X)s
 
         Returns
         -------
@@ -262,13 +261,13 @@ class PowerLawBackground(_SpectrumTransformer):
         _, amplitude, r, background = self._fitted_background(X)
         return {"amplitude": amplitude, "exponent": r, "background": background}
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Subtract each spectrum's power-law background.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Core-loss spectra.
+        %(X)s
 
         Returns
         -------

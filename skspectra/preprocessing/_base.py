@@ -9,6 +9,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skspectra.utils._docstring import SPECTRA_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 
@@ -81,14 +82,14 @@ class _SpectrumTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         check_is_fitted(self)
         return self._validate(X, reset=False)
 
+    @Substitution(X=SPECTRA_DOC)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check ``X``, the energy axis and the settings; learn what is needed.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
         y : None
             Ignored.
 

@@ -8,10 +8,15 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from skspectra.preprocessing._base import _validate_spectra
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 
 
-@Substitution(energy=ENERGY_DOC)
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
 class EnergyCrop(SelectorMixin, BaseEstimator):
     """Keep the channels whose energy lies in ``[e_min, e_max]``.
 
@@ -35,10 +40,7 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
     energy_out_ : ndarray of shape (n_channels_out,)
         Energies of the kept channels: the ``energy`` of the next step of a
         pipeline.
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -71,14 +73,14 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
         self.e_min = e_min
         self.e_max = e_max
 
+    @Substitution(X=SPECTRA_DOC)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Find the channels inside the window.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
         y : None
             Ignored.
 
@@ -102,13 +104,13 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
         self.energy_out_ = energy[mask]
         return self
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Cut each spectrum to the window.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------

@@ -8,7 +8,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skspectra.preprocessing._base import _SpectrumTransformer
 from skspectra.preprocessing._edge import _edge_by_derivative, _refine_peak
 from skspectra.preprocessing._resample import resample_spectra
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 
 _NORMS = ("l2", "area", "max", "minmax")
 
@@ -21,7 +26,7 @@ def _raise_bad_rows(bad, what, values):
     )
 
 
-@Substitution(energy=ENERGY_DOC)
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
 class SpectrumNormalizer(_SpectrumTransformer):
     """Scale each spectrum by its area, maximum or L2 norm, or to [0, 1].
 
@@ -44,10 +49,7 @@ class SpectrumNormalizer(_SpectrumTransformer):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -84,13 +86,13 @@ class SpectrumNormalizer(_SpectrumTransformer):
         self.norm = norm
         self.energy = energy
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Normalise each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
@@ -187,7 +189,7 @@ def _polyval_each(coef, t0):
     return np.sum(coef * t0[:, None] ** np.arange(coef.shape[1]), axis=1)
 
 
-@Substitution(energy=ENERGY_DOC)
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
 class XANESNormalizer(_SpectrumTransformer):
     """Edge-step normalisation of X-ray absorption spectra, as in Athena.
 
@@ -240,10 +242,7 @@ class XANESNormalizer(_SpectrumTransformer):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -431,13 +430,13 @@ class XANESNormalizer(_SpectrumTransformer):
                 "Widen the range or check E0."
             )
 
+    @Substitution(X=SPECTRA_DOC)
     def edge_parameters(self, X):
         """Edge energy, edge step and fitted curves of each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Absorption spectra.
+        %(X)s
 
         Returns
         -------
@@ -449,13 +448,13 @@ class XANESNormalizer(_SpectrumTransformer):
         X, energy = self._validated(X)
         return self._parameters(X, energy)
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Normalise each spectrum to a unit edge step.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Absorption spectra.
+        %(X)s
 
         Returns
         -------

@@ -7,10 +7,15 @@ from scipy.signal import savgol_filter
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skspectra.preprocessing._base import _SpectrumTransformer
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 
 
-@Substitution(energy=ENERGY_DOC)
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
 class SavitzkyGolay(_SpectrumTransformer):
     """Smooth or differentiate spectra with a Savitzky-Golay filter.
 
@@ -38,10 +43,7 @@ class SavitzkyGolay(_SpectrumTransformer):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -103,13 +105,13 @@ class SavitzkyGolay(_SpectrumTransformer):
     def _fit_spectra(self, X, energy):
         self._check(X)
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Filter each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
