@@ -56,15 +56,16 @@ def _validate_spectra(estimator, X, *, reset, uniform=False):
     return X, energy
 
 
-class _SpectrumTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Base of the transformers giving each spectrum back on the same channels.
+class _SpectraMixin:
+    """``fit``, validation and dtype tags of the preprocessing transformers.
 
     ``fit`` validates ``X`` and the energy axis and hands them to
     ``_fit_spectra``, where a subclass checks its settings or learns;
     ``_validated`` is the preamble of every method used after ``fit``.  A
     subclass whose method needs evenly spaced channels says so in
     ``_needs_uniform``; one with its own energy rules overrides ``_validate``.
-    Float32 input gives float32 output.
+    Float32 input gives float32 output.  It stands before scikit-learn's
+    transformer mixins, whose tags it completes.
     """
 
     def _needs_uniform(self):
@@ -106,3 +107,9 @@ class _SpectrumTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+class _SpectrumTransformer(
+    _SpectraMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
+    """Base of the transformers giving each spectrum back on the same channels."""

@@ -3,11 +3,11 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skspectra.preprocessing._base import _validate_spectra
+from skspectra.preprocessing._base import _SpectraMixin
 from skspectra.utils._docstring import (
     CHANNELS_IN_DOC,
     ENERGY_DOC,
@@ -17,7 +17,7 @@ from skspectra.utils._docstring import (
 
 
 @Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
-class EnergyCrop(SelectorMixin, BaseEstimator):
+class EnergyCrop(_SpectraMixin, SelectorMixin, BaseEstimator):
     """Keep the channels whose energy lies in ``[e_min, e_max]``.
 
     A feature selector in scikit-learn's sense: :meth:`get_support` gives the
@@ -73,23 +73,8 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
         self.e_min = e_min
         self.e_max = e_max
 
-    @Substitution(X=SPECTRA_DOC)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Find the channels inside the window.
-
-        Parameters
-        ----------
-        %(X)s
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : EnergyCrop
-            The fitted transformer.
-        """
-        _, energy = _validate_spectra(self, X, reset=True)
+    def _fit_spectra(self, X, energy):
+        """Find the channels inside the window."""
         low = -np.inf if self.e_min is None else self.e_min
         high = np.inf if self.e_max is None else self.e_max
         if low > high:
@@ -102,7 +87,6 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
             )
         self.mask_ = mask
         self.energy_out_ = energy[mask]
-        return self
 
     @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
@@ -117,16 +101,10 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
         X_new : ndarray of shape (n_spectra, n_channels_out)
             The kept channels (a new array, same dtype as ``X``).
         """
-        check_is_fitted(self)
-        X, _ = _validate_spectra(self, X, reset=False)
+        X, _ = self._validated(X)
         return self._transform(X)
 
     def _get_support_mask(self):
         """The kept channels, ``mask_``: what the selector methods build on."""
         check_is_fitted(self)
         return self.mask_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
