@@ -33,6 +33,11 @@ default=None
     draws on every call), a ``RandomState`` or ``numpy.random.Generator`` is
     used as given, None uses NumPy's global ``RandomState``."""
 
+SEED_DOC = """random_state : int, RandomState instance or None, default=None
+    Seed of the random draws, read by scikit-learn's ``check_random_state``:
+    an int gives the same draws on every call, a ``RandomState`` is used as
+    given, None uses NumPy's global ``RandomState``."""
+
 SPECTRA_DOC = """X : array-like of shape (n_spectra, n_channels)
     Spectra, one a row."""
 
