@@ -164,15 +164,14 @@ def _edge_grid(energies, spectra):
 
 def _normalise_on(grid, energy, mu):
     """Edge-step normalised mu on the grid; ValueError says why not."""
-    from skspectra.preprocessing import XANESNormalizer, resample_spectra
+    from skspectra.preprocessing import normalize_onto_grid
 
     if energy[0] > grid[0] or energy[-1] < grid[-1]:
         raise ValueError(
             f"its energy axis {energy[0]:.1f}..{energy[-1]:.1f} eV does not cover "
             f"the references' grid {grid[0]:.1f}..{grid[-1]:.1f} eV"
         )
-    x = resample_spectra(energy, [mu], grid)
-    return XANESNormalizer(energy=grid).fit_transform(x)[0]
+    return normalize_onto_grid(energy, mu, grid, normalization_grid=grid)
 
 
 def _load_references(args, folder):

@@ -65,23 +65,21 @@ def _normalised(energy, mu, e_k, rel_out, rel_norm):
 
     Returns the spectrum, or a string saying why it is left out.
     """
-    from skspectra.preprocessing import XANESNormalizer, resample_spectra
+    from skspectra.preprocessing import normalize_onto_grid
 
-    mu = np.asarray(mu, dtype=np.float64)
     needed = rel_out if rel_norm is None else rel_norm
     if energy[0] > e_k + needed[0] or energy[-1] < e_k + needed[-1]:
         return "scan does not cover the grid"
-    if rel_norm is not None:
-        mu = resample_spectra(energy, [mu], e_k + rel_norm)[0]
-        energy = e_k + rel_norm
-    norm = XANESNormalizer(
-        energy=energy, e0_range=(e_k + _E0_WINDOW[0], e_k + _E0_WINDOW[1])
-    )
     try:
-        mu = norm.fit_transform(mu[None])[0]
+        return normalize_onto_grid(
+            energy,
+            mu,
+            e_k + rel_out,
+            normalization_grid=None if rel_norm is None else e_k + rel_norm,
+            e0_range=(e_k + _E0_WINDOW[0], e_k + _E0_WINDOW[1]),
+        )
     except ValueError:
         return "no positive edge step near the tabulated edge"
-    return resample_spectra(energy, [mu], e_k + rel_out)[0]
 
 
 def _collect(data, target, edges, rel_out, rel_norm):

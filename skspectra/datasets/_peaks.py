@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from skspectra.utils._docstring import SEED_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 
@@ -68,6 +69,7 @@ def _periodic_lorentzian(n, position, width, area, n_channels):
     return np.where(valid, terms, 0.0).sum(axis=-2)
 
 
+@Substitution(random_state=SEED_DOC)
 def make_lorentzian_peaks(
     n_spectra=100,
     n_channels=256,
@@ -120,8 +122,7 @@ def make_lorentzian_peaks(
         and their tails outside the window are lost.
     energy : array-like of shape (n_channels,) or None, default=None
         Uniform energy axis; None means the channel index.
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducible spectra.
+    %(random_state)s
 
     Returns
     -------

@@ -6,6 +6,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 from sklearn.utils import Bunch, check_random_state
 
+from skspectra.utils._docstring import SEED_DOC, Substitution
+
 __all__ = ["make_spectrum_image"]
 
 
@@ -40,6 +42,7 @@ def _peak_component(energy, centre, rng, background):
     return spectrum
 
 
+@Substitution(random_state=SEED_DOC)
 def make_spectrum_image(
     n_components=3,
     *,
@@ -97,8 +100,7 @@ def make_spectrum_image(
         valued, returned as float64).  ``"gaussian"``: additive Gaussian noise
         whose variance equals the mean expected count per channel (the same
         variance level as Poisson noise, homoscedastic).  ``None``: no noise.
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducible images.
+    %(random_state)s
 
     Returns
     -------

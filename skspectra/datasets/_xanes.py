@@ -7,6 +7,8 @@ from scipy.ndimage import gaussian_filter1d
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from skspectra.utils._docstring import SEED_DOC, Substitution
+
 # model constants (eV); see the docstring of make_xanes_series
 _EDGE_SHIFT_PER_VALENCE = 3.0
 _EDGE_WIDTH = 1.2  # Lorentzian FWHM of the core hole (arctangent step)
@@ -110,6 +112,7 @@ def _l23_edge(E, dv, cf, delta, edge_energy, spin_orbit):
     return spectrum, e3
 
 
+@Substitution(random_state=SEED_DOC)
 @validate_params(
     {
         "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -193,8 +196,7 @@ def make_xanes_series(
     return_X_y : bool, default=False
         If True, return ``(X, y)`` instead of a Bunch; the energy grid is
         then ``numpy.linspace(*energy_range, n_channels)``.
-    random_state : int, RandomState instance or None, default=None
-        Seed; the same seed gives the same spectra.
+    %(random_state)s
 
     Returns
     -------

@@ -21,7 +21,11 @@ from skspectra.preprocessing._augment import (
 )
 from skspectra.preprocessing._background import PowerLawBackground
 from skspectra.preprocessing._crop import EnergyCrop
-from skspectra.preprocessing._normalize import SpectrumNormalizer, XANESNormalizer
+from skspectra.preprocessing._normalize import (
+    SpectrumNormalizer,
+    XANESNormalizer,
+    normalize_onto_grid,
+)
 from skspectra.preprocessing._resample import resample_spectra
 from skspectra.preprocessing._smooth import SavitzkyGolay
 
@@ -43,6 +47,7 @@ __all__ = [
     "augment_with_noise",
     "broaden_spectra",
     "edge_energy",
+    "normalize_onto_grid",
     "resample_spectra",
     "shift_spectra",
 ]

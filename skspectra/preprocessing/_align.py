@@ -3,23 +3,22 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array
 
 from skspectra.preprocessing._augment import _shift
-from skspectra.preprocessing._base import _check_finite_rows, _validate_spectra
+from skspectra.preprocessing._base import _check_finite_rows, _SpectrumTransformer
 from skspectra.preprocessing._edge import (
     _edge_by_derivative,
     _half_height_energy,
     _refine_peak,
 )
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 from skspectra.utils.validation import check_energy
 
 
@@ -96,8 +95,8 @@ def _xcorr_shifts(D, ref, step, max_lag):
     return (lag + np.clip(frac, -0.5, 0.5)) * step
 
 
-@Substitution(energy=ENERGY_DOC)
-class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
+class EdgeAligner(_SpectrumTransformer):
     """Shift each spectrum along the energy axis so that the edges coincide.
 
     The edge of each spectrum is located (``method``), and the spectrum is
@@ -138,10 +137,7 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         The common edge energy (edge methods).
     reference_ : ndarray of shape (`n_features_in_`,) or None
         The reference spectrum (``"xcorr"``).
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -191,25 +187,11 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         method = "derivative" if self.method == "derivative" else "half_height"
         return edge_energy(X, energy, method=method, smoothing=self.smoothing)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Learn the target edge energy or the reference spectrum.
+    def _needs_uniform(self):
+        return self.method == "xcorr"
 
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : EdgeAligner
-            The fitted transformer.
-        """
-        X, energy = _validate_spectra(
-            self, X, reset=True, uniform=self.method == "xcorr"
-        )
+    def _fit_spectra(self, X, energy):
+        """Learn the target edge energy or the reference spectrum."""
         self.target_energy_ = None
         self.reference_ = None
         if self.method == "xcorr" and self.target_energy is not None:
@@ -238,25 +220,21 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.target_energy_ = float(np.median(self._edges(X, energy)))
         else:
             self.target_energy_ = float(self.target_energy)
-        return self
 
+    @Substitution(X=SPECTRA_DOC)
     def shifts(self, X):
         """Energy shift of each spectrum: positive when its edge is too high.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
         shifts : ndarray of shape (n_spectra,)
             :math:`\\delta_i`; the aligned spectrum is :math:`x_i(E+\\delta_i)`.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(
-            self, X, reset=False, uniform=self.method == "xcorr"
-        )
+        X, energy = self._validated(X)
         return self._shifts(X, energy)
 
     def _shifts(self, X, energy):
@@ -281,28 +259,20 @@ class EdgeAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
         return shifts
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Shift each spectrum so that its edge sits at the common energy.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
         X_new : ndarray of shape (n_spectra, n_channels)
             Aligned spectra, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(
-            self, X, reset=False, uniform=self.method == "xcorr"
-        )
+        X, energy = self._validated(X)
         shifts = self._shifts(X, energy)
         # x_i(E + delta_i) is a shift by -delta_i
         return _shift(X, energy, -shifts)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

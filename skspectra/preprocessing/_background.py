@@ -3,16 +3,10 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from skspectra.preprocessing._base import _validate_X
+from skspectra.preprocessing._base import _SpectrumTransformer, _validate_X
+from skspectra.utils._docstring import CHANNELS_IN_DOC, SPECTRA_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 # exponents searched by the two-area method; EELS backgrounds have r of 2 to 6
@@ -55,7 +49,8 @@ def _two_area(I1, I2, e1, e2, e3, n_iter=80):
     return 0.5 * (lo + hi), ok
 
 
-class PowerLawBackground(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+@Substitution(channels_in=CHANNELS_IN_DOC)
+class PowerLawBackground(_SpectrumTransformer):
     """Subtract a power-law background :math:`A E^{-r}` fitted before an edge.
 
     The background under a core-loss EELS edge falls off as a power of the
@@ -89,10 +84,7 @@ class PowerLawBackground(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -175,25 +167,13 @@ class PowerLawBackground(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         return energy, idx
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X``, the energy axis and the window; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Core-loss spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : PowerLawBackground
-            The fitted transformer.
-        """
-        X = _validate_X(self, X, reset=True)
-        self._energy_and_window(X.shape[1])
-        return self
+    def _validate(self, X, *, reset):
+        # the energy axis and the window are checked together, by
+        # _energy_and_window, which also serves None as 1, 2, ... (a power law
+        # needs positive energies)
+        X = _validate_X(self, X, reset=reset)
+        energy, _ = self._energy_and_window(X.shape[1])
+        return X, energy
 
     def _parameters(self, X):
         energy, idx = self._energy_and_window(X.shape[1])
@@ -257,13 +237,19 @@ class PowerLawBackground(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             log_a = np.log(np.abs(amplitude))[:, None]
         return sign * np.exp(log_a - r[:, None] * np.log(energy)[None, :])
 
+    def _fitted_background(self, X):
+        """``(X, amplitude, exponent, background)`` for a fitted transformer."""
+        X, _ = self._validated(X)
+        energy, amplitude, r, _ = self._parameters(X)
+        return X, amplitude, r, self._background(energy, amplitude, r)
+
+    @Substitution(X=SPECTRA_DOC)
     def background_parameters(self, X):
         """Fitted amplitude, exponent and background of each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Core-loss spectra.
+        %(X)s
 
         Returns
         -------
@@ -272,32 +258,21 @@ class PowerLawBackground(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ``"background"``: :math:`A E^{-r}` on every channel, shape
             (n_spectra, n_channels).
         """
-        check_is_fitted(self)
-        X = _validate_X(self, X, reset=False)
-        energy, amplitude, r, _ = self._parameters(X)
-        background = self._background(energy, amplitude, r)
+        _, amplitude, r, background = self._fitted_background(X)
         return {"amplitude": amplitude, "exponent": r, "background": background}
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Subtract each spectrum's power-law background.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Core-loss spectra.
+        %(X)s
 
         Returns
         -------
         X_new : ndarray of shape (n_spectra, n_channels)
             Background-subtracted spectra, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X = _validate_X(self, X, reset=False)
-        energy, amplitude, r, _ = self._parameters(X)
-        background = self._background(energy, amplitude, r)
+        X, _, _, background = self._fitted_background(X)
         return (X.astype(np.float64) - background).astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

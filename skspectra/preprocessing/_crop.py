@@ -3,16 +3,21 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skspectra.preprocessing._base import _validate_spectra
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.preprocessing._base import _SpectraMixin
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 
 
-@Substitution(energy=ENERGY_DOC)
-class EnergyCrop(SelectorMixin, BaseEstimator):
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
+class EnergyCrop(_SpectraMixin, SelectorMixin, BaseEstimator):
     """Keep the channels whose energy lies in ``[e_min, e_max]``.
 
     A feature selector in scikit-learn's sense: :meth:`get_support` gives the
@@ -35,10 +40,7 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
     energy_out_ : ndarray of shape (n_channels_out,)
         Energies of the kept channels: the ``energy`` of the next step of a
         pipeline.
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -71,23 +73,8 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
         self.e_min = e_min
         self.e_max = e_max
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Find the channels inside the window.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : EnergyCrop
-            The fitted transformer.
-        """
-        _, energy = _validate_spectra(self, X, reset=True)
+    def _fit_spectra(self, X, energy):
+        """Find the channels inside the window."""
         low = -np.inf if self.e_min is None else self.e_min
         high = np.inf if self.e_max is None else self.e_max
         if low > high:
@@ -100,31 +87,24 @@ class EnergyCrop(SelectorMixin, BaseEstimator):
             )
         self.mask_ = mask
         self.energy_out_ = energy[mask]
-        return self
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Cut each spectrum to the window.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
         X_new : ndarray of shape (n_spectra, n_channels_out)
             The kept channels (a new array, same dtype as ``X``).
         """
-        check_is_fitted(self)
-        X, _ = _validate_spectra(self, X, reset=False)
+        X, _ = self._validated(X)
         return self._transform(X)
 
     def _get_support_mask(self):
         """The kept channels, ``mask_``: what the selector methods build on."""
         check_is_fitted(self)
         return self.mask_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

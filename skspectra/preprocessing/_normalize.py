@@ -3,18 +3,17 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from skspectra.preprocessing._base import _validate_spectra
+from skspectra.preprocessing._base import _SpectrumTransformer
 from skspectra.preprocessing._edge import _edge_by_derivative, _refine_peak
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.preprocessing._resample import resample_spectra
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 
 _NORMS = ("l2", "area", "max", "minmax")
 
@@ -27,8 +26,8 @@ def _raise_bad_rows(bad, what, values):
     )
 
 
-@Substitution(energy=ENERGY_DOC)
-class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
+class SpectrumNormalizer(_SpectrumTransformer):
     """Scale each spectrum by its area, maximum or L2 norm, or to [0, 1].
 
     For a spectrum :math:`x(E)`:
@@ -50,10 +49,7 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -90,40 +86,20 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.norm = norm
         self.energy = energy
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X`` and the energy axis; nothing else is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SpectrumNormalizer
-            The fitted transformer.
-        """
-        _validate_spectra(self, X, reset=True)
-        return self
-
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Normalise each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
         X_new : ndarray of shape (n_spectra, n_channels)
             Normalised spectra, same dtype as ``X`` (float32 or float64).
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False)
+        X, energy = self._validated(X)
         X64 = X.astype(np.float64, copy=False)
         if self.norm == "l2":
             scale = np.sqrt(np.einsum("ij,ij->i", X64, X64))
@@ -150,11 +126,6 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 _raise_bad_rows(bad, "the range max - min", scale)
             out = (X64 - low[:, None]) / scale[:, None]
         return out.astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _check_range(value, name):
@@ -218,8 +189,8 @@ def _polyval_each(coef, t0):
     return np.sum(coef * t0[:, None] ** np.arange(coef.shape[1]), axis=1)
 
 
-@Substitution(energy=ENERGY_DOC)
-class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
+class XANESNormalizer(_SpectrumTransformer):
     """Edge-step normalisation of X-ray absorption spectra, as in Athena.
 
     For each spectrum :math:`\\mu(E)`:
@@ -271,10 +242,7 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -366,25 +334,8 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"to {energy[-1]:g}."
             )
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X``, the energy axis and the settings; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Absorption spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : XANESNormalizer
-            The fitted transformer.
-        """
-        _, energy = _validate_spectra(self, X, reset=True)
+    def _fit_spectra(self, X, energy):
         self._check_settings(energy)
-        return self
 
     def _parameters(self, X, energy):
         n, c = X.shape
@@ -479,13 +430,13 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "Widen the range or check E0."
             )
 
+    @Substitution(X=SPECTRA_DOC)
     def edge_parameters(self, X):
         """Edge energy, edge step and fitted curves of each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Absorption spectra.
+        %(X)s
 
         Returns
         -------
@@ -494,32 +445,85 @@ class XANESNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ``"pre_edge"`` and ``"post_edge"``: the fitted line and
             polynomial on the energy grid, shape (n_spectra, n_channels).
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False)
+        X, energy = self._validated(X)
         return self._parameters(X, energy)
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Normalise each spectrum to a unit edge step.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Absorption spectra.
+        %(X)s
 
         Returns
         -------
         X_new : ndarray of shape (n_spectra, n_channels)
             :math:`(\\mu - \\ell)/\\Delta\\mu`, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False)
+        X, energy = self._validated(X)
         p = self._parameters(X, energy)
         out = (X.astype(np.float64, copy=False) - p["pre_edge"]) / p["edge_step"][
             :, None
         ]
         return out.astype(X.dtype, copy=False)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
+
+def normalize_onto_grid(energy, mu, grid, *, normalization_grid=None, e0_range=None):
+    """Edge-step normalise one absorption spectrum and resample it onto a grid.
+
+    The spectrum is normalised by :class:`XANESNormalizer` on
+    ``normalization_grid`` (onto which it is first resampled) or, when that
+    is None, on its own energies; the result is then resampled onto ``grid``
+    by :func:`resample_spectra` (PCHIP), unless the two grids are the same.
+
+    Parameters
+    ----------
+    energy : array-like of shape (n_points,)
+        Energies of the spectrum, strictly increasing.
+    mu : array-like of shape (n_points,)
+        Absorption :math:`\\mu(E)`.
+    grid : array-like of shape (n_channels,)
+        Energies of the result, inside the span of ``energy``.
+    normalization_grid : array-like of shape (n_norm,), default=None
+        Energies on which the edge step is fitted, inside the span of
+        ``energy``; None fits it on ``energy`` itself.
+    e0_range : tuple of float, default=None
+        Where :math:`E_0` is searched, as in :class:`XANESNormalizer`.
+
+    Returns
+    -------
+    spectrum : ndarray of shape (n_channels,)
+        The normalised spectrum on ``grid``.
+
+    Raises
+    ------
+    ValueError
+        If the spectrum has no positive edge step, or as
+        :func:`resample_spectra` does.
+
+    See Also
+    --------
+    XANESNormalizer : The normalisation of spectra on one grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.preprocessing import normalize_onto_grid
+    >>> energy = np.linspace(-30.0, 60.0, 181)
+    >>> mu = 0.2 + 1.5 / (1.0 + np.exp(-energy / 2.0))
+    >>> grid = np.arange(-10.0, 41.0, 10.0)
+    >>> normalize_onto_grid(energy, mu, grid).round(2)
+    array([0.01, 0.5 , 0.99, 1.  , 1.  , 1.  ])
+    """
+    energy = np.asarray(energy, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    grid = np.asarray(grid, dtype=np.float64)
+    if normalization_grid is not None:
+        normalization_grid = np.asarray(normalization_grid, dtype=np.float64)
+        mu = resample_spectra(energy, [mu], normalization_grid)[0]
+        energy = normalization_grid
+    out = XANESNormalizer(energy=energy, e0_range=e0_range).fit_transform(mu[None])[0]
+    if np.array_equal(energy, grid):
+        return out
+    return resample_spectra(energy, [out], grid)[0]

@@ -4,21 +4,19 @@ from numbers import Integral
 
 import numpy as np
 from scipy.signal import savgol_filter
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from skspectra.preprocessing._base import _validate_spectra
-from skspectra.utils._docstring import ENERGY_DOC, Substitution
+from skspectra.preprocessing._base import _SpectrumTransformer
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    SPECTRA_DOC,
+    Substitution,
+)
 
 
-@Substitution(energy=ENERGY_DOC)
-class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+@Substitution(energy=ENERGY_DOC, channels_in=CHANNELS_IN_DOC)
+class SavitzkyGolay(_SpectrumTransformer):
     """Smooth or differentiate spectra with a Savitzky-Golay filter.
 
     Each channel is replaced by the value (or a derivative) at that channel of
@@ -45,10 +43,7 @@ class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -104,41 +99,26 @@ class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"channels; X has {X.shape[1]}. Use a shorter window or another mode."
             )
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X``, the energy axis and the window; nothing is learned.
+    def _needs_uniform(self):
+        return self.deriv > 0
 
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SavitzkyGolay
-            The fitted transformer.
-        """
-        X, _ = _validate_spectra(self, X, reset=True, uniform=self.deriv > 0)
+    def _fit_spectra(self, X, energy):
         self._check(X)
-        return self
 
+    @Substitution(X=SPECTRA_DOC)
     def transform(self, X):
         """Filter each spectrum.
 
         Parameters
         ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
+        %(X)s
 
         Returns
         -------
         X_new : ndarray of shape (n_spectra, n_channels)
             Smoothed spectra or derivatives, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X, energy = _validate_spectra(self, X, reset=False, uniform=self.deriv > 0)
+        X, energy = self._validated(X)
         self._check(X)
         delta = (energy[-1] - energy[0]) / (energy.size - 1) if energy.size > 1 else 1.0
         out = savgol_filter(
@@ -151,8 +131,3 @@ class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             mode=self.mode,
         )
         return out.astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -29,6 +29,7 @@ from skspectra.tree._distances import (
     medoids_from_condensed,
 )
 from skspectra.tree._rules import descriptor_kinds, leaf_rules, rules_text
+from skspectra.utils._docstring import SEED_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 LINKAGES = ("ward", "average", "complete", "single")
@@ -67,6 +68,7 @@ def cut_linkage(Z, n_merges):
     return np.fromiter((relabel[int(r)] for r in leaf_roots), np.intp, n)
 
 
+@Substitution(random_state=SEED_DOC)
 class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
     """Cluster spectra hierarchically and explain the clusters with descriptors.
 
@@ -128,8 +130,8 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the clusters in the tree, as in
         :class:`~sklearn.tree.DecisionTreeClassifier`.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tree's random permutation of descriptors (which decides
+    %(random_state)s
+        Here it seeds the tree's random permutation of descriptors (which decides
         between equally good splits).
 
     Attributes

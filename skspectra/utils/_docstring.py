@@ -33,6 +33,19 @@ default=None
     draws on every call), a ``RandomState`` or ``numpy.random.Generator`` is
     used as given, None uses NumPy's global ``RandomState``."""
 
+SEED_DOC = """random_state : int, RandomState instance or None, default=None
+    Seed of the random draws, read by scikit-learn's ``check_random_state``:
+    an int gives the same draws on every call, a ``RandomState`` is used as
+    given, None uses NumPy's global ``RandomState``."""
+
+SPECTRA_DOC = """X : array-like of shape (n_spectra, n_channels)
+    Spectra, one a row."""
+
+CHANNELS_IN_DOC = """n_features_in_ : int
+    Number of channels seen in ``fit``.
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Channel names, when ``X`` has string column names."""
+
 N_JOBS_DOC = """n_jobs : int or None, default=None
     Number of parallel jobs (joblib).  None means 1 unless inside a
     ``joblib.parallel_backend`` context; -1 means all processors."""

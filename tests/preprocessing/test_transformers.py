@@ -17,6 +17,7 @@ from skspectra.preprocessing import (
     SpectrumNormalizer,
     XANESNormalizer,
     edge_energy,
+    normalize_onto_grid,
     resample_spectra,
 )
 
@@ -213,6 +214,24 @@ def test_xanes_normalizer_invariant_to_affine_background(seed, scale, shift):
     ref = t.fit_transform(X)
     Y = scale * X + shift + 1e-3 * (E - 6600)
     np.testing.assert_allclose(t.transform(Y), ref, atol=1e-8)
+
+
+def test_normalize_onto_grid_is_normalizer_then_resampling():
+    X, e0, _ = xanes_batch(np.random.default_rng(2), n=1)
+    mu = X[0]
+    grid = np.arange(E[0] + 10.5, E[-1] - 10.0, 0.5)
+    # on the spectrum's own energies: normalise, then resample onto the grid
+    norm = XANESNormalizer(energy=E, e0_range=(e0[0] - 5, e0[0] + 5))
+    expected = resample_spectra(E, norm.fit_transform(X), grid)[0]
+    out = normalize_onto_grid(E, mu, grid, e0_range=(e0[0] - 5, e0[0] + 5))
+    np.testing.assert_array_equal(out, expected)
+    # on a normalisation grid equal to the output grid: resample, then normalise
+    on_grid = resample_spectra(E, X, grid)
+    expected = XANESNormalizer(energy=grid).fit_transform(on_grid)[0]
+    out = normalize_onto_grid(E, mu, grid, normalization_grid=grid)
+    np.testing.assert_array_equal(out, expected)
+    with pytest.raises(ValueError, match="edge step"):
+        normalize_onto_grid(E, mu[::-1], grid)
 
 
 def test_xanes_normalizer_errors():
