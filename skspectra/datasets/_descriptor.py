@@ -349,7 +349,7 @@ def compound_ligand(compound):
 
 
 def xanes_reference_descriptors(elements, oxidation_states, compounds):
-    """Descriptors of XANES reference spectra from their labels.
+    """Compute descriptors of XANES reference spectra from their labels.
 
     The element properties of :func:`element_descriptors`, the nominal
     oxidation state (NaN where unknown or mixed), and
@@ -373,8 +373,9 @@ def xanes_reference_descriptors(elements, oxidation_states, compounds):
     X : ndarray of shape (n_samples, 8)
         The descriptors, in the order of ``names``.
     names : list of str
-        atomic_number, group, period, d_electrons, f_electrons,
-        electronegativity, oxidation_state, ligand_electronegativity.
+        The descriptor names: atomic_number, group, period, d_electrons,
+        f_electrons, electronegativity, oxidation_state,
+        ligand_electronegativity.
 
     Raises
     ------

@@ -297,7 +297,9 @@ def make_edge_peaks(
     Parameters
     ----------
     n_spectra : int, default=100
+        Number of spectra.
     n_channels : int, default=1024
+        Channels per spectrum (the energy axis is the channel index).
     lines_per_edge : int or tuple of (int, int), default=(1, 2)
         Lines per group: fixed, or the inclusive range drawn from.
     width_range : tuple of (float, float), default=(4.0, 12.0)
@@ -310,16 +312,25 @@ def make_edge_peaks(
         Largest noiseless value over the noise standard deviation (for
         ``noise="gain"``, over the standard deviation at that value).
     line_shape : {"lorentzian", "voigt"}, default="lorentzian"
+        Shape of the lines: Lorentzian, or Lorentzian convolved with a
+        Gaussian of ``gaussian_sigma`` channels.
     gaussian_sigma : float, default=3.0
         Gaussian broadening of ``line_shape="voigt"``, in channels.
     step_shape : {"arctan", "erf"}, default="arctan"
+        Shape of the edge steps.
     slope : float, default=0.0
+        Slope of a residual linear background, in units of the largest line
+        height per channel.
     noise : {"gaussian", "gain"}, default="gaussian"
+        Constant Gaussian noise, or gain-normalised counting noise (standard
+        deviation growing as the square root of the value).
     random_state : int, RandomState instance or None, default=None
+        Seed of the draws, for reproducible output.
 
     Returns
     -------
     X : ndarray of shape (n_spectra, n_channels)
+        The spectra.
     truth : :class:`~sklearn.utils.Bunch`
         ``n_peaks``; ``positions``, ``widths``, ``areas`` (n_spectra, max
         lines), sorted, NaN-padded; ``step_positions``, ``step_heights``

@@ -7,7 +7,7 @@ from skspectra.peaks import ESPRITPeaks
 
 
 def ti_l23_peaks(path, *, n_peaks="auto"):
-    """Peaks of the Ti L2,3 white lines of a core-loss EELS spectrum.
+    """Find the peaks of the Ti L2,3 white lines of a core-loss EELS spectrum.
 
     The pre-edge background is a power law ``A E**-r`` fitted on 420-452 eV
     (:class:`~skspectra.preprocessing.PowerLawBackground`);
@@ -26,6 +26,7 @@ def ti_l23_peaks(path, *, n_peaks="auto"):
     Returns
     -------
     peaks : list of Peak
+        The peaks found, by increasing position.
     maxima : tuple of float
         The L3 and L2 maxima (eV) used to place the edge step.
     """
@@ -46,7 +47,7 @@ def ti_l23_peaks(path, *, n_peaks="auto"):
 
 
 def ti_l23_crystal_field_peaks(path):
-    """Peaks of the Ti L2,3 edge of a spectrum that resolves t2g and eg.
+    """Find the peaks of the Ti L2,3 edge of a spectrum that resolves t2g and eg.
 
     Read with :func:`skspectra.io.read_spectrum` (a ``.dm3`` needs the ``io``
     extra); power-law background fitted on 420-450 eV; the continuum is a
@@ -62,6 +63,7 @@ def ti_l23_crystal_field_peaks(path):
     Returns
     -------
     peaks : list of Peak
+        The peaks found, by increasing position.
     """
     from skspectra.io import read_spectrum
 
