@@ -3,6 +3,7 @@ image, by SparseNMF or PoissonNMF."""
 
 import sys
 import warnings
+from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
@@ -231,14 +232,43 @@ def _summary(model, peaks, units, elements):
         )
 
 
-def _figure(model, energy, units):
+def _pixel_size(header, navigation):
+    """``(size, units)`` of a map pixel from the file's navigation axes (a
+    ``.bcf``, ``.hspy``...), or ``(None, "")`` when the file has none."""
+    axes = header.get("navigation_axes") or []
+    if len(axes) != len(navigation) or not axes:
+        return None, ""
+    scale, units = axes[-1].get("scale"), axes[-1].get("units")
+    if not isinstance(units, str) or units in ("", "<undefined>") or not scale:
+        return None, ""
+    return float(scale), units
+
+
+def _is_counts(data):
+    """Whether the data are counts: whole non-negative numbers, whatever
+    their dtype (a float array of counts included)."""
+    import numpy as np
+
+    if np.issubdtype(data.dtype, np.integer):
+        return True
+    return bool(np.all(data >= 0) and np.all(data == np.round(data)))
+
+
+def _figure(model, energy, units, peaks, *, name, pixel, counts):
     from skspectra.plotting import plot_components
 
+    named = units in ENERGY_DECIMALS
     return plot_components(
         model.components_,
         model.maps_,
         energy=energy,
         energy_label=energy_label(units),
+        lines=[[p for p in found if p.lines] for found in peaks] if named else None,
+        pixel_size=pixel[0],
+        pixel_units=pixel[1],
+        map_label="counts per pixel" if counts else "intensity per pixel",
+        titles=[f"component {i}\n(unit sum)" for i in range(model.n_components_)],
+        title=f"{name}: {plural(model.n_components_, 'component')} and their maps",
     )
 
 
@@ -291,7 +321,17 @@ def run(args):
         },
         figure=(
             f"{stem}_decomposition.png",
-            None if args.no_figure else lambda: _figure(model, energy, units),
+            None
+            if args.no_figure
+            else lambda: _figure(
+                model,
+                energy,
+                units,
+                peaks,
+                name=Path(args.file).name,
+                pixel=_pixel_size(header, navigation),
+                counts=_is_counts(data),
+            ),
         ),
     )
     report_written(written)

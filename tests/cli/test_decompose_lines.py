@@ -144,3 +144,47 @@ def test_decompose_on_a_channel_axis_prints_positions(capsys, tmp_path):
     text = " ".join(_component_text(out))
     assert "50.0" in text and "140.0" in text
     assert "?" not in text and "Ka" not in text
+
+
+def test_decompose_figure_has_file_name_units_and_lines(
+    capsys, eds_file, tmp_path, monkeypatch
+):
+    pytest.importorskip("matplotlib")
+    import skspectra.plotting as plotting
+
+    seen = {}
+    real = plotting.plot_components
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plotting, "plot_components", spy)
+    code, out, err = run(
+        capsys,
+        "decompose",
+        eds_file,
+        "--n-components",
+        2,
+        "--out",
+        tmp_path,
+        "--quiet",
+    )
+    assert code == 0, err
+    assert (tmp_path / "eds_npz_decomposition.png").stat().st_size > 1000
+    assert seen["title"].startswith("eds.npz: 2 components")
+    assert seen["energy_label"] == "energy (keV)"
+    assert seen["map_label"] == "counts per pixel"
+    named = {str(p.lines[0]) for found in seen["lines"] for p in found}
+    assert {"Si Ka", "Fe Ka", "O Ka"} <= named
+    assert seen["pixel_size"] is None  # an .npz carries no pixel size
+
+
+def test_pixel_size_comes_from_the_navigation_axes():
+    from skspectra.cli._decompose import _pixel_size
+
+    axis = {"name": "width", "size": 30, "scale": 1.6674, "units": "µm"}
+    assert _pixel_size({"navigation_axes": [axis, axis]}, (30, 30)) == (1.6674, "µm")
+    assert _pixel_size({}, (30, 30)) == (None, "")
+    no_unit = {**axis, "units": "<undefined>"}
+    assert _pixel_size({"navigation_axes": [no_unit, no_unit]}, (30, 30)) == (None, "")
