@@ -45,11 +45,12 @@ def _draw_map(fig, ax, result, y, metric, method, y_label, query_label):
     ax.set_title(f"{method.upper()} map, {name} distance")
     ax.set_xlabel("map coordinate 1")
     ax.set_ylabel("map coordinate 2")
-    # the coordinates are distances of any scale: few ticks, powers of ten
-    # in the corner rather than long labels that run into each other
+    # the coordinates are distances of any scale: few ticks, so that long
+    # labels do not run into each other, and no offset text, which would
+    # collide with the title
     for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(MaxNLocator(5))
-    ax.ticklabel_format(style="sci", scilimits=(-2, 3), useMathText=True)
+        axis.set_major_locator(MaxNLocator(4))
+    ax.ticklabel_format(style="plain", useOffset=False)
 
 
 def plot_similarity_map(
