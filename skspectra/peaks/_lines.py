@@ -186,12 +186,13 @@ def find_line_peaks(
     if step <= 0:
         raise ValueError("energy must increase")
     width = resolution if callable(resolution) else (lambda e: resolution)
-    keep = (
-        energy >= min_energy if min_energy is not None else np.ones_like(energy, bool)
-    )
-    found, props = find_peaks(np.where(keep, spectrum, -np.inf), prominence=0)
+    # the channels from min_energy on; the first of them is never a peak, so
+    # the falling tail of a zero peak cut there gives none
+    start = int(np.searchsorted(energy, min_energy)) if min_energy is not None else 0
+    found, props = find_peaks(spectrum[start:], prominence=0)
     if found.size == 0:
         return []
+    found = found + start
     prom = props["prominences"]
     found, prom = (
         found[prom >= prominence * prom.max()],

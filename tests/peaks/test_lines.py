@@ -154,3 +154,10 @@ def test_missing_xraydb_names_the_extra(monkeypatch):
             xray_lines(["Fe"])
     finally:
         _lines._emission_lines_ev.cache_clear()
+
+
+def test_a_zero_peak_tail_cut_at_min_energy_is_no_peak():
+    e = np.arange(-0.2, 3.0, 0.01)
+    s = 5.0 * _gauss(e, 0.0, 0.25) + 0.3 * _gauss(e, 1.74, 0.08)
+    peaks = find_line_peaks(s, e, resolution=eds_resolution, min_energy=0.15)
+    assert [round(p.energy, 2) for p in peaks] == [1.74]
