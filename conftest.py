@@ -4,9 +4,10 @@ import importlib.util
 
 import pytest
 
-# modules whose examples need an optional dependency: name -> module needed
+# modules whose examples need optional dependencies: name -> modules needed
 _DOCTEST_NEEDS = {
-    "hyperspy.py": "hyperspy",
+    "hyperspy.py": ("hyperspy", "exspy"),
+    "_lines.py": ("xraydb",),
 }
 
 
@@ -14,8 +15,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if not isinstance(item, pytest.DoctestItem):
             continue
-        needed = _DOCTEST_NEEDS.get(item.path.name)
-        if needed and importlib.util.find_spec(needed) is None:
+        missing = [
+            name
+            for name in _DOCTEST_NEEDS.get(item.path.name, ())
+            if importlib.util.find_spec(name) is None
+        ]
+        if missing:
             item.add_marker(
-                pytest.mark.skip(reason=f"this example needs {needed} installed")
+                pytest.mark.skip(
+                    reason=f"this example needs {', '.join(missing)} installed"
+                )
             )

@@ -11,15 +11,33 @@ spectrum images. These functions are the small adapter between its
   :func:`spectra_to_signal` return results as HyperSpy signals whose axes
   (names, units, scales, offsets) are those of the original image, laid out
   as HyperSpy's own ``get_decomposition_factors``/``get_decomposition_loadings``
-  do.
+  do; spectra and components keep the signal's class (``EDSSEMSpectrum``,
+  ``EELSSpectrum``, ...), ``signal_type``, metadata and
+  ``original_metadata``, and their energies can be checked against its axis.
 
-HyperSpy is an optional dependency (``pip install hyperspy``); it is imported
-only when one of these functions is called.
+The decompositions are scikit-learn estimators, which HyperSpy 2 takes as the
+``algorithm`` of its own decomposition::
+
+    s.change_dtype("float64")   # HyperSpy decomposes floating-point data only
+    s.decomposition(algorithm=PoissonNMF(n_components=3))
+    factors = s.get_decomposition_factors()
+
+HyperSpy fits the estimator on the unfolded data, so the factors are the
+``components_`` that the estimator finds on ``from_signal(s).X``.
+
+HyperSpy is an optional dependency (``pip install hyperspy``, and exspy for
+the EDS and EELS signal classes); it is imported only when one of these
+functions is called.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+
+# channel energies of a result and of a signal axis agree when they differ by
+# less than this fraction of a channel: rounding of stored axes, never a
+# channel's shift
+AXIS_RTOL = 1e-3
 
 
 def _require_hyperspy():
@@ -114,8 +132,69 @@ def _navigation_axes_in_array_order(signal):
     return sorted(axes, key=lambda ax: ax.index_in_array)
 
 
-def components_to_signal(components, like, *, title="components"):
-    """Component spectra as a ``Signal1D`` with the energy axis of ``like``.
+def _check_energy(energy, axis, what):
+    """Raise if ``energy`` (the channels of a result) is not the signal axis.
+
+    A result cropped by :class:`~skspectra.preprocessing.EnergyCrop` and a
+    signal cropped by ``s.isig[a:b]`` can hold the same number of channels one
+    channel apart (``isig`` keeps the channel below ``a``, ``EnergyCrop`` the
+    one above it); labelling the one with the axis of the other shifts every
+    peak by a channel.
+    """
+    if energy is None:
+        return
+    energy = np.asarray(energy, dtype=np.float64).ravel()
+    values = np.asarray(axis.axis, dtype=np.float64)
+    units = f" {axis.units}" if isinstance(axis.units, str) and axis.units else ""
+    if energy.size != values.size:
+        raise ValueError(
+            f"energy has {energy.size} channels but the signal axis of `like` "
+            f"{values.size}"
+        )
+    step = abs(values[-1] - values[0]) / max(values.size - 1, 1) or 1.0
+    offset = energy - values
+    off = np.flatnonzero(np.abs(offset) > AXIS_RTOL * step)
+    if off.size:
+        first = int(off[0])
+        raise ValueError(
+            f"the {what} are on another energy axis than `like`: channel "
+            f"{first} is at {energy[first]:.6g}{units} for them and at "
+            f"{values[first]:.6g}{units} on the signal axis (offset "
+            f"{offset[first]:+.4g}{units}, {offset[first] / step:+.2f} channels); "
+            "crop the signal and the data the same way (for example "
+            "s.isig[e_min:e_max] for both, or EnergyCrop's energy_out_ as "
+            "`like`'s axis)"
+        )
+
+
+def _signal_like(data, like, axes, *, title, lazy=False):
+    """A signal of the class of ``like`` (EDSSEMSpectrum, EELSSpectrum, ...)
+    with its metadata, ``original_metadata`` and the given axes, built by
+    HyperSpy's own :func:`hyperspy.io.dict2signal` (which picks the class
+    from ``signal_type``, the signal dimension and laziness)."""
+    from hyperspy.io import dict2signal
+
+    metadata = like.metadata.as_dictionary()
+    metadata.setdefault("General", {})["title"] = title
+    # the folding state of `like` does not describe the new data
+    metadata.get("_HyperSpy", {}).pop("Folding", None)
+    return dict2signal(
+        {
+            "data": data,
+            "axes": axes,
+            "metadata": metadata,
+            "original_metadata": like.original_metadata.as_dictionary(),
+        },
+        lazy=lazy,
+    )
+
+
+def components_to_signal(components, like, *, energy=None, title="components"):
+    """Component spectra as a signal of the class of ``like``, on its axis.
+
+    As HyperSpy's ``get_decomposition_factors``: the class (for example
+    ``EDSSEMSpectrum``), ``signal_type``, metadata and ``original_metadata``
+    of ``like`` are kept, so ``add_lines`` or ``plot`` work on the result.
 
     Parameters
     ----------
@@ -123,16 +202,28 @@ def components_to_signal(components, like, *, title="components"):
         For example an estimator's ``components_``.
     like : hyperspy.signals.Signal1D
         The signal the components were computed from.
+    energy : array-like of shape (n_channels,), default=None
+        The channel energies of the components (for example
+        ``EnergyCrop(...).energy_out_`` or the ``energy`` the estimator was
+        given); checked against the signal axis of ``like``, which must hold
+        the same values to within a thousandth of a channel.  ``None`` checks
+        only the channel count.
     title : str, default="components"
         Title of the new signal.
 
     Returns
     -------
-    signal : hyperspy.signals.Signal1D
+    signal : hyperspy.signals.Signal1D or subclass
         Navigation axis: the component index; signal axis: copied from
         ``like``.
+
+    Raises
+    ------
+    ValueError
+        If the shape or the energies do not match ``like``; the message gives
+        the offset in the axis' units and in channels.
     """
-    hs = _check_signal1d(like)
+    _check_signal1d(like)
     components = np.asarray(components)
     energy_axis = like.axes_manager.signal_axes[0]
     if components.ndim != 2 or components.shape[1] != energy_axis.size:
@@ -140,13 +231,12 @@ def components_to_signal(components, like, *, title="components"):
             f"components must have shape (n_components, {energy_axis.size}) to "
             f"match the signal axis; got {components.shape}"
         )
+    _check_energy(energy, energy_axis, "components")
     axes = [
         {"name": "component", "size": components.shape[0], "navigate": True},
         {**energy_axis.get_axis_dictionary(), "navigate": False},
     ]
-    out = hs.signals.Signal1D(components, axes=axes)
-    out.metadata.General.title = title
-    return out
+    return _signal_like(components, like, axes, title=title)
 
 
 def maps_to_signal(abundances, like, *, title="maps"):
@@ -192,35 +282,67 @@ def maps_to_signal(abundances, like, *, title="maps"):
     return out
 
 
-def spectra_to_signal(X, like, *, title=None):
-    """Fold spectra ``(n_pixels, n_channels)`` back into a copy of ``like``.
+def spectra_to_signal(X, like, *, energy=None, title=None):
+    """Fold spectra ``(n_pixels, n_channels)`` back into a signal like ``like``.
+
+    The result is of the class of ``like`` (``EDSSEMSpectrum``,
+    ``EELSSpectrum``, ...) with its ``signal_type``, metadata (such as
+    ``Acquisition_instrument`` and ``Sample``), ``original_metadata`` and
+    axes, so exspy's methods (``add_elements``, ``get_lines_intensity``, ...)
+    work on it as on ``like``.
 
     Parameters
     ----------
-    X : array-like of shape (n_pixels, n_channels)
+    X : array-like or dask.array.Array of shape (n_pixels, n_channels)
         For example ``estimator.inverse_transform(maps)`` or a preprocessed
-        image. The channel count must equal the signal axis of ``like``.
+        image. The channel count must equal the signal axis of ``like``.  A
+        Dask array gives a lazy signal.
     like : hyperspy.signals.Signal1D
-        The signal whose axes and metadata the result takes.
+        The signal whose class, axes and metadata the result takes.
+    energy : array-like of shape (n_channels,), default=None
+        The channel energies of ``X``, checked against the signal axis of
+        ``like`` as in :func:`components_to_signal`; ``None`` checks only
+        the shape.
     title : str, default=None
         Title of the new signal; default: the title of ``like``.
 
     Returns
     -------
-    signal : hyperspy.signals.Signal1D
-        Same axes as ``like``, new data.
+    signal : hyperspy.signals.Signal1D or subclass
+        Same class, axes and metadata as ``like``, new data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import exspy
+    >>> from skspectra.hyperspy import from_signal, spectra_to_signal
+    >>> s = exspy.signals.EDSSEMSpectrum(np.ones((2, 3, 100)))
+    >>> s.add_elements(["Fe"])
+    >>> image = from_signal(s)
+    >>> out = spectra_to_signal(2 * image.X, like=s)
+    >>> type(out).__name__, out.metadata.Sample.elements
+    ('EDSSEMSpectrum', ['Fe'])
     """
-    hs = _check_signal1d(like)
-    X = np.asarray(X)
+    _check_signal1d(like)
+    lazy = hasattr(X, "dask") or type(X).__module__.startswith("dask")
+    X = X if lazy else np.asarray(X)
     shape = like.data.shape
-    if X.ndim != 2 or X.shape != (int(np.prod(shape[:-1])), shape[-1]):
+    if X.ndim != 2 or tuple(X.shape) != (int(np.prod(shape[:-1])), shape[-1]):
         raise ValueError(
             f"X must have shape ({int(np.prod(shape[:-1]))}, {shape[-1]}) to fold "
-            f"into the signal of shape {shape}; got {X.shape}"
+            f"into the signal of shape {shape}; got {tuple(X.shape)}"
         )
-    axes = sorted(like.axes_manager._axes, key=lambda ax: ax.index_in_array)
-    out = hs.signals.Signal1D(
-        X.reshape(shape), axes=[ax.get_axis_dictionary() for ax in axes]
+    _check_energy(energy, like.axes_manager.signal_axes[0], "spectra")
+    manager = like.axes_manager
+    axes = sorted(
+        [*manager.navigation_axes, *manager.signal_axes],
+        key=lambda ax: ax.index_in_array,
     )
-    out.metadata.General.title = like.metadata.General.title if title is None else title
-    return out
+    title = like.metadata.General.title if title is None else title
+    return _signal_like(
+        X.reshape(shape),
+        like,
+        [ax.get_axis_dictionary() for ax in axes],
+        title=title,
+        lazy=lazy,
+    )

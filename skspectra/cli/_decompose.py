@@ -3,6 +3,7 @@ image, by SparseNMF or PoissonNMF."""
 
 import sys
 import warnings
+from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
@@ -30,8 +31,12 @@ FLAGS = {
     "orthogonality": "--orthogonality",
     "tol": "--tol",
 }
-# strongest local maxima of each component printed in the summary
-N_SUMMARY_PEAKS = 3
+# strongest peaks of each component printed in the summary, and the names
+# (element lines) printed for each: enough for the main elements of a phase
+N_SUMMARY_PEAKS = 5
+N_NAMES = 2
+# decimals of a printed peak energy: 1 eV is a tenth of an EDS channel
+ENERGY_DECIMALS = {"keV": 3, "eV": 1}
 
 
 def add_parser(sub):
@@ -153,39 +158,123 @@ def _fit(model, image, quiet):
     return model
 
 
-def _summary(model, energy):
+def _file_elements(header):
+    """The element symbols a file lists: an ``.npz`` array ``elements`` or
+    HyperSpy's ``Sample.elements`` of a rosettasciio file; None if none."""
+    elements = header.get("arrays", {}).get("elements")
+    if elements is None:
+        elements = header.get("metadata", {}).get("Sample", {}).get("elements")
+    if elements is None or len(elements) == 0:
+        return None
+    return [str(el) for el in elements]
+
+
+def _component_peaks(model, energy, units, elements):
+    """The strongest peaks of each component, named by their X-ray lines (keV)
+    or edges (eV); unnamed on another axis or without xraydb."""
+    from skspectra.peaks import find_line_peaks, identify_lines
+
+    named = units in ("keV", "eV")
+    if named:
+        try:
+            import xraydb  # noqa: F401
+        except ImportError:
+            named = False
+            print(
+                "note: peaks are not named: naming X-ray lines needs xraydb "
+                '(pip install "skspectra[lines]")',
+                file=sys.stderr,
+            )
+    out = []
+    for comp in model.components_:
+        if named:
+            try:
+                found = identify_lines(
+                    comp,
+                    energy,
+                    units=units,
+                    elements=elements,
+                    n_peaks=N_SUMMARY_PEAKS,
+                )
+            except ValueError as exc:
+                raise InputError(f"elements of the file: {exc}") from exc
+        else:
+            step = abs(energy[-1] - energy[0]) / max(energy.size - 1, 1)
+            found = find_line_peaks(comp, energy, resolution=2 * step)[:N_SUMMARY_PEAKS]
+        out.append(found)
+    return out
+
+
+def _peak_text(peak, units):
+    """``"Fe Ka 6.404"``, ``"? 5.901"`` (no line near), or the energy alone
+    on an axis that is not in eV or keV."""
+    energy = f"{peak.energy:.{ENERGY_DECIMALS.get(units, 4)}f}"
+    if units not in ENERGY_DECIMALS:
+        return energy
+    names = " or ".join(str(line) for line in peak.lines[:N_NAMES])
+    return f"{names or '?'} {energy}"
+
+
+def _summary(model, peaks, units, elements):
     """A line per component: its share of the signal and its strongest peaks."""
     import numpy as np
-    from scipy.signal import find_peaks
 
+    if elements is not None and units == "keV":
+        print(f"lines of the file's elements: {' '.join(elements)}")
     maps = model.maps_.reshape(-1, model.n_components_)
     total = max(maps.sum(), np.finfo(float).tiny)
-    for i, comp in enumerate(model.components_):
-        found, _ = find_peaks(comp)
-        if found.size == 0:
-            found = np.array([int(np.argmax(comp))])
-        top = energy[found[np.argsort(comp[found])[::-1][:N_SUMMARY_PEAKS]]]
-        peaks = ", ".join(f"{t:.4g}" for t in sorted(top))
+    unit = f" {units}" if units in ("keV", "eV") else ""
+    for i, found in enumerate(peaks):
+        text = ", ".join(_peak_text(p, units) for p in found) or "none"
         print(
-            f"  component {i}: {100 * maps[:, i].sum() / total:.1f}% of the "
-            f"signal, strongest peaks at {peaks}"
+            f"  component {i} ({100 * maps[:, i].sum() / total:.1f}% of the "
+            f"signal): {text}{unit}"
         )
 
 
-def _figure(model, energy, units):
+def _pixel_size(header, navigation):
+    """``(size, units)`` of a map pixel from the file's navigation axes (a
+    ``.bcf``, ``.hspy``...), or ``(None, "")`` when the file has none."""
+    axes = header.get("navigation_axes") or []
+    if len(axes) != len(navigation) or not axes:
+        return None, ""
+    scale, units = axes[-1].get("scale"), axes[-1].get("units")
+    if not isinstance(units, str) or units in ("", "<undefined>") or not scale:
+        return None, ""
+    return float(scale), units
+
+
+def _is_counts(data):
+    """Whether the data are counts: whole non-negative numbers, whatever
+    their dtype (a float array of counts included)."""
+    import numpy as np
+
+    if np.issubdtype(data.dtype, np.integer):
+        return True
+    return bool(np.all(data >= 0) and np.all(data == np.round(data)))
+
+
+def _figure(model, energy, units, peaks, *, name, pixel, counts):
     from skspectra.plotting import plot_components
 
+    named = units in ENERGY_DECIMALS
     return plot_components(
         model.components_,
         model.maps_,
         energy=energy,
         energy_label=energy_label(units),
+        lines=[[p for p in found if p.lines] for found in peaks] if named else None,
+        pixel_size=pixel[0],
+        pixel_units=pixel[1],
+        map_label="counts per pixel" if counts else "intensity per pixel",
+        titles=[f"component {i}\n(unit sum)" for i in range(model.n_components_)],
+        title=f"{name}: {plural(model.n_components_, 'component')} and their maps",
     )
 
 
 def run(args):
     """Components, maps and their number for a spectrum image."""
-    data, energy, units, _ = read_input(args.file)
+    data, energy, units, header = read_input(args.file)
     if data.ndim < 3:
         raise InputError(
             f"{args.file}: holds data of shape {data.shape}; decompose needs a "
@@ -210,7 +299,9 @@ def run(args):
         f"{plural(model.n_iter_, 'iteration')} (reconstruction error "
         f"{model.reconstruction_err_:.6g})"
     )
-    _summary(model, energy)
+    elements = _file_elements(header)
+    peaks = _component_peaks(model, energy, units, elements)
+    _summary(model, peaks, units, elements)
     stem = output_stem(args.file)
     columns = [f"component{i}" for i in range(model.n_components_)]
     table = np.column_stack([energy, model.components_.T]).tolist()
@@ -230,7 +321,17 @@ def run(args):
         },
         figure=(
             f"{stem}_decomposition.png",
-            None if args.no_figure else lambda: _figure(model, energy, units),
+            None
+            if args.no_figure
+            else lambda: _figure(
+                model,
+                energy,
+                units,
+                peaks,
+                name=Path(args.file).name,
+                pixel=_pixel_size(header, navigation),
+                counts=_is_counts(data),
+            ),
         ),
     )
     report_written(written)

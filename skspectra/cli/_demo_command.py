@@ -6,11 +6,16 @@ The parts of the demo live in :mod:`skspectra.demo`; this module only adds
 the command and its flags.
 """
 
+# where `skspectra demo` writes its figures unless told otherwise, relative
+# to the current folder (as the other commands write their results there)
+DEFAULT_FIGURES = "skspectra_demo_figures"
+
 
 def _cmd_demo(args):
     from skspectra.demo import run
 
-    return run(only=args.only, data_dir=args.data_dir, seed=args.seed)
+    figures = None if args.no_figures else args.figures
+    return run(only=args.only, data_dir=args.data_dir, seed=args.seed, figures=figures)
 
 
 def add_parser(sub):
@@ -35,6 +40,18 @@ def add_parser(sub):
         nargs="+",
         metavar="PART",
         help="run only these parts of the demo (default: all)",
+    )
+    demo.add_argument(
+        "--figures",
+        metavar="FOLDER",
+        default=DEFAULT_FIGURES,
+        help="folder for the demo's PNG figures, created if needed; the demo "
+        "prints where they are (default: %(default)s in the current folder)",
+    )
+    demo.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="draw no figures (default: draw them)",
     )
     demo.set_defaults(func=_cmd_demo)
     return demo

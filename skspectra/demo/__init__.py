@@ -40,9 +40,13 @@ PARTS = (
     "tree",
     "neural_network",
 )
+# private modules of this package that are no part: the figures are drawn by
+# run() after the parts when it is given a folder for them
+NOT_PARTS = ("figures",)
 
 __all__ = [
     "NORMALIZATION_RANGE",
+    "NOT_PARTS",
     "PARTS",
     "REAL_ELEMENTS",
     "REAL_PARAMS",
@@ -71,14 +75,16 @@ def parts():
     names = [
         info.name[1:]
         for info in pkgutil.iter_modules(__path__)
-        if info.name.startswith("_") and not info.ispkg
+        if info.name.startswith("_")
+        and not info.ispkg
+        and info.name[1:] not in NOT_PARTS
     ]
     ordered = [n for n in PARTS if n in names]
     ordered += sorted(n for n in names if n not in PARTS)
     return [(n, importlib.import_module(f"{__name__}._{n}")) for n in ordered]
 
 
-def run(only=None, data_dir=None, seed=0):
+def run(only=None, data_dir=None, seed=0, figures=None):
     """Run the demo, printing what each part finds against the truth.
 
     Every part runs even when one fails; a failing part prints ``FAILED``
@@ -94,6 +100,12 @@ def run(only=None, data_dir=None, seed=0):
         parts alone if there is none.
     seed : int, default=0
         Random seed handed to every part.
+    figures : path-like, default=None
+        Folder for the demo's figures (created if needed): the components of
+        the measured EDS image named by their lines, the ESPRIT peaks of the
+        Ti L2,3 white lines, the similarity map of Mn XANES references and
+        the dendrogram with its decision tree (synthetic data without a data
+        folder).  None writes no figure.
 
     Returns
     -------
@@ -140,6 +152,15 @@ def run(only=None, data_dir=None, seed=0):
             failures += 1
             print(f"   FAILED: {type(exc).__name__}: {exc}")
         print(f"   ({time.perf_counter() - start:.1f} s)")
+    if figures is not None:
+        from skspectra.demo._figures import write_figures
+
+        print(f"\n== figures: into {Path(figures).resolve()}")
+        written, failed = write_figures(
+            figures, data_dir=data_dir, random_state=seed, report=print
+        )
+        failures += failed
+        print(f"   {len(written)} figures in {Path(figures).resolve()}")
     total = time.perf_counter() - start_all
     print(f"\n{len(modules) - failures} of {len(modules)} demos ran in {total:.1f} s")
     return 1 if failures else 0

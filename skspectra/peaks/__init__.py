@@ -1,5 +1,25 @@
-"""Peak decomposition of spectra: Lorentzian peaks by ESPRIT."""
+"""Peaks of spectra: Lorentzian peak decomposition by ESPRIT, and peaks named
+by the X-ray lines or absorption edges near them."""
 
 from skspectra.peaks._esprit import EdgeModel, EdgeStep, ESPRITPeaks, Peak
+from skspectra.peaks._lines import (
+    LinePeak,
+    XrayLine,
+    eds_resolution,
+    find_line_peaks,
+    identify_lines,
+    xray_lines,
+)
 
-__all__ = ["ESPRITPeaks", "EdgeModel", "EdgeStep", "Peak"]
+__all__ = [
+    "ESPRITPeaks",
+    "EdgeModel",
+    "EdgeStep",
+    "LinePeak",
+    "Peak",
+    "XrayLine",
+    "eds_resolution",
+    "find_line_peaks",
+    "identify_lines",
+    "xray_lines",
+]

@@ -111,7 +111,15 @@ def _check_spectra(spectra, n_samples, n_channels):
 
 
 def _draw_cluster_spectra(
-    ax, model, energy, leaf_cluster, spectra, hex_colors, spectra_per_cluster, rng
+    ax,
+    model,
+    energy,
+    leaf_cluster,
+    spectra,
+    hex_colors,
+    spectra_per_cluster,
+    rng,
+    energy_label,
 ):
     """Each cluster's spectra in the band of its leaves, and its label."""
     positions = _LEAF_SPACING * np.arange(len(leaf_cluster)) + _LEAF_SPACING / 2
@@ -146,7 +154,9 @@ def _draw_cluster_spectra(
             fontsize=8,
             color=hex_colors[c],
         )
-    ax.set_xlabel("energy" if model.energy is None else "energy (eV)")
+    if energy_label is None:
+        energy_label = "channel" if model.energy is None else "energy (eV)"
+    ax.set_xlabel(energy_label)
     ax.set_title(f"spectra of each cluster ({model.representative} thick)")
     ax.tick_params(axis="y", left=False, labelleft=False)
     span = energy[-1] - energy[0]
@@ -192,6 +202,8 @@ def plot_dendrogram_tree(
     tree_max_depth=None,
     figsize=None,
     random_state=0,
+    energy_label=None,
+    title=None,
 ):
     """Draw a fitted SpectralDendrogramTree: dendrogram, spectra and tree.
 
@@ -223,6 +235,12 @@ def plot_dendrogram_tree(
         Figure size in inches.
     random_state : int, default=0
         Seed of the choice of the member spectra drawn.
+    energy_label : str, default=None
+        Label of the spectra's energy axis, with its unit; default:
+        ``"energy (eV)"`` when the model has an energy axis, else
+        ``"channel"``.
+    title : str, default=None
+        Title of the figure (the data set, for example); default: none.
 
     Returns
     -------
@@ -269,6 +287,9 @@ def plot_dendrogram_tree(
         hex_colors,
         spectra_per_cluster,
         np.random.RandomState(random_state),
+        energy_label,
     )
     _draw_tree(ax_tree, model, colors, tree_max_depth)
+    if title:
+        fig.suptitle(title)
     return fig

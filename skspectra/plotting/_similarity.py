@@ -8,12 +8,25 @@ from skspectra.neighbors import similarity_map
 from skspectra.plotting._matplotlib import import_pyplot
 
 
-def _draw_map(fig, ax, result, y, metric, method):
+def _target_name(y, y_label):
+    """The colour bar's label: ``y_label``, else the name of a pandas
+    Series ``y``, else ``"y"``."""
+    if y_label is not None:
+        return str(y_label)
+    name = getattr(y, "name", None)
+    return str(name).replace("_", " ") if name is not None else "y"
+
+
+def _draw_map(fig, ax, result, y, metric, method, y_label, query_label):
     """The references (coloured by a numeric ``y``) and the queries as stars."""
+    from matplotlib.ticker import MaxNLocator
+
     xy = result.embedding
     if y is not None and np.issubdtype(np.asarray(y).dtype, np.number):
-        sc = ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="viridis", s=18)
-        fig.colorbar(sc, ax=ax, label="parameter")
+        sc = ax.scatter(
+            xy[:, 0], xy[:, 1], c=np.asarray(y, dtype=float), cmap="viridis", s=18
+        )
+        fig.colorbar(sc, ax=ax, label=_target_name(y, y_label))
     else:
         ax.scatter(xy[:, 0], xy[:, 1], s=18, color="0.5")
     if result.query_embedding is not None:
@@ -25,13 +38,19 @@ def _draw_map(fig, ax, result, y, metric, method):
             s=160,
             color="crimson",
             edgecolor="k",
-            label="measured",
+            label=query_label,
         )
-        ax.legend(loc="best")
+        ax.legend(loc="best", fontsize=8)
     name = metric if isinstance(metric, str) else getattr(metric, "__name__", "")
     ax.set_title(f"{method.upper()} map, {name} distance")
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
+    ax.set_xlabel("map coordinate 1")
+    ax.set_ylabel("map coordinate 2")
+    # the coordinates are distances of any scale: few ticks, so that long
+    # labels do not run into each other, and no offset text, which would
+    # collide with the title
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(4))
+    ax.ticklabel_format(style="plain", useOffset=False)
 
 
 def plot_similarity_map(
@@ -46,6 +65,8 @@ def plot_similarity_map(
     n_neighbors=10,
     ax=None,
     random_state=None,
+    y_label=None,
+    query_label="measured",
 ):
     """A 2-D map of a spectrum library under a spectral distance.
 
@@ -75,6 +96,12 @@ def plot_similarity_map(
         Axes to draw into; a new figure otherwise.
     random_state : int, RandomState instance or None, default=None
         Seed of MDS and t-SNE.
+    y_label : str, default=None
+        Label of the colour bar (the target and its unit, such as
+        ``"Mn oxidation state"``); default: the name of ``y`` when it is a
+        pandas Series, else ``"y"``.
+    query_label : str, default="measured"
+        Legend entry of the query spectra (a file name, for example).
 
     Returns
     -------
@@ -111,8 +138,8 @@ def plot_similarity_map(
         random_state=random_state,
     )
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.0, 4.2))
+        fig, ax = plt.subplots(figsize=(5.4, 4.4), layout="constrained")
     else:
         fig = ax.figure
-    _draw_map(fig, ax, result, y, metric, method)
+    _draw_map(fig, ax, result, y, metric, method, y_label, query_label)
     return fig
