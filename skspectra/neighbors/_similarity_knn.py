@@ -207,7 +207,9 @@ class _SimilarityNeighborsBase(BaseEstimator):
         tags.target_tags.multi_output = True
         name = self.metric if isinstance(self.metric, str) else None
         if name is not None:
-            tags.input_tags.positive_only = bool(get_metric(name).requires_non_negative)
+            tags.input_tags.positive_only = bool(
+                get_metric(name).requires_positive_total
+            )
         return tags
 
 
