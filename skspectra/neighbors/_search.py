@@ -84,6 +84,10 @@ _KEY_WINDOW = 256
 # relative margin on key ranges, far above the float64 rounding of the keys
 # and of the exact distances
 _KEY_REL_SLACK = 1e-6
+# queries of the first batch, searched alone (on one thread) to find out
+# whether the key-sorted search pays: few enough that, when it does not, the
+# work thrown away is small next to the whole search
+_KEY_PROBE = 32
 # the key-sorted search goes on only while its first batch costs less than
 # this fraction of the plain chunked search of the same queries (counted in
 # multiply-adds); above it the bounds dismiss too little to pay for
@@ -630,26 +634,22 @@ def _slices(prepared, a, b):
     return {name: v[a:b] for name, v in prepared.items()}
 
 
-def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None, full=False):
+def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None):
     """Top-k of the key-sorted queries ``q0:q1`` in the key-sorted library.
 
     A window of references around the queries' keys gives every query ``k``
     exact distances, hence a threshold ``tau``; the only other references
     that can matter have keys within ``tau`` of the query's key (the key
     difference is a lower bound of the distance), a contiguous range of the
-    sorted library, searched in chunks after the window.  ``full`` searches
-    the whole rest of the library after the window instead.
+    sorted library, searched in chunks after the window.
     """
     k = top.k
     keys = qs["key"][q0:q1]
     rkey = rs["key"]
     n = rkey.size
     pos = np.searchsorted(rkey, keys)
-    # a full search has no range to restrict: a window as large as a first
-    # chunk gives it thresholds as good as those of the chunked search
-    window = _FIRST_CHUNK // 2 if full else _KEY_WINDOW
-    lo = max(0, int(pos[0]) - window)
-    hi = min(n, int(pos[-1]) + window)
+    lo = max(0, int(pos[0]) - _KEY_WINDOW)
+    hi = min(n, int(pos[-1]) + _KEY_WINDOW)
     if hi - lo < k:
         lo = max(0, min(lo, n - k))
         hi = lo + k
@@ -660,10 +660,6 @@ def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None, full
             _search_block(scorer, exact, qs, q0, q1, rp, top, work)
 
     search(lo, hi)
-    if full:
-        search(0, lo)
-        search(hi, n)
-        return
     radius = scorer.key_radius(top.tau(q0, q1))
     # keys are float64 sums of float64 products: their rounding is a tiny
     # fraction of the sum of the absolute values of the terms
@@ -1058,8 +1054,9 @@ class NeighborsIndex:
         The first batch is searched alone; as soon as it costs more than
         ``_KEY_MAX_WORK`` of the plain search of the same queries (a library
         without structure for the key and the bounds), it is abandoned and
-        every batch takes the plain search, which scores each reference by
-        the matrix product alone.
+        every query takes the plain chunked search, which scores each
+        reference by the matrix product alone, one reference chunk at a time
+        for all queries (the threads share each chunk in cache).
         """
         order = np.argsort(qp["key"], kind="stable")
         qs = {name: v[order] for name, v in qp.items()}
@@ -1068,9 +1065,8 @@ class NeighborsIndex:
         else:
             sorted_top = self._approx_top(qs, n_queries, top.k)
         b = _KEY_BATCH
-        first = min(b, n_queries)
+        first = min(_KEY_PROBE, n_queries)
         args = (self._ref, sorted_top, self.chunk_size)
-        scorer, full = self.scorer, False
         budget = np.inf
         if self._plain is not None:
             budget = _KEY_MAX_WORK * self._plain_work(first)
@@ -1078,18 +1074,25 @@ class NeighborsIndex:
             work = [0.0, budget]
             _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
         except _PruningDoesNotPay:
-            # the bounds dismiss too little: score every reference plainly,
-            # still from a window of each batch outwards
-            scorer, full = self._plain, True
             sorted_top.dist[:first] = np.inf
             sorted_top.ind[:first] = -1
-            first = 0
+            _chunked_search(
+                self._plain,
+                self._exact,
+                qs,
+                0,
+                n_queries,
+                self._chunks(),
+                sorted_top,
+                n_jobs,
+            )
+        else:
 
-        def batch(q0):
-            q1 = min(q0 + b, n_queries)
-            _key_search_batch(scorer, self._exact, qs, q0, q1, *args, full=full)
+            def batch(q0):
+                q1 = min(q0 + b, n_queries)
+                _key_search_batch(self.scorer, self._exact, qs, q0, q1, *args)
 
-        _run_batches(batch, range(first, n_queries, b), n_jobs)
+            _run_batches(batch, range(first, n_queries, b), n_jobs)
         top.dist[order] = sorted_top.dist
         top.ind[order] = sorted_top.ind
 

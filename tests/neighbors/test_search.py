@@ -449,15 +449,21 @@ def test_unstructured_library_takes_the_plain_search(monkeypatch):
     index = build_index("cosine", X)
     assert isinstance(index.scorer, _ProjectedEuclideanScorer)
     calls = []
-    original = _search._key_search_batch
+    key_batch, chunked = _search._key_search_batch, _search._chunked_search
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("full", False))
-        return original(*args, **kwargs)
+    def spy_key(*args, **kwargs):
+        calls.append("key")
+        return key_batch(*args, **kwargs)
 
-    monkeypatch.setattr(_search, "_key_search_batch", spy)
+    def spy_chunked(scorer, *args, **kwargs):
+        calls.append(type(scorer).__name__)
+        return chunked(scorer, *args, **kwargs)
+
+    monkeypatch.setattr(_search, "_key_search_batch", spy_key)
+    monkeypatch.setattr(_search, "_chunked_search", spy_chunked)
     dist, ind = index.query(Q, 5)
-    assert calls[0] is False and all(calls[1:]) and len(calls) > 1
+    # the first batch on the key-sorted library, then every query plainly
+    assert calls == ["key", "_EuclideanScorer"]
     bd, bi = build_index("cosine", X, algorithm="brute").query(Q, 5)
     np.testing.assert_array_equal(ind, bi)
     np.testing.assert_allclose(dist, bd, rtol=1e-12)
