@@ -84,7 +84,8 @@ def _check_distribution(X, metric, name, clip_negative=True):
         raise ValueError(
             f"Negative values in data passed to metric {metric!r}: {name} has a "
             f"signed spectrum whose total intensity is {lowest:g}; the metric "
-            "divides spectra by their total, which must be positive."
+            "divides spectra by their total, which must be positive (as it is "
+            "for non-negative spectra that are not all zero)."
         )
 
 
