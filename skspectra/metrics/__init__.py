@@ -6,22 +6,26 @@ embedding into a Euclidean or L1 space (for scikit-learn's compiled neighbour
 search) and its vectorised pairwise form.
 
 ==============  ===================================  =========  =========  ======
-name            definition                           embedding  needs >=0  metric
+name            definition                           embedding  input      metric
 ==============  ===================================  =========  =========  ======
-euclidean       ``|u - v|_2``                        L2         no         yes
-cityblock       ``|u - v|_1``                        L1         no         yes
-cosine          ``1 - cos(u, v)``                    L2         no         no
-pearson         ``1 - r(u, v)``                      L2         no         no
-spectral_angle  angle between u and v (rad)          L2         no         yes
-wasserstein     ``int |F_u - F_v| dE`` (1-D EMD)     L1         yes        yes
-cramer          ``(int (F_u - F_v)^2 dE)^(1/2)``     L2         yes        yes
-hellinger       ``|sqrt p - sqrt q|_2 / sqrt 2``     L2         yes        yes
-jensen_shannon  ``sqrt(JSD(p, q))``, natural log     none       yes        yes
-derivative      ``|u' - v'|_2`` on the energy grid   L2         no         pseudo
+euclidean       ``|u - v|_2``                        L2         any        yes
+cityblock       ``|u - v|_1``                        L1         any        yes
+cosine          ``1 - cos(u, v)``                    L2         any        no
+pearson         ``1 - r(u, v)``                      L2         any        no
+spectral_angle  angle between u and v (rad)          L2         any        yes
+wasserstein     ``int |F_u - F_v| dE`` (1-D EMD)     L1         total > 0  yes
+cramer          ``(int (F_u - F_v)^2 dE)^(1/2)``     L2         total > 0  yes
+hellinger       ``|sqrt p - sqrt q|_2 / sqrt 2``     L2         >= 0 [*]   yes
+jensen_shannon  ``sqrt(JSD(p, q))``, natural log     none       >= 0 [*]   yes
+derivative      ``|u' - v'|_2`` on the energy grid   L2         any        pseudo
 ==============  ===================================  =========  =========  ======
 
-``F`` is the cumulative distribution and ``p = u / sum(u)`` the unit-area
-spectrum; "needs >=0" metrics read spectra as distributions.
+``F`` is the cumulative sum of the spectrum divided by its total and ``p =
+u / sum(u)`` the unit-area spectrum.  ``wasserstein`` and ``cramer`` accept
+signed spectra of positive total (the Kantorovich-Rubinstein norm of the
+difference of the normalised spectra, for ``wasserstein``); [*] the density
+metrics clip negative values that hold at most 5 % of a spectrum's absolute
+intensity (noise about a zero baseline) and reject larger negative parts.
 """
 
 from skspectra.metrics._distances import (

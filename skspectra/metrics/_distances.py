@@ -35,6 +35,14 @@ METRIC_NAMES = (
 )
 
 _DISTRIBUTION_METRICS = ("wasserstein", "cramer", "hellinger", "jensen_shannon")
+# metrics of densities: their square roots and logarithms need p >= 0
+_DENSITY_METRICS = ("hellinger", "jensen_shannon")
+# the density metrics clip negative values while they hold at most this
+# fraction of a spectrum's absolute intensity: noise about a zero baseline
+# (a normalised measured XANES dips to about -0.1 in a few pre-edge channels,
+# far below 1 % of its absolute intensity); more is a background or an
+# offset that clipping would turn into a different spectrum
+_MAX_CLIPPED_FRACTION = 0.05
 
 
 # --------------------------------------------------------------------------
@@ -55,16 +63,65 @@ def _check_vector(u, name):
     return u
 
 
-def _check_non_negative(X, metric, name):
-    if metric in _DISTRIBUTION_METRICS:
-        lowest = X.min()
-        if lowest < 0:
-            raise ValueError(
-                f"Negative values in data passed to metric {metric!r}: it treats "
-                "spectra as distributions (normalised to unit area) and needs "
-                f"non-negative values; {name} has a negative value ({lowest:g}). "
-                "Remove the background or clip the spectra first."
-            )
+def _check_distribution(X, metric, name, clip_negative=True):
+    """Raise unless the rows of ``X`` are valid input of a distribution metric.
+
+    Every distribution metric needs a positive total (a negative one is
+    named here); the density metrics also need the negative values to be
+    clippable (see ``_density``).
+    """
+    if metric not in _DISTRIBUTION_METRICS:
+        return
+    if metric in _DENSITY_METRICS:
+        _check_clippable(X, metric, name, clip_negative)
+        return
+    # a signed spectrum whose total is not positive is named here, an
+    # all-zero one where the spectra are normalised
+    total = X.sum(axis=-1)
+    bad = (total < 0) | ((total == 0) & (X.min(axis=-1) < 0))
+    if np.any(bad):
+        lowest = float(np.min(total[bad]))
+        raise ValueError(
+            f"Negative values in data passed to metric {metric!r}: {name} has a "
+            f"signed spectrum whose total intensity is {lowest:g}; the metric "
+            "divides spectra by their total, which must be positive (as it is "
+            "for non-negative spectra that are not all zero)."
+        )
+
+
+def _check_clippable(X, metric, name, clip_negative):
+    lowest = X.min()
+    if lowest >= 0:
+        return
+    negative = -np.minimum(X, 0.0).sum(axis=-1)
+    share = negative / np.abs(X).sum(axis=-1)
+    if clip_negative and np.all(share <= _MAX_CLIPPED_FRACTION):
+        return
+    if clip_negative:
+        reason = (
+            f"it clips negative values only while they hold at most "
+            f"{_MAX_CLIPPED_FRACTION:.0%} of a spectrum's absolute intensity, "
+            f"and one spectrum's hold {np.max(share):.0%}"
+        )
+    else:
+        reason = "clip_negative=False"
+    raise ValueError(
+        f"Negative values in data passed to metric {metric!r}: it reads "
+        f"spectra as densities and needs non-negative values ({reason}); "
+        f"{name} has a negative value ({lowest:g}). Remove the background "
+        "first."
+    )
+
+
+def _density(X, metric, name="X", clip_negative=True):
+    """Unit-area densities of the rows of ``X``, negative values set to zero.
+
+    Noise about a zero baseline makes measured spectra dip below zero; the
+    density is their positive part, normalised.  Raises (see
+    ``_check_clippable``) when the negative part is more than noise.
+    """
+    _check_clippable(X, metric, name, clip_negative)
+    return _unit_area(np.maximum(X, 0.0), metric, name)
 
 
 def _check_pair(u, v, energy, metric):
@@ -75,14 +132,14 @@ def _check_pair(u, v, energy, metric):
             f"u has {u.size} channels but v has {v.size}; spectra must share one "
             "energy grid."
         )
-    _check_non_negative(u, metric, "u")
-    _check_non_negative(v, metric, "v")
+    _check_distribution(u, metric, "u")
+    _check_distribution(v, metric, "v")
     energy = check_energy(energy, u.size)
     return u, v, energy
 
 
 def _check_spectra(X, name, metric=None):
-    """2-D float64 finite non-empty spectra; non-negative for distributions."""
+    """2-D float64 finite non-empty spectra, valid for distribution metrics."""
     X = check_array(
         X,
         dtype=np.float64,
@@ -92,15 +149,22 @@ def _check_spectra(X, name, metric=None):
         input_name=name,
     )
     if metric is not None:
-        _check_non_negative(X, metric, name)
+        _check_distribution(X, metric, name)
     return X
 
 
 def _check_total(total, metric, name):
     if np.any(total <= 0):
+        lowest = float(np.min(total))
+        if lowest == 0:
+            raise ValueError(
+                f"metric {metric!r} normalises spectra to unit area; {name} has "
+                "a spectrum whose total intensity is zero."
+            )
         raise ValueError(
-            f"metric {metric!r} normalises spectra to unit area; {name} has a "
-            "spectrum whose total intensity is zero."
+            f"Negative values in data passed to metric {metric!r}: {name} has a "
+            f"spectrum whose total intensity is negative ({lowest:g}); the "
+            "metric divides spectra by their total, which must be positive."
         )
 
 
@@ -135,10 +199,11 @@ def _centred_unit_norm(X, metric, name="X"):
 
 
 def _cdf(X, metric, name="X"):
-    """Cumulative distribution of each row of non-negative ``X``.
+    """Cumulative distribution of each row of ``X`` (positive totals).
 
     The running sums divided by the total, as ``scipy.stats`` computes them;
-    the last value is exactly 1.
+    the last value is exactly 1.  Signed rows are allowed: their cumulative
+    sums are then not monotone, but still end at 1.
     """
     F = np.cumsum(X, axis=-1)
     total = F[..., -1:]
@@ -325,7 +390,8 @@ def wasserstein(u, v, energy=None):
     Parameters
     ----------
     u, v : array-like of shape (n_channels,)
-        Two non-negative spectra on one energy grid, each with positive total.
+        Two spectra on one energy grid, each with positive total; they may
+        have negative values (see Notes).
     energy : array-like of shape (n_channels,), default=None
         Strictly increasing channel energies; ``None`` is the channel index.
 
@@ -333,11 +399,25 @@ def wasserstein(u, v, energy=None):
     -------
     distance : float
 
+    Notes
+    -----
+    Measured spectra normalised to an edge step dip below zero where noise
+    meets a zero baseline.  The formula needs no sign: dividing by the total
+    gives two signed weight distributions of total 1, and the integral of
+    :math:`|F_u - F_v|` is then the Kantorovich-Rubinstein norm of their
+    difference, the transport cost of the signed measure :math:`p - q` of
+    total zero [2]_.  It is a metric on spectra of positive total, equal to
+    zero exactly when :math:`u / \sum u = v / \sum v`, and equal to the
+    earth mover's distance for non-negative spectra.  A spectrum whose total
+    is zero or negative has no such normalisation and raises an error.
+
     References
     ----------
     .. [1] Rubner, Y., Tomasi, C. and Guibas, L. J., "The earth mover's
        distance as a metric for image retrieval", Int. J. Comput. Vis. 40,
        99-121 (2000). :doi:`10.1023/A:1026543900054`
+    .. [2] Villani, C., "Optimal Transport: Old and New", Springer (2009),
+       chapter 6. :doi:`10.1007/978-3-540-71050-9`
 
     Examples
     --------
@@ -368,7 +448,10 @@ def cramer(u, v, energy=None):
     Parameters
     ----------
     u, v : array-like of shape (n_channels,)
-        Two non-negative spectra on one energy grid, each with positive total.
+        Two spectra on one energy grid, each with positive total; they may
+        have negative values, normalised by their total as in
+        :func:`wasserstein` (the distance is then the L2 norm of the
+        difference of the signed cumulative sums, still a metric).
     energy : array-like of shape (n_channels,), default=None
         Strictly increasing channel energies; ``None`` is the channel index.
 
@@ -394,7 +477,7 @@ def cramer(u, v, energy=None):
     return float(np.sqrt(np.sum((p - q)[:-1] ** 2 * np.diff(energy))))
 
 
-def hellinger(u, v, energy=None):
+def hellinger(u, v, energy=None, *, clip_negative=True):
     r"""Hellinger distance between the unit-area spectra, in [0, 1].
 
     .. math::
@@ -409,9 +492,21 @@ def hellinger(u, v, energy=None):
     Parameters
     ----------
     u, v : array-like of shape (n_channels,)
-        Two non-negative spectra on one energy grid, each with positive total.
+        Two spectra on one energy grid, each with positive total.
     energy : array-like of shape (n_channels,), default=None
         Accepted for a uniform signature; not used by this metric.
+    clip_negative : bool, default=True
+        The metric needs densities, :math:`p \ge 0`.  With True, negative
+        values (noise about a zero baseline, as in normalised measured
+        spectra) are set to zero before the normalisation, as long as they
+        hold at most 5 % of a spectrum's absolute intensity
+        (:math:`\sum_k \max(-u_k, 0) \le 0.05 \sum_k |u_k|`); beyond that,
+        or with False, a negative value raises a ``ValueError``.  On clipped
+        spectra this is the distance of their positive parts, so it does
+        not tell apart spectra that differ only below zero.  The metrics of
+        ``get_metric`` use the default; pass
+        ``functools.partial(f, clip_negative=False)`` as a callable metric
+        for the strict form.
 
     Returns
     -------
@@ -429,13 +524,13 @@ def hellinger(u, v, energy=None):
     >>> hellinger([1.0, 0.0], [0.0, 1.0])
     1.0
     """
-    u, v, _ = _check_pair(u, v, energy, "hellinger")
-    p = _unit_area(u, "hellinger", "u")
-    q = _unit_area(v, "hellinger", "v")
+    u, v, _ = _check_pair(u, v, energy, None)
+    p = _density(u, "hellinger", "u", clip_negative)
+    q = _density(v, "hellinger", "v", clip_negative)
     return float(np.sqrt(0.5 * np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)))
 
 
-def jensen_shannon(u, v, energy=None):
+def jensen_shannon(u, v, energy=None, *, clip_negative=True):
     r"""Jensen-Shannon distance (natural logarithm) between unit-area spectra.
 
     With :math:`p = u / \sum u`, :math:`q = v / \sum v` and :math:`m = (p +
@@ -449,9 +544,21 @@ def jensen_shannon(u, v, energy=None):
     Parameters
     ----------
     u, v : array-like of shape (n_channels,)
-        Two non-negative spectra on one energy grid, each with positive total.
+        Two spectra on one energy grid, each with positive total.
     energy : array-like of shape (n_channels,), default=None
         Accepted for a uniform signature; not used by this metric.
+    clip_negative : bool, default=True
+        The metric needs densities, :math:`p \ge 0`.  With True, negative
+        values (noise about a zero baseline, as in normalised measured
+        spectra) are set to zero before the normalisation, as long as they
+        hold at most 5 % of a spectrum's absolute intensity
+        (:math:`\sum_k \max(-u_k, 0) \le 0.05 \sum_k |u_k|`); beyond that,
+        or with False, a negative value raises a ``ValueError``.  On clipped
+        spectra this is the distance of their positive parts, so it does
+        not tell apart spectra that differ only below zero.  The metrics of
+        ``get_metric`` use the default; pass
+        ``functools.partial(f, clip_negative=False)`` as a callable metric
+        for the strict form.
 
     Returns
     -------
@@ -470,9 +577,9 @@ def jensen_shannon(u, v, energy=None):
     >>> bool(np.isclose(jensen_shannon([1.0, 0.0], [0.0, 1.0]), np.sqrt(np.log(2))))
     True
     """
-    u, v, _ = _check_pair(u, v, energy, "jensen_shannon")
-    p = _unit_area(u, "jensen_shannon", "u")
-    q = _unit_area(v, "jensen_shannon", "v")
+    u, v, _ = _check_pair(u, v, energy, None)
+    p = _density(u, "jensen_shannon", "u", clip_negative)
+    q = _density(v, "jensen_shannon", "v", clip_negative)
     jsd = _kernels.js_divergence_direct(p, q)
     return float(np.sqrt(max(float(jsd), 0.0)))
 
@@ -557,7 +664,7 @@ def _embed_cramer(X, energy, name):
 
 
 def _embed_hellinger(X, energy, name):
-    return np.sqrt(_unit_area(X, name) * 0.5)
+    return np.sqrt(_density(X, name) * 0.5)
 
 
 def _embed_derivative(X, energy, name):
@@ -596,8 +703,13 @@ class SpectralMetric:
         mapped by :meth:`from_embedded`, gives this metric; None when there
         is no embedding (then :attr:`embed` is None).
     requires_non_negative : bool
-        True for metrics that read spectra as distributions (normalised to
-        unit area); they reject negative values and all-zero spectra.
+        True for the metrics of densities (``hellinger``,
+        ``jensen_shannon``): they clip negative values that are noise about
+        a zero baseline and reject larger negative parts.
+    requires_positive_total : bool
+        True for the metrics that normalise spectra to unit total
+        (``wasserstein`` and ``cramer`` accept signed spectra); they reject
+        spectra whose total is not positive.
     is_metric : bool
         True when the triangle inequality holds (``pearson`` fails it).
     """
@@ -611,6 +723,7 @@ class SpectralMetric:
         embedded_metric=None,
         from_embedded=None,
         requires_non_negative=False,
+        requires_positive_total=False,
         is_metric=False,
         builtin=False,
     ):
@@ -620,6 +733,7 @@ class SpectralMetric:
         self.embedded_metric = embedded_metric
         self._from_embedded = from_embedded
         self.requires_non_negative = requires_non_negative
+        self.requires_positive_total = requires_positive_total
         self.is_metric = is_metric
         self._builtin = builtin
 
@@ -706,8 +820,8 @@ class SpectralMetric:
                 np.fill_diagonal(D, 0.0)
             return D
         if self.name == "jensen_shannon":
-            P = _unit_area(X, self.name, "X")
-            Q = None if Y is None else _unit_area(Y, self.name, "Y")
+            P = _density(X, self.name, "X")
+            Q = None if Y is None else _density(Y, self.name, "Y")
             return _kernels.jensen_shannon_pairwise(P, Q, n_jobs=n_jobs)
         Zx = self._embed(X, e, self.name)
         Zy = None if Y is None else self._embed(Y, e, self.name)
@@ -747,8 +861,8 @@ class SpectralMetric:
                 [self.func(x, y, **kwargs) for x, y in zip(X, Y, strict=True)]
             )
         if self.name == "jensen_shannon":
-            P = _unit_area(X, self.name, "X")
-            Q = _unit_area(Y, self.name, "Y")
+            P = _density(X, self.name, "X")
+            Q = _density(Y, self.name, "Y")
             return np.sqrt(np.maximum(_kernels.js_divergence_direct(P, Q), 0.0))
         diff = self._embed(X, e, self.name) - self._embed(Y, e, self.name)
         if self.embedded_metric == "manhattan":
@@ -808,7 +922,7 @@ _REGISTRY = {
         embed=_embed_wasserstein,
         embedded_metric="manhattan",
         from_embedded=_identity,
-        requires_non_negative=True,
+        requires_positive_total=True,
         is_metric=True,
         builtin=True,
     ),
@@ -818,7 +932,7 @@ _REGISTRY = {
         embed=_embed_cramer,
         embedded_metric="euclidean",
         from_embedded=_identity,
-        requires_non_negative=True,
+        requires_positive_total=True,
         is_metric=True,
         builtin=True,
     ),
@@ -829,6 +943,7 @@ _REGISTRY = {
         embedded_metric="euclidean",
         from_embedded=_identity,
         requires_non_negative=True,
+        requires_positive_total=True,
         is_metric=True,
         builtin=True,
     ),
@@ -836,6 +951,7 @@ _REGISTRY = {
         "jensen_shannon",
         jensen_shannon,
         requires_non_negative=True,
+        requires_positive_total=True,
         is_metric=True,
         builtin=True,
     ),

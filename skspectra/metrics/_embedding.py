@@ -141,7 +141,7 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         spec = _REGISTRY[self.metric]
-        if spec.requires_non_negative:
+        if spec.requires_positive_total:
             _check_spectra(X, "X", self.metric)
         self.energy_ = check_energy(self.energy, X.shape[1])
         self.embedded_metric_ = spec.embedded_metric
@@ -176,6 +176,8 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         spec = _REGISTRY.get(self.metric) if isinstance(self.metric, str) else None
-        tags.input_tags.positive_only = spec is not None and spec.requires_non_negative
+        tags.input_tags.positive_only = (
+            spec is not None and spec.requires_positive_total
+        )
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -24,7 +24,11 @@ The index owns every choice behind that answer:
 * every such score is compared with the threshold widened by a bound on its
   own rounding error in the arithmetic actually used (float32 products for a
   float32 library), so no true neighbour is ever dismissed; the survivors get
-  their exact distance, always in float64 from the float64 embedding;
+  their exact distance, always in float64 from the float64 embedding.  An
+  in-memory float32 library keeps float32 scores in the running top-k (the
+  k best and a few more, with thresholds that bound the exact k-th value
+  from above) and computes float64 distances only for the final candidates,
+  the pairs within the float32 rounding of the k-th;
 * an in-memory library is also sorted by a one-number key whose difference
   never exceeds the distance (the sum of each embedded spectrum for L1,
   ``|sum(q) - sum(r)| <= |q - r|_1``; the projection on the principal axis for
@@ -80,6 +84,10 @@ _KEY_WINDOW = 256
 # relative margin on key ranges, far above the float64 rounding of the keys
 # and of the exact distances
 _KEY_REL_SLACK = 1e-6
+# queries of the first batch, searched alone (on one thread) to find out
+# whether the key-sorted search pays: few enough that, when it does not, the
+# work thrown away is small next to the whole search
+_KEY_PROBE = 32
 # the key-sorted search goes on only while its first batch costs less than
 # this fraction of the plain chunked search of the same queries (counted in
 # multiply-adds); above it the bounds dismiss too little to pay for
@@ -104,14 +112,23 @@ _PROJECT_CHANNELS_PER_RANK = 8
 _PROJECT_DENSE_FRACTION = 0.02
 _MANHATTAN_DENSE_FRACTION = 0.25
 # multi-resolution L1 bounds: none up to this many channels (the full
-# distance is cheap), above it two nested levels of block sums: 8 and 32
+# distance is cheap), above it two nested levels of block sums: 16 and 64
 # blocks up to 512 channels, 16 and 128 beyond (each coarse level nested in
-# the fine one, and cheap next to the full distance)
+# the fine one, and cheap next to the full distance).  The coarse level is
+# scored against every reference whose key is in range, so it must be cheap;
+# 16 blocks still keep most of the distance of smooth cumulative spectra and
+# of random walks alike, where 8 let several times more pairs reach the
+# finer levels
 _MANHATTAN_MIN_CHANNELS = 64
-_MANHATTAN_LEVELS = ((512, (8, 32)), (None, (16, 128)))
+_MANHATTAN_LEVELS = ((512, (16, 64)), (None, (16, 128)))
 # relative margin on the float64 norms that scale the rounding bounds (the
 # norms themselves are rounded)
 _NORM_SLACK = 1e-6
+# a library stored in float32 keeps this many candidates per query beyond the
+# k best float32 values (pairs within the float32 rounding of the k-th), so
+# that only they need a float64 distance; more than this many within the
+# rounding bound (near-duplicates) sends the query to the float64 search
+_SPARE_CANDIDATES = 8
 
 _BUFFERS = threading.local()
 
@@ -150,22 +167,33 @@ def _gamma(n_terms, dtype):
 
 
 class _TopK:
-    """The k smallest values per query seen so far, kept sorted by row."""
+    """The smallest values per query seen so far, kept sorted by row.
 
-    def __init__(self, n_queries, k):
+    With ``upper=None`` the values are exact and ``k`` are kept.  Otherwise
+    the values are scores in a lower precision, ``k + spare`` are kept, and
+    ``upper(values, rows)`` bounds the exact value of a pair from its score:
+    the thresholds are then upper bounds of the exact k-th value.
+    """
+
+    def __init__(self, n_queries, k, spare=0, upper=None):
         self.k = k
-        self.dist = np.full((n_queries, k), np.inf)
-        self.ind = np.full((n_queries, k), -1, dtype=np.intp)
+        self.upper = upper
+        self.dist = np.full((n_queries, k + spare), np.inf)
+        self.ind = np.full((n_queries, k + spare), -1, dtype=np.intp)
 
     def tau(self, q0, q1):
-        """The k-th best value of each query in ``q0:q1`` (inf if unfilled)."""
-        return self.dist[q0:q1, -1]
+        """Bound on the exact k-th best value of each query in ``q0:q1``
+        (inf if unfilled)."""
+        t = self.dist[q0:q1, self.k - 1]
+        if self.upper is None:
+            return t
+        return self.upper(t, slice(q0, q1))
 
     def merge(self, rows, cols, vals):
         """Merge candidate pairs ``(rows, cols)`` with values ``vals``."""
         if rows.size == 0:
             return
-        k = self.k
+        k = self.dist.shape[1]
         urows = np.unique(rows)
         all_rows = np.concatenate([np.repeat(urows, k), rows])
         all_vals = np.concatenate([self.dist[urows].ravel(), vals])
@@ -310,6 +338,13 @@ class _EuclideanScorer(_Scorer):
         # squared differences rounds by at most gamma relative
         rho = self.u_store * (qp["nrm"][rows] + self.ref_scale) * (1.0 + _NORM_SLACK)
         return (np.sqrt(tau) + rho) ** 2 * (1.0 + self.gamma + 3 * self.u_store)
+
+    def upper(self, score, qp, rows):
+        """Bound on the float64 squared distance of a pair from its score
+        ``pairs`` (the converse of ``pair_threshold``)."""
+        rho = self.u_store * (qp["nrm"][rows] + self.ref_scale) * (1.0 + _NORM_SLACK)
+        s = score / (1.0 - self.gamma - 3 * self.u_store)
+        return (np.sqrt(s) + rho) ** 2 * (1.0 + 2 * self.gamma64)
 
     def key_radius(self, tau):
         # values are squared distances; |u.q - u.r| <= |q - r| for a unit u
@@ -456,6 +491,12 @@ class _ManhattanScorer(_Scorer):
         tau = self._widen(tau, qp["l1"][rows], self.store_slack)
         return tau * (1.0 + self.gamma + 2 * self.u_store)
 
+    def upper(self, score, qp, rows):
+        """Bound on the float64 L1 distance of a pair from its score
+        ``pairs`` (the converse of ``pair_threshold``)."""
+        s = score / (1.0 - self.gamma - 2 * self.u_store)
+        return self._widen(s, qp["l1"][rows], self.store_slack)
+
     def key_radius(self, tau):
         return tau
 
@@ -520,6 +561,8 @@ def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
     """
     n_chunk = rp["gid"].size
     d = scorer.n_features
+    # scores in the storage precision are the values kept; float64 comes last
+    approx = top.upper is not None
     _charge(work, (q1 - q0) * n_chunk * scorer.work0())
     L = scorer.stage0(qp, q0, q1, rp)
     gid = rp["gid"]
@@ -537,6 +580,9 @@ def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
         cols = part.ravel()
         if scorer.stage0_exact:
             vals = L[rows, cols]
+        elif approx:
+            _charge(work, rows.size * d * _EXACT_COST)
+            vals = scorer.pairs(qp, rp, rows + q0, cols)
         else:
             _charge(work, rows.size * d * _EXACT_COST)
             vals = exact(qp, rp, rows + q0, cols)
@@ -575,6 +621,9 @@ def _search_block(scorer, exact, qp, q0, q1, rp, top, work=None):
         vals = scorer.pairs(qp, rp, rows + q0, cols)
         keep = vals < scorer.pair_threshold(tau[rows], qp, rows + q0)
         rows, cols = rows[keep], cols[keep]
+        if approx:
+            top.merge(rows + q0, gid[cols], vals[keep])
+            return
     _charge(work, rows.size * d * _EXACT_COST)
     vals = exact(qp, rp, rows + q0, cols)
     keep = vals < tau[rows]
@@ -585,26 +634,22 @@ def _slices(prepared, a, b):
     return {name: v[a:b] for name, v in prepared.items()}
 
 
-def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None, full=False):
+def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None):
     """Top-k of the key-sorted queries ``q0:q1`` in the key-sorted library.
 
     A window of references around the queries' keys gives every query ``k``
     exact distances, hence a threshold ``tau``; the only other references
     that can matter have keys within ``tau`` of the query's key (the key
     difference is a lower bound of the distance), a contiguous range of the
-    sorted library, searched in chunks after the window.  ``full`` searches
-    the whole rest of the library after the window instead.
+    sorted library, searched in chunks after the window.
     """
     k = top.k
     keys = qs["key"][q0:q1]
     rkey = rs["key"]
     n = rkey.size
     pos = np.searchsorted(rkey, keys)
-    # a full search has no range to restrict: a window as large as a first
-    # chunk gives it thresholds as good as those of the chunked search
-    window = _FIRST_CHUNK // 2 if full else _KEY_WINDOW
-    lo = max(0, int(pos[0]) - window)
-    hi = min(n, int(pos[-1]) + window)
+    lo = max(0, int(pos[0]) - _KEY_WINDOW)
+    hi = min(n, int(pos[-1]) + _KEY_WINDOW)
     if hi - lo < k:
         lo = max(0, min(lo, n - k))
         hi = lo + k
@@ -615,10 +660,6 @@ def _key_search_batch(scorer, exact, qs, q0, q1, rs, top, chunk, work=None, full
             _search_block(scorer, exact, qs, q0, q1, rp, top, work)
 
     search(lo, hi)
-    if full:
-        search(0, lo)
-        search(hi, n)
-        return
     radius = scorer.key_radius(top.tau(q0, q1))
     # keys are float64 sums of float64 products: their rounding is a tiny
     # fraction of the sum of the absolute values of the terms
@@ -716,6 +757,15 @@ def _embed_float64(metric, X, energy):
     return np.asarray(Z, dtype=np.float64)
 
 
+def _scale_pow2(Z, exponent):
+    """``Z * 2**exponent`` in place: a product by a normal power of two is
+    what ``np.ldexp`` computes, several times faster; ``ldexp`` beyond."""
+    factor = np.ldexp(1.0, exponent)
+    if np.finfo(np.float64).tiny <= factor <= np.finfo(np.float64).max:
+        return np.multiply(Z, factor, out=Z)
+    return np.ldexp(Z, exponent, out=Z)
+
+
 def _concat(parts):
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
@@ -741,6 +791,7 @@ class NeighborsIndex:
         self._dask = None
         self._ref = None
         self._perm = None
+        self._pos = None
         self._plain = None
 
     # -- embedding -----------------------------------------------------------
@@ -751,7 +802,7 @@ class NeighborsIndex:
             return np.asarray(X, dtype=np.float64)
         Z = _embed_float64(self.metric, X, self.energy)
         Z -= self.centre
-        return np.ldexp(Z, -self.log2_scale, out=Z)
+        return _scale_pow2(Z, -self.log2_scale)
 
     def _set_frame(self, sample):
         """Centre and power-of-two scale from float64 embedded sample rows."""
@@ -812,6 +863,8 @@ class NeighborsIndex:
             perm = np.argsort(self._ref["key"], kind="stable")
             self._ref = {k: np.ascontiguousarray(v[perm]) for k, v in self._ref.items()}
             self._perm = perm
+            self._pos = np.empty_like(perm)
+            self._pos[perm] = np.arange(perm.size)
             if isinstance(self.scorer, _ProjectedEuclideanScorer):
                 self._plain = _EuclideanScorer(
                     self.scorer.n_features, self.scorer.dtype
@@ -928,14 +981,11 @@ class NeighborsIndex:
                 f"n_neighbors={k} but the training spectra X hold only "
                 f"{self.n_samples} spectra."
             )
-        top = _TopK(n_queries, k)
-        n_jobs = effective_n_jobs(self.n_jobs)
-        if self._perm is not None:
-            self._key_search(qp, n_queries, top, n_jobs)
+        if self._deferred():
+            top = self._search_deferred(qp, n_queries, k)
         else:
-            _chunked_search(
-                self.scorer, self._exact, qp, 0, n_queries, self._chunks(), top, n_jobs
-            )
+            top = _TopK(n_queries, k)
+            self._run(qp, n_queries, top)
         if np.any(top.ind < 0):
             found = int(np.min(np.sum(top.ind >= 0, axis=1)))
             raise ValueError(
@@ -948,22 +998,75 @@ class NeighborsIndex:
             dist = get_metric(self.metric).from_embedded(dist)
         return np.asarray(dist, dtype=np.float64), top.ind
 
+    def _run(self, qp, n_queries, top):
+        """Fill ``top`` with the best pairs of every query of ``qp``."""
+        n_jobs = effective_n_jobs(self.n_jobs)
+        if self._perm is not None:
+            self._key_search(qp, n_queries, top, n_jobs)
+        else:
+            _chunked_search(
+                self.scorer, self._exact, qp, 0, n_queries, self._chunks(), top, n_jobs
+            )
+
+    def _deferred(self):
+        """Whether the float64 distances wait for the final candidates: an
+        in-memory library stored in a lower precision."""
+        scorer = self.scorer
+        return scorer.embedded and scorer.u_store > 0 and self._dask is None
+
+    def _approx_top(self, qp, n_queries, k):
+        """A top-k of storage-precision scores, bounded through ``qp``."""
+
+        def upper(score, rows):
+            return self.scorer.upper(score, qp, rows)
+
+        return _TopK(n_queries, k, _SPARE_CANDIDATES, upper)
+
+    def _search_deferred(self, qp, n_queries, k):
+        """Search on storage-precision scores, then float64 distances of the
+        candidates only: the pairs whose score is within the rounding bound
+        of an upper bound of the exact k-th value.  A query with more such
+        pairs than it kept is searched again on float64 distances."""
+        approx = self._approx_top(qp, n_queries, k)
+        self._run(qp, n_queries, approx)
+        every = np.arange(n_queries)
+        tau = np.nextafter(approx.tau(0, n_queries), np.inf)
+        limit = self.scorer.pair_threshold(tau, qp, every)
+        cand = (approx.ind >= 0) & (approx.dist < limit[:, None])
+        rows, slots = np.nonzero(cand)
+        gid = approx.ind[rows, slots]
+        pos = gid if self._pos is None else self._pos[gid]
+        top = _TopK(n_queries, k)
+        top.merge(rows, gid, self._exact(qp, self._ref, rows, pos))
+        # every kept slot within the bound: a candidate may have been dropped
+        full = np.flatnonzero(cand[:, -1])
+        if full.size:
+            sub = {name: v[full] for name, v in qp.items()}
+            again = _TopK(full.size, k)
+            self._run(sub, full.size, again)
+            top.dist[full] = again.dist
+            top.ind[full] = again.ind
+        return top
+
     def _key_search(self, qp, n_queries, top, n_jobs):
         """Batches of neighbouring keys over the key-sorted library.
 
         The first batch is searched alone; as soon as it costs more than
         ``_KEY_MAX_WORK`` of the plain search of the same queries (a library
         without structure for the key and the bounds), it is abandoned and
-        every batch takes the plain search, which scores each reference by
-        the matrix product alone.
+        every query takes the plain chunked search, which scores each
+        reference by the matrix product alone, one reference chunk at a time
+        for all queries (the threads share each chunk in cache).
         """
         order = np.argsort(qp["key"], kind="stable")
         qs = {name: v[order] for name, v in qp.items()}
-        sorted_top = _TopK(n_queries, top.k)
+        if top.upper is None:
+            sorted_top = _TopK(n_queries, top.k)
+        else:
+            sorted_top = self._approx_top(qs, n_queries, top.k)
         b = _KEY_BATCH
-        first = min(b, n_queries)
+        first = min(_KEY_PROBE, n_queries)
         args = (self._ref, sorted_top, self.chunk_size)
-        scorer, full = self.scorer, False
         budget = np.inf
         if self._plain is not None:
             budget = _KEY_MAX_WORK * self._plain_work(first)
@@ -971,18 +1074,25 @@ class NeighborsIndex:
             work = [0.0, budget]
             _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
         except _PruningDoesNotPay:
-            # the bounds dismiss too little: score every reference plainly,
-            # still from a window of each batch outwards
-            scorer, full = self._plain, True
             sorted_top.dist[:first] = np.inf
             sorted_top.ind[:first] = -1
-            first = 0
+            _chunked_search(
+                self._plain,
+                self._exact,
+                qs,
+                0,
+                n_queries,
+                self._chunks(),
+                sorted_top,
+                n_jobs,
+            )
+        else:
 
-        def batch(q0):
-            q1 = min(q0 + b, n_queries)
-            _key_search_batch(scorer, self._exact, qs, q0, q1, *args, full=full)
+            def batch(q0):
+                q1 = min(q0 + b, n_queries)
+                _key_search_batch(self.scorer, self._exact, qs, q0, q1, *args)
 
-        _run_batches(batch, range(first, n_queries, b), n_jobs)
+            _run_batches(batch, range(first, n_queries, b), n_jobs)
         top.dist[order] = sorted_top.dist
         top.ind[order] = sorted_top.ind
 

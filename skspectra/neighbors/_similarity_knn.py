@@ -207,7 +207,9 @@ class _SimilarityNeighborsBase(BaseEstimator):
         tags.target_tags.multi_output = True
         name = self.metric if isinstance(self.metric, str) else None
         if name is not None:
-            tags.input_tags.positive_only = bool(get_metric(name).requires_non_negative)
+            tags.input_tags.positive_only = bool(
+                get_metric(name).requires_positive_total
+            )
         return tags
 
 
@@ -294,8 +296,11 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
     -----
     ``fit`` accepts a Dask array as the library: its blocks are then read,
     embedded and searched one at a time, so the library need not fit in
-    memory.  Metrics that need a distribution (Wasserstein, Cramer, Hellinger,
-    Jensen-Shannon) reject negative intensities.
+    memory.  The distribution metrics need spectra of positive total:
+    Wasserstein and Cramer accept signed spectra (normalised by their
+    total), Hellinger and Jensen-Shannon clip negative values that are noise
+    about a zero baseline and reject larger negative parts (see
+    :func:`skspectra.metrics.hellinger`).
 
     References
     ----------

@@ -280,12 +280,10 @@ def test_nan_and_inf_are_rejected(name, bad, message):
         pairwise_spectral_distances(GOOD, X, metric=name)
 
 
-@pytest.mark.parametrize(
-    "name", ["wasserstein", "cramer", "hellinger", "jensen_shannon"]
-)
-def test_distribution_metrics_reject_negative_values(name):
+@pytest.mark.parametrize("name", ["hellinger", "jensen_shannon"])
+def test_density_metrics_reject_more_than_noise_below_zero(name):
     X = GOOD.copy()
-    X[1, 2] = -0.1
+    X[1, 2] = -0.1 * np.abs(X[1]).sum()
     assert get_metric(name).requires_non_negative
     with pytest.raises(ValueError, match=f"{name}.*non-negative"):
         pairwise_spectral_distances(X, metric=name)
@@ -298,6 +296,36 @@ def test_distribution_metrics_reject_negative_values(name):
             get_metric(name).embed(X)
     with pytest.raises(ValueError, match="total intensity is zero"):
         pairwise_spectral_distances(np.zeros((1, 4)), GOOD, metric=name)
+
+
+@pytest.mark.parametrize("name", ["hellinger", "jensen_shannon"])
+def test_density_metrics_clip_noise_below_zero(name):
+    # a dip of noise below the baseline is set to zero in every form; the
+    # strict form raises
+    X = GOOD.copy()
+    X[1, 2] = -0.01 * np.abs(X[1]).sum()
+    clipped = np.maximum(X, 0.0)
+    D = pairwise_spectral_distances(X, metric=name)
+    np.testing.assert_allclose(D, pairwise_spectral_distances(clipped, metric=name))
+    func = get_metric(name).func
+    assert func(X[0], X[1]) == pytest.approx(func(clipped[0], clipped[1]))
+    assert D[0, 1] == pytest.approx(func(X[0], X[1]))
+    with pytest.raises(ValueError, match="clip_negative=False"):
+        func(X[0], X[1], clip_negative=False)
+
+
+@pytest.mark.parametrize("name", ["wasserstein", "cramer"])
+def test_cdf_metrics_need_a_positive_total(name):
+    X = GOOD.copy()
+    X[1, 2] = -0.5
+    assert not get_metric(name).requires_non_negative
+    assert get_metric(name).requires_positive_total
+    D = pairwise_spectral_distances(X, metric=name)
+    assert D[0, 1] == pytest.approx(get_metric(name).func(X[0], X[1]))
+    with pytest.raises(ValueError, match="total intensity is zero"):
+        pairwise_spectral_distances(np.zeros((1, 4)), GOOD, metric=name)
+    with pytest.raises(ValueError, match=r"total intensity is -1"):
+        get_metric(name).func(-GOOD[0] / GOOD[0].sum(), GOOD[1])
 
 
 @pytest.mark.parametrize("name", ["euclidean", "cityblock", "cosine", "pearson"])
@@ -399,3 +427,60 @@ def test_sparse_count_spectra_with_zeros(counts):
         D = pairwise_spectral_distances(X, metric=name)
         assert np.all(np.isfinite(D))
         np.testing.assert_allclose(D, loop, rtol=1e-9, atol=1e-7)
+
+
+@st.composite
+def signed_spectra(draw, n_rows=3):
+    """Signed spectra of positive total on one strictly increasing grid."""
+    n_ch = draw(st.integers(2, 10))
+    values = st.floats(-2.0, 2.0, allow_nan=False, width=64)
+    X = draw(arrays(np.float64, (n_rows, n_ch), elements=values))
+    # shift each row so that its total is at least 0.5
+    X += np.maximum(0.0, 0.5 - X.sum(axis=1, keepdims=True)) / n_ch
+    steps = draw(arrays(np.float64, n_ch, elements=st.floats(0.1, 3.0, width=64)))
+    return X, np.cumsum(steps)
+
+
+def _signed_cdf_distance(u, v, energy, power):
+    """The definition: the cumulative sums divided by the totals."""
+    diff = np.cumsum(u) / u.sum() - np.cumsum(v) / v.sum()
+    return np.sum(np.abs(diff[:-1]) ** power * np.diff(energy)) ** (1.0 / power)
+
+
+@pytest.mark.parametrize(("name", "power"), [("wasserstein", 1), ("cramer", 2)])
+@given(data=signed_spectra())
+def test_signed_cdf_metrics_are_metrics(name, power, data):
+    (u, v, w), energy = data
+    f = get_metric(name).func
+    scale = 1.0 + max(np.abs(np.cumsum(x) / x.sum()).max() for x in (u, v, w))
+    tol = 1e-12 * scale * (energy[-1] - energy[0] + 1.0)
+    assert f(u, v, energy) == pytest.approx(
+        _signed_cdf_distance(u, v, energy, power), rel=1e-12, abs=tol
+    )
+    assert f(u, v, energy) == f(v, u, energy)
+    assert f(u, u, energy) == 0.0
+    # zero exactly when the spectra are equal after the normalisation
+    assert f(u, 3.0 * u, energy) <= tol
+    gap = np.abs(u / u.sum() - v / v.sum()).max()
+    if gap > 1e-9:
+        assert f(u, v, energy) > 0.0
+    assert f(u, w, energy) <= f(u, v, energy) + f(v, w, energy) + tol
+    # the embedding (L1 or L2 distance of the embedded rows) is the formula
+    D = get_metric(name).pairwise(np.array([u, v, w]), energy=energy)
+    assert D[0, 1] == pytest.approx(f(u, v, energy), rel=1e-10, abs=tol)
+    assert D[1, 2] == pytest.approx(f(v, w, energy), rel=1e-10, abs=tol)
+
+
+@pytest.mark.parametrize("name", ["hellinger", "jensen_shannon"])
+@given(data=spectra())
+def test_clipped_density_metrics_equal_their_positive_parts(name, data):
+    X, _ = data
+    # dips below zero of at most 1 % of each spectrum's absolute intensity
+    dips = -0.01 * np.abs(X).sum(axis=1) / X.shape[1]
+    Y = X.copy()
+    Y[:, 0] = dips
+    clipped = np.maximum(Y, 0.0)
+    D = get_metric(name).pairwise(Y)
+    np.testing.assert_allclose(D, get_metric(name).pairwise(clipped), atol=1e-12)
+    f = get_metric(name).func
+    assert D[0, 1] == pytest.approx(f(Y[0], Y[1]), abs=1e-7)

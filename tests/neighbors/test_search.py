@@ -372,6 +372,43 @@ def test_float32_cramer_and_others_on_xanes_match_float64(metric):
     np.testing.assert_allclose(d32, d64, rtol=1e-12)
 
 
+@pytest.mark.parametrize("metric", ["wasserstein", "cosine", "euclidean"])
+def test_float32_candidates_beyond_the_spare_slots_are_searched_again(metric):
+    # more references within the float32 rounding of the k-th than the
+    # candidates kept per query (here identical copies): the query is searched
+    # again on float64 distances, and ties still go to the lower index
+    rng = np.random.default_rng(3)
+    X = rng.gamma(2.0, size=(300, 80))
+    copies = np.flatnonzero(rng.random(300) < 0.5)[: 3 * _search._SPARE_CANDIDATES]
+    X[copies] = X[copies[0]]
+    Q = X[copies[:2]] + 1e-3 * rng.random((2, 80))
+    X32, Q32 = X.astype(np.float32), Q.astype(np.float32)
+    k = 4
+    calls = []
+    index = build_index(metric, X32)
+    run = index._run
+    index._run = lambda qp, n, top: calls.append(top.upper) or run(qp, n, top)
+    d32, i32 = index.query(Q32, k)
+    # the approximate pass, then the float64 search of the two queries
+    assert calls[0] is not None and calls[-1] is None
+    d64, i64 = build_index(metric, X32.astype(np.float64)).query(
+        Q32.astype(np.float64), k
+    )
+    np.testing.assert_array_equal(i32, i64)
+    np.testing.assert_array_equal(i32, np.tile(copies[:k], (2, 1)))
+    # equal up to the last bits of the float64 rows kept as a float32 pair
+    np.testing.assert_allclose(d32, d64, rtol=1e-10, atol=1e-15)
+
+
+def test_power_of_two_product_equals_ldexp():
+    Z = np.array([1.5, -3.0, 1e-300, 5e-324, 1e300])
+    for exponent in (-1074, -60, -1, 0, 7, 1023, 2000):
+        expected = np.ldexp(Z, exponent)
+        with np.errstate(over="ignore"):
+            got = _search._scale_pow2(Z.copy(), exponent)
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "cityblock", "cosine", "wasserstein"])
 @pytest.mark.parametrize("power", [-60, -7, 9, 60])
 @settings(max_examples=8, deadline=None)
@@ -412,15 +449,21 @@ def test_unstructured_library_takes_the_plain_search(monkeypatch):
     index = build_index("cosine", X)
     assert isinstance(index.scorer, _ProjectedEuclideanScorer)
     calls = []
-    original = _search._key_search_batch
+    key_batch, chunked = _search._key_search_batch, _search._chunked_search
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("full", False))
-        return original(*args, **kwargs)
+    def spy_key(*args, **kwargs):
+        calls.append("key")
+        return key_batch(*args, **kwargs)
 
-    monkeypatch.setattr(_search, "_key_search_batch", spy)
+    def spy_chunked(scorer, *args, **kwargs):
+        calls.append(type(scorer).__name__)
+        return chunked(scorer, *args, **kwargs)
+
+    monkeypatch.setattr(_search, "_key_search_batch", spy_key)
+    monkeypatch.setattr(_search, "_chunked_search", spy_chunked)
     dist, ind = index.query(Q, 5)
-    assert calls[0] is False and all(calls[1:]) and len(calls) > 1
+    # the first batch on the key-sorted library, then every query plainly
+    assert calls == ["key", "_EuclideanScorer"]
     bd, bi = build_index("cosine", X, algorithm="brute").query(Q, 5)
     np.testing.assert_array_equal(ind, bi)
     np.testing.assert_allclose(dist, bd, rtol=1e-12)
