@@ -285,12 +285,20 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         return spectral_metric
 
     def _check_spectra(self, y, spectral_metric):
-        if getattr(spectral_metric, "requires_non_negative", False) and np.any(y < 0):
-            name = getattr(spectral_metric, "name", self.metric)
-            raise ValueError(
-                f"metric={name!r} compares spectra as distributions and needs "
-                "non-negative spectra; the spectra have negative values."
-            )
+        # the distribution metrics normalise each spectrum by its total
+        # (wasserstein, cramer) or clip small negative parts themselves
+        # (hellinger, jensen_shannon); a total that is not positive has no
+        # normalised form, so it is named here, as the spectra y
+        if getattr(spectral_metric, "requires_positive_total", False):
+            totals = np.sum(y, axis=1)
+            if np.any(totals <= 0):
+                name = getattr(spectral_metric, "name", self.metric)
+                raise ValueError(
+                    f"metric={name!r} compares spectra as distributions and needs "
+                    f"spectra y with a positive total; spectrum "
+                    f"{int(np.argmax(totals <= 0))} sums to "
+                    f"{float(totals[totals <= 0][0]):.3g}."
+                )
 
     def _condensed_distances(self, Y, spectral_metric, energy):
         """Condensed distances used by the linkage, and the map to the metric."""

@@ -487,7 +487,7 @@ def test_unknown_metric():
 
 def test_negative_spectra_with_a_distribution_metric():
     Y = np.eye(10) - 0.5
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match="positive total; spectrum 0 sums to -4"):
         SpectralDendrogramTree(metric="wasserstein", linkage="average").fit(
             np.ones((10, 2)), Y
         )
