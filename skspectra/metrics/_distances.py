@@ -227,6 +227,7 @@ def euclidean(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     Examples
     --------
@@ -251,6 +252,7 @@ def cityblock(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     Examples
     --------
@@ -279,6 +281,7 @@ def cosine(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     Examples
     --------
@@ -313,6 +316,7 @@ def pearson(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     Examples
     --------
@@ -398,6 +402,7 @@ def wasserstein(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     Notes
     -----
@@ -458,6 +463,7 @@ def cramer(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     References
     ----------
@@ -511,6 +517,7 @@ def hellinger(u, v, energy=None, *, clip_negative=True):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     References
     ----------
@@ -563,6 +570,7 @@ def jensen_shannon(u, v, energy=None, *, clip_negative=True):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     References
     ----------
@@ -609,6 +617,7 @@ def derivative(u, v, energy=None):
     Returns
     -------
     distance : float
+        The distance between the two spectra.
 
     References
     ----------
@@ -690,6 +699,24 @@ class SpectralMetric:
     """A spectral distance with its embedding and vectorised pairwise form.
 
     Obtained from :func:`get_metric`; not meant to be built directly.
+
+    Parameters
+    ----------
+    name : str
+        The metric's name.
+    func : callable
+        The plain function ``func(u, v, energy=None) -> float``.
+    embed : callable or None, default=None
+        Per-spectrum transform into the space of ``embedded_metric``.
+    embedded_metric : {"euclidean", "manhattan"} or None, default=None
+        The scikit-learn metric in the embedded space.
+    from_embedded : callable or None, default=None
+        Map from a distance in the embedded space to this metric's.
+    requires_non_negative, requires_positive_total, is_metric : bool, \
+default=False
+        As the attributes of the same names.
+    builtin : bool, default=False
+        True for the metrics named in ``METRIC_NAMES``.
 
     Attributes
     ----------
@@ -776,6 +803,7 @@ class SpectralMetric:
         Returns
         -------
         distances : ndarray
+            The distances of corresponding spectra.
         """
         if self._from_embedded is None:
             raise ValueError(f"metric {self.name!r} has no embedding.")
@@ -791,7 +819,7 @@ class SpectralMetric:
         return X, Y, energy_checked
 
     def pairwise(self, X, Y=None, energy=None, n_jobs=None):
-        """Distances between every row of ``X`` and every row of ``Y``.
+        """Compute the distances between every row of ``X`` and every row of ``Y``.
 
         Parameters
         ----------
@@ -809,6 +837,7 @@ class SpectralMetric:
         Returns
         -------
         D : ndarray of shape (n_samples_X, n_samples_Y)
+            Distances between the rows of ``X`` and those of ``Y``.
         """
         X, Y, e = self._validate_xy(X, Y, energy)
         if not self._builtin:
@@ -834,7 +863,7 @@ class SpectralMetric:
         return self._from_embedded(D)
 
     def paired(self, X, Y, energy=None):
-        """Distances between corresponding rows of ``X`` and ``Y``.
+        """Compute the distances between corresponding rows of ``X`` and ``Y``.
 
         Parameters
         ----------
@@ -846,6 +875,7 @@ class SpectralMetric:
         Returns
         -------
         distances : ndarray of shape (n_samples,)
+            The distances of corresponding spectra.
         """
         X, Y, e = self._validate_xy(X, Y, energy)
         if Y is None:
@@ -979,6 +1009,7 @@ def get_metric(metric):
     Returns
     -------
     metric : SpectralMetric
+        The metric, with its embedding and pairwise form.
 
     Raises
     ------

@@ -138,6 +138,7 @@ class MetricEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         self : MetricEmbedding
+            Fitted estimator.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         spec = _REGISTRY[self.metric]

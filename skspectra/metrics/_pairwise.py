@@ -48,6 +48,7 @@ def pairwise_spectral_distances(
     Returns
     -------
     D : ndarray of shape (n_samples_X, n_samples_Y)
+        Distances between the rows of ``X`` and those of ``Y``.
 
     Raises
     ------
@@ -89,6 +90,7 @@ def paired_spectral_distances(X, Y, metric="euclidean", energy=None):
     Returns
     -------
     distances : ndarray of shape (n_samples,)
+        The distances of corresponding spectra.
 
     See Also
     --------

@@ -39,6 +39,7 @@ def spectral_similarity_score(
     Returns
     -------
     score : float
+        The mean similarity of the predicted spectra to the true ones; higher is better.
 
     See Also
     --------
