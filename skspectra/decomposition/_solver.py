@@ -111,6 +111,31 @@ def objective_converged(history, tol):
     return drop <= tol * abs(history[0] - history[-1])
 
 
+def _relative_test(tol):
+    return lambda history: objective_converged(history, tol)
+
+
+def log_likelihood_converged(history, model, step):
+    """Stopping test of a refit on the scale of the log-likelihood.
+
+    True when the last iteration improved the log-likelihood by at most
+    ``step`` (log-likelihood units, so the same for any counts or scale of
+    X).  The unpenalised Gaussian objective is ``0.5 ||X - W H||^2``, whose
+    log-likelihood with the noise variance profiled out is
+    ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
+    log-likelihoods already.
+    """
+    if len(history) < 2:
+        return False
+    prev, last = history[-2], history[-1]
+    if model.loss == "gaussian" and not model.penalised:
+        ratio = max(prev, _DIV_GUARD) / max(last, _DIV_GUARD)
+        drop = 0.5 * model.N * model.M * np.log(ratio)
+    else:
+        drop = prev - last
+    return drop <= step
+
+
 # ---------------------------------------------------------------- data pass
 def _stats_block(Xb, need_xlogx):
     """Statistics of one block (float64), and validity information."""
@@ -518,7 +543,7 @@ class Solver:
             return 1.0
         return max(resid / (m.N * m.M), m.sigma2_floor)
 
-    def fit_gaussian(self, W, H, max_iter, tol, callback=None):
+    def fit_gaussian(self, W, H, max_iter, tol, callback=None, converged=None):
         m = self.model
         L = m.learned
         tiny = _tiny(np.float64)
@@ -558,7 +583,7 @@ class Solver:
             H = Hd.astype(m.dtype)
             if callback is not None:
                 callback(n_iter, J)
-            if objective_converged(history, tol):
+            if (converged or _relative_test(tol))(history):
                 break
         H = Hd.astype(m.dtype)
         state = {"sigma2": sigma2, "lam": lam}
@@ -616,7 +641,7 @@ class Solver:
         Hd[m.learned] = newH[m.learned]
         return Hd
 
-    def fit_poisson(self, W, H, max_iter, tol, callback=None):
+    def fit_poisson(self, W, H, max_iter, tol, callback=None, converged=None):
         m = self.model
         Hd = H.astype(np.float64)
         s = Hd.sum(axis=1)
@@ -635,7 +660,7 @@ class Solver:
             n_iter = it + 1
             if callback is not None:
                 callback(n_iter, J)
-            if objective_converged(history, tol):
+            if (converged or _relative_test(tol))(history):
                 break
         state = {"lam": lam}
         return W, H, history, n_iter, state
