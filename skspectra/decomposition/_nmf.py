@@ -48,12 +48,14 @@ _NOISE_GAIN_MARGIN = 2.0
 
 # the refits of the likelihood selection stop when an iteration improves the
 # log-likelihood by less than this fraction of the noise gain above: the
-# gains compared with the threshold are then accurate to a small part of it
-_REFIT_STEP = 1e-3
+# gains compared with the threshold (twice that gain) are then accurate to a
+# small part of it
+_REFIT_STEP = 1e-2
 
 # iterations of the short refit that first tries a removal: enough to move
-# the abundances of the removed component onto the others
-_TRIAL_ITER = 20
+# the abundances of a component fitted to noise onto the others; a real
+# component is then checked with both fits converged
+_TRIAL_ITER = 5
 
 
 def _is_out_of_core(X):
@@ -268,6 +270,7 @@ class _BaseSpectrumNMF(
                 orthogonality=self.orthogonality,
                 sparsity=self.sparsity,
                 dtype=dtype,
+                prune_tol=self.prune_tol,
             )
             best = self._best_run(Solver(source, model), stats, K, fixed, dtype)
             if self.ard and self.prune == "likelihood":
@@ -330,7 +333,7 @@ class _BaseSpectrumNMF(
             J=J,
             err=err,
             wsum=wsum,
-            converged=objective_converged(hist, self.tol),
+            converged=n_iter < self.max_iter or objective_converged(hist, self.tol),
         )
 
     def _log_likelihood(self, fit, model):
@@ -722,7 +725,10 @@ _DOC_COMMON = """
         Maximum number of iterations (passes over X).
     tol : float, default=1e-4
         Stop when the last decrease of the objective is below ``tol`` times
-        the total decrease since the first iteration.
+        the total decrease since the first iteration and, with ARD, the
+        relevances have settled: the set of components passing ``prune_tol``
+        unchanged for 5 iterations and no relevance changing by more than
+        1 % in the last one.
     ard_shape : float, default=5.0
         Shape ``a > 2`` of the inverse-gamma prior on the relevances; its
         scale is set from the data mean, ``b = sqrt((a-1)(a-2) mean(X) / K)``.
@@ -742,7 +748,7 @@ _DOC_COMMON = """
         scale of X nor on the cap, and the returned factors are the
         prior-free fit at the chosen number, so the spectra carry no ARD
         shrinkage.  The refits stop when an iteration improves the
-        log-likelihood by less than a thousandth of the noise gain.
+        log-likelihood by less than a hundredth of the noise gain.
     block_size : int, default=None
         Rows (pixels) per block of the one-pass solver; None chooses about
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
