@@ -285,6 +285,17 @@ class _BaseSpectrumNMF(
                 stacklevel=4,
             )
         self._store(best, model, dtype)
+        n_learned = int(np.count_nonzero(self.active_components_)) - int(
+            np.count_nonzero(self.fixed_components_mask_)
+        )
+        if self.ard and K > 1 and n_learned == K - n_fixed:
+            warnings.warn(
+                f"{type(self).__name__} kept all n_components={K} components it "
+                "was allowed: the number of components may be larger; fit again "
+                "with a larger n_components.",
+                UserWarning,
+                stacklevel=4,
+            )
         return best["W"]
 
     def _best_run(self, solver, stats, K, fixed, dtype):

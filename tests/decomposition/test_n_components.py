@@ -105,3 +105,72 @@ def test_relevance_pruning_still_available():
     est = PoissonNMF(6, prune="relevance", random_state=0).fit(X)
     assert not hasattr(est, "pruning_gains_")
     assert est.n_components_ == est.active_components_.sum()
+
+
+# ------------------------------------------------------------- noise model
+def test_suggest_noise_model():
+    from skspectra.decomposition import suggest_noise_model
+
+    X, _ = grains(3, 300, seed=0)
+    assert suggest_noise_model(X).model == "poisson"
+    assert suggest_noise_model(X.astype(np.uint16)).model == "poisson"
+    # scaled counts are integers whose variance is ten times their mean
+    scaled = suggest_noise_model(10 * X)
+    assert scaled.model == "gaussian" and scaled.integer
+    assert 5 < scaled.dispersion < 20
+    assert suggest_noise_model(0.37 * X).model == "gaussian"
+    G, _ = grains(3, 300, noise="gaussian", seed=0)
+    found = suggest_noise_model(G)
+    assert found.model == "gaussian" and "negative" in found.reason
+    # one pixel: integer counts, nothing to compare
+    assert suggest_noise_model(X[:1]).model == "poisson"
+
+
+def test_cap_reached_warns():
+    X, _ = grains(4, 3000, seed=1)
+    with pytest.warns(UserWarning, match="kept all n_components=3"):
+        PoissonNMF(3, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        PoissonNMF(8, random_state=0).fit(X)
+
+
+def _decompose(capsys, *argv):
+    from skspectra import cli
+
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_command_line_chooses_the_model_from_the_data(capsys, tmp_path, shared_data):
+    code, out, err = _decompose(
+        capsys,
+        "decompose",
+        shared_data / "mn3o4_phantom_si.npz",
+        "--out",
+        tmp_path,
+        "--no-figure",
+    )
+    assert code == 0, err
+    assert "model sparse: X has non-integer values" in out
+    assert "found 2 components" in out
+
+
+def test_command_line_says_when_the_cap_is_reached(capsys, tmp_path):
+    X, truth = make_grain_image(4, shape=(16, 16), n_channels=64, random_state=1)
+    path = tmp_path / "grains.npz"
+    np.savez(path, X=X, energy=truth.energy)
+    code, out, err = _decompose(
+        capsys,
+        "decompose",
+        path,
+        "--max-components",
+        3,
+        "--out",
+        tmp_path,
+        "--no-figure",
+    )
+    assert code == 0, err
+    assert "model poisson: X is integer valued" in out
+    assert "--max-components" in err and "kept all" in err
