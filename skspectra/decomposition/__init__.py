@@ -2,5 +2,12 @@
 
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF
 from skspectra.decomposition._noise import suggest_noise_model
+from skspectra.decomposition._select import NComponentsResult, select_n_components
 
-__all__ = ["PoissonNMF", "SparseNMF", "suggest_noise_model"]
+__all__ = [
+    "NComponentsResult",
+    "PoissonNMF",
+    "SparseNMF",
+    "select_n_components",
+    "suggest_noise_model",
+]

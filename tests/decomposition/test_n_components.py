@@ -174,3 +174,67 @@ def test_command_line_says_when_the_cap_is_reached(capsys, tmp_path):
     assert code == 0, err
     assert "model poisson: X is integer valued" in out
     assert "--max-components" in err and "kept all" in err
+
+
+# ------------------------------------------------------- select_n_components
+@pytest.mark.parametrize("cpp", [30, 1000, 20000])
+def test_select_n_components_test_method(cpp):
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(3, cpp, seed=3, shape=(32, 32), m=128)
+    result = select_n_components(X, max_components=6, random_state=0)
+    assert result.n_components == 3
+    assert result.model == "poisson"
+    assert np.all(result.p_values[:-1] < 0.01) and result.p_values[-1] >= 0.01
+    assert list(result.ks) == [1, 2, 3]
+
+
+def test_select_n_components_bicv_and_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(3, 300, seed=5, shape=(32, 32), m=128)
+    result = select_n_components(X, max_components=5, method="bicv", random_state=0)
+    # the held-out loss falls steeply up to the true number and far less
+    # after it; on this image its minimum lies one beyond (bi-cross-
+    # validation with 2 x 2 folds can overstate the number by one)
+    s = result.scores
+    assert s[0] > s[1] > s[2]
+    assert (s[1] - s[2]) > 5 * (s[2] - s.min())
+    assert result.n_components in (3, 4)
+    assert result.p_values is None and s.shape == (5,)
+    fig = result.plot()
+    fig.savefig(tmp_path / "scree.png")
+    assert (tmp_path / "scree.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [
+        (np.ones((1, 10)), {}, "single pixel"),
+        (np.zeros((20, 10)), {}, "no positive"),
+        (np.ones((20, 10)), {"max_components": 1}, "max_components"),
+        (np.ones((20, 10)), {"max_components": 10}, "above min"),
+        (np.ones((20, 10)), {"method": "elbow", "max_components": 5}, "method"),
+        (np.ones((20, 10)), {"model": "laplace", "max_components": 5}, "model"),
+    ],
+)
+def test_select_n_components_bad_input(X, kwargs, match):
+    from skspectra.decomposition import select_n_components
+
+    with pytest.raises(ValueError, match=match):
+        select_n_components(X, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [PoissonNMF, SparseNMF])
+def test_estimator_bad_input_is_clear(cls):
+    X = np.zeros((20, 10))
+    with pytest.raises(ValueError, match="zero everywhere"):
+        cls(3).fit(X)
+    # a cap of 1 is a one-component fit; a cap above min(N, M) is reduced
+    Y, _ = grains(2, 300, seed=0, shape=(8, 8), m=16)
+    assert cls(1).fit(Y).n_components_ == 1
+    with pytest.warns(UserWarning, match="larger than min"):
+        cls(40).fit(Y)
+    with pytest.raises(ValueError, match="minimum of 2"):
+        cls(3).fit(Y[:1])
