@@ -9,6 +9,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
+    clone,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -30,6 +31,10 @@ from skspectra.utils import check_energy, fold, unfold
 from skspectra.utils.validation import is_dask_array
 
 __all__ = ["PoissonNMF", "SparseNMF"]
+
+# the cap of n_components="auto" with ARD: above the number of phases of
+# almost any spectrum image, and the ARD fit's cost grows with it
+_AUTO_CAP = 10
 
 # transform solves the Poisson W step with the spectra fixed to a relative
 # change of 1e-4 within 100 sweeps: abundances to four digits, a tenth of the
@@ -70,7 +75,10 @@ class _BaseSpectrumNMF(
     _loss = None
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "ard": ["boolean"],
         "orthogonality": [Interval(numbers.Real, 0, None, closed="left")],
         "sparsity": [Interval(numbers.Real, 0, None, closed="left")],
@@ -195,7 +203,7 @@ class _BaseSpectrumNMF(
         sums = F.sum(axis=1)
         if np.any(sums <= 0):
             raise ValueError("fixed_components contains an all-zero spectrum.")
-        if F.shape[0] > self.n_components:
+        if self.n_components != "auto" and F.shape[0] > self.n_components:
             raise ValueError(
                 f"n_components={self.n_components} must be at least the number of "
                 f"fixed components ({F.shape[0]})."
@@ -232,7 +240,7 @@ class _BaseSpectrumNMF(
         N, M = X.shape
         self.energy_ = check_energy(self.energy, M)
         fixed = self._check_fixed(M, dtype)
-        K = int(self.n_components)
+        K = self._resolve_n_components(X, N, M)
         if K > min(N, M):
             warnings.warn(
                 f"n_components={K} is larger than min(n_pixels, n_channels)="
@@ -297,6 +305,35 @@ class _BaseSpectrumNMF(
                 stacklevel=4,
             )
         return best["W"]
+
+    def _resolve_n_components(self, X, N, M):
+        """``n_components``, or for ``"auto"`` the cap or the number chosen.
+
+        With ARD, ``"auto"`` is a cap of ``_AUTO_CAP`` (at most
+        ``min(N, M)``); without, :func:`select_n_components` chooses.
+        """
+        if self.n_components != "auto":
+            return int(self.n_components)
+        cap = min(_AUTO_CAP, min(N, M))
+        if self.ard:
+            return cap
+        from skspectra.decomposition._select import select_n_components
+
+        if self.fixed_components is not None:
+            raise ValueError(
+                "n_components='auto' with ard=False does not take fixed_components; "
+                "give n_components, or use ard=True."
+            )
+        if min(N, M) < 3:
+            return 1
+        result = select_n_components(
+            np.asarray(X),
+            model=clone(self).set_params(n_components=1),
+            max_components=min(cap, min(N, M) - 1),
+            random_state=self.random_state,
+        )
+        self.n_components_selection_ = result
+        return result.n_components
 
     def _best_run(self, solver, stats, K, fixed, dtype):
         """``n_init`` fits from different starts; the lowest final objective."""
@@ -710,9 +747,13 @@ class _SubModel:
 _DOC_COMMON = """
     Parameters
     ----------
-    n_components : int, default=10
+    n_components : int or "auto", default=10
         Number of components, or with ``ard=True`` an upper bound on it from
-        which irrelevant components are pruned (see ``prune``).  Values above
+        which irrelevant components are pruned (see ``prune``).  ``"auto"``:
+        with ``ard=True`` an upper bound of 10; with ``ard=False`` the number
+        chosen by :func:`select_n_components` (its test of K against more,
+        under this estimator's model; X is loaded into memory for it), kept
+        in ``n_components_selection_``.  Values above
         ``min(n_pixels, n_channels)`` are reduced to it with a warning.
     ard : bool, default=True
         Automatic relevance determination: learn the number of components.

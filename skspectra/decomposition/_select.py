@@ -85,7 +85,14 @@ class NComponentsResult:
 
 def _estimator(model, X, max_iter, tol, random_state):
     if isinstance(model, _BaseSpectrumNMF):
-        return clone(model).set_params(ard=False, random_state=random_state)
+        # its penalties and blocks, with the fits converged as far as the
+        # test of the residual needs
+        return clone(model).set_params(
+            ard=False,
+            random_state=random_state,
+            tol=min(model.tol, tol),
+            max_iter=max(model.max_iter, max_iter),
+        )
     if model == "auto":
         model = suggest_noise_model(X).model
     if model == "poisson":
@@ -222,9 +229,11 @@ def select_n_components(
     alpha : float, default=0.01
         Level of the test of ``method="test"``.
     max_iter : int, default=2000
-        Iterations of every fit (when ``model`` is a string).
+        Iterations of every fit (at least; an estimator's larger value is
+        kept).
     tol : float, default=1e-6
-        Tolerance of every fit (when ``model`` is a string); tighter than
+        Tolerance of every fit (at most; an estimator's smaller value is
+        kept); tighter than
         the estimators' default because the test reads the residual, which
         an unconverged fit leaves with structure at high counts.
     random_state : int, RandomState instance or None, default=None

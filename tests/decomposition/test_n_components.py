@@ -238,3 +238,18 @@ def test_estimator_bad_input_is_clear(cls):
         cls(40).fit(Y)
     with pytest.raises(ValueError, match="minimum of 2"):
         cls(3).fit(Y[:1])
+
+
+@pytest.mark.parametrize("cls", [PoissonNMF, SparseNMF])
+def test_n_components_auto(cls):
+    X, _ = grains(3, 2000, seed=2, shape=(24, 24), m=96)
+    kw = {}
+    if cls is SparseNMF:  # homoscedastic noise of 2 % of the mean
+        X, _ = grains(3, 1.0, noise=None, seed=2, shape=(24, 24), m=96)
+        X = X + 0.02 * X.mean() * np.random.default_rng(2).standard_normal(X.shape)
+        kw = {"clip_negative": True}
+    ard = cls("auto", random_state=0, **kw).fit(X)
+    assert ard.n_components_ == 3 and ard.active_components_.shape == (10,)
+    plain = cls("auto", ard=False, random_state=0, **kw).fit(X)
+    assert plain.n_components_ == 3
+    assert plain.n_components_selection_.n_components == 3
