@@ -55,10 +55,12 @@ def add_parser(sub):
     p.add_argument("file", help="spectrum image (.npz, .npy, .hspy, .bcf, .dm3, ...)")
     p.add_argument(
         "--model",
-        choices=["sparse", "poisson"],
-        default="poisson",
+        choices=["auto", "sparse", "poisson"],
+        default="auto",
         help="noise model: 'poisson' for counts (PoissonNMF), 'sparse' for "
-        "Gaussian noise (SparseNMF) (default: %(default)s)",
+        "Gaussian noise (SparseNMF), 'auto' to choose from the data: counts "
+        "(non-negative integers whose variance follows their mean) get "
+        "'poisson', anything else 'sparse' (default: %(default)s)",
     )
     p.add_argument(
         "--n-components",
@@ -107,7 +109,25 @@ def add_parser(sub):
     return p
 
 
-def _model(args, energy):
+def _choose_model(args, X):
+    """``--model``, or with ``auto`` the model the data follow, and why."""
+    import numpy as np
+
+    from skspectra.decomposition import suggest_noise_model
+
+    if args.model != "auto":
+        return args.model, "--model"
+    found = suggest_noise_model(X)
+    if not found.integer and np.nanmin(X) < 0:
+        raise InputError(
+            f"X has negative values (minimum {np.nanmin(X):g}), so it is not "
+            "counts; for background-subtracted data use --model sparse "
+            "--clip-negative"
+        )
+    return ("poisson" if found.model == "poisson" else "sparse"), found.reason
+
+
+def _model(args, energy, model_name):
     from skspectra.decomposition import PoissonNMF, SparseNMF
 
     auto = args.n_components == "auto"
@@ -120,7 +140,7 @@ def _model(args, energy):
     if args.clip_negative and args.model != "sparse":
         raise InputError("--clip-negative needs --model sparse")
     extra = {"clip_negative": True} if args.clip_negative else {}
-    cls = PoissonNMF if args.model == "poisson" else SparseNMF
+    cls = PoissonNMF if model_name == "poisson" else SparseNMF
     model = cls(
         n_components=k,
         ard=auto,
@@ -134,8 +154,10 @@ def _model(args, energy):
     return model, f"auto (up to {k})" if auto else str(k)
 
 
-def _fit(model, image, quiet):
+def _fit(model, image, quiet, auto):
     """Fit with a progress bar; warnings and errors name the flags."""
+    # with --n-components auto the cap is --max-components
+    flags = {**FLAGS, "n_components": "--max-components"} if auto else FLAGS
     from skspectra.utils._progress import Progress
 
     bar = Progress(model.max_iter, type(model).__name__, quiet=quiet)
@@ -149,12 +171,12 @@ def _fit(model, image, quiet):
             warnings.simplefilter("always")
             model.fit_image(image)
     except ValueError as exc:
-        raise InputError(flag_message(exc, FLAGS)) from exc
+        raise InputError(flag_message(exc, flags)) from exc
     finally:
         bar.close()
         model.set_params(callback=None)
     for w in caught:
-        print(f"warning: {flag_message(w.message, FLAGS)}", file=sys.stderr)
+        print(f"warning: {flag_message(w.message, flags)}", file=sys.stderr)
     return model
 
 
@@ -287,13 +309,16 @@ def run(args):
 
     navigation = data.shape[:-1]
     X, energy = crop(unfold(data), energy, args.energy_min, args.energy_max)
-    model, asked = _model(args, energy)
+    model_name, why = _choose_model(args, X)
+    model, asked = _model(args, energy, model_name)
     if not args.quiet:
         print(
             f"{args.file}: {navigation} pixels x {X.shape[1]} channels, "
             f"{type(model).__name__}, n_components={asked}"
         )
-    _fit(model, fold(X, navigation), args.quiet)
+        if why != "--model":
+            print(f"model {model_name}: {why} (set --model to choose)")
+    _fit(model, fold(X, navigation), args.quiet, args.n_components == "auto")
     print(
         f"found {plural(model.n_components_, 'component')} in "
         f"{plural(model.n_iter_, 'iteration')} (reconstruction error "

@@ -5,6 +5,7 @@ from skspectra.datasets._descriptor import (
     make_descriptor_spectra,
     xanes_reference_descriptors,
 )
+from skspectra.datasets._grain_image import make_grain_image
 from skspectra.datasets._k_edge import load_k_edge_references
 from skspectra.datasets._peaks import (
     lorentzian,
@@ -21,6 +22,7 @@ __all__ = [
     "find_data_dir",
     "fold",
     "load_k_edge_references",
+    "make_grain_image",
     "load_xanes_references",
     "make_descriptor_spectra",
     "make_xanes_series",

@@ -9,6 +9,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
+    clone,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -20,6 +21,7 @@ from skspectra.decomposition._solver import (
     Model,
     Solver,
     data_statistics,
+    log_likelihood_converged,
     make_source,
     nndsvd,
     objective_converged,
@@ -30,10 +32,35 @@ from skspectra.utils.validation import is_dask_array
 
 __all__ = ["PoissonNMF", "SparseNMF"]
 
+# the cap of n_components="auto" with ARD: above the number of phases of
+# almost any spectrum image, and the ARD fit's cost grows with it
+_AUTO_CAP = 10
+
 # transform solves the Poisson W step with the spectra fixed to a relative
 # change of 1e-4 within 100 sweeps: abundances to four digits, a tenth of the
 # cost of the fit's final refinement
 _TRANSFORM_POISSON = (100, 1e-4)
+
+# a component is kept when removing it (and refitting the others) costs more
+# log-likelihood than this multiple of what one extra component gains on pure
+# noise: the best rank-one fit of an N x M matrix of unit-variance noise
+# removes about (sqrt(N) + sqrt(M))^2 of its squared norm (the edge of the
+# Marchenko-Pastur law), i.e. half that in log-likelihood; twice that gain is
+# a margin of many standard deviations of the noise fit (its Tracy-Widom
+# fluctuations are a small fraction of it), and a non-negative component
+# fitted to noise gains less than the unconstrained one
+_NOISE_GAIN_MARGIN = 2.0
+
+# the refits of the likelihood selection stop when an iteration improves the
+# log-likelihood by less than this fraction of the noise gain above: the
+# gains compared with the threshold (twice that gain) are then accurate to a
+# small part of it
+_REFIT_STEP = 1e-2
+
+# iterations of the short refit that first tries a removal: enough to move
+# the abundances of a component fitted to noise onto the others; a real
+# component is then checked with both fits converged
+_TRIAL_ITER = 5
 
 
 def _is_out_of_core(X):
@@ -48,7 +75,10 @@ class _BaseSpectrumNMF(
     _loss = None
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "ard": ["boolean"],
         "orthogonality": [Interval(numbers.Real, 0, None, closed="left")],
         "sparsity": [Interval(numbers.Real, 0, None, closed="left")],
@@ -59,6 +89,7 @@ class _BaseSpectrumNMF(
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "ard_shape": [Interval(numbers.Real, 2, None, closed="neither")],
         "prune_tol": [Interval(numbers.Real, 0, 1, closed="left")],
+        "prune": [StrOptions({"likelihood", "relevance"})],
         "block_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_jobs": [numbers.Integral, None],
         "energy": ["array-like", None],
@@ -81,6 +112,7 @@ class _BaseSpectrumNMF(
         tol=1e-4,
         ard_shape=5.0,
         prune_tol=1e-2,
+        prune="likelihood",
         block_size=None,
         n_jobs=None,
         energy=None,
@@ -99,6 +131,7 @@ class _BaseSpectrumNMF(
         self.tol = tol
         self.ard_shape = ard_shape
         self.prune_tol = prune_tol
+        self.prune = prune
         self.block_size = block_size
         self.n_jobs = n_jobs
         self.energy = energy
@@ -170,7 +203,7 @@ class _BaseSpectrumNMF(
         sums = F.sum(axis=1)
         if np.any(sums <= 0):
             raise ValueError("fixed_components contains an all-zero spectrum.")
-        if F.shape[0] > self.n_components:
+        if self.n_components != "auto" and F.shape[0] > self.n_components:
             raise ValueError(
                 f"n_components={self.n_components} must be at least the number of "
                 f"fixed components ({F.shape[0]})."
@@ -207,7 +240,7 @@ class _BaseSpectrumNMF(
         N, M = X.shape
         self.energy_ = check_energy(self.energy, M)
         fixed = self._check_fixed(M, dtype)
-        K = int(self.n_components)
+        K = self._resolve_n_components(X, N, M)
         if K > min(N, M):
             warnings.warn(
                 f"n_components={K} is larger than min(n_pixels, n_channels)="
@@ -245,9 +278,13 @@ class _BaseSpectrumNMF(
                 orthogonality=self.orthogonality,
                 sparsity=self.sparsity,
                 dtype=dtype,
+                prune_tol=self.prune_tol,
             )
             best = self._best_run(Solver(source, model), stats, K, fixed, dtype)
-        if not best["converged"] and self.tol > 0:
+            if self.ard and self.prune == "likelihood":
+                best, model = self._select_by_likelihood(source, stats, model, best)
+        converged = best["ard"]["converged"] if "ard" in best else best["converged"]
+        if not converged and self.tol > 0:
             warnings.warn(
                 f"{type(self).__name__} reached max_iter={self.max_iter} "
                 f"iterations before the objective converged (tol={self.tol:g}); "
@@ -256,7 +293,47 @@ class _BaseSpectrumNMF(
                 stacklevel=4,
             )
         self._store(best, model, dtype)
+        n_learned = int(np.count_nonzero(self.active_components_)) - int(
+            np.count_nonzero(self.fixed_components_mask_)
+        )
+        if self.ard and K > 1 and n_learned == K - n_fixed:
+            warnings.warn(
+                f"{type(self).__name__} kept all n_components={K} components it "
+                "was allowed: the number of components may be larger; fit again "
+                "with a larger n_components.",
+                UserWarning,
+                stacklevel=4,
+            )
         return best["W"]
+
+    def _resolve_n_components(self, X, N, M):
+        """``n_components``, or for ``"auto"`` the cap or the number chosen.
+
+        With ARD, ``"auto"`` is a cap of ``_AUTO_CAP`` (at most
+        ``min(N, M)``); without, :func:`select_n_components` chooses.
+        """
+        if self.n_components != "auto":
+            return int(self.n_components)
+        cap = min(_AUTO_CAP, min(N, M))
+        if self.ard:
+            return cap
+        from skspectra.decomposition._select import select_n_components
+
+        if self.fixed_components is not None:
+            raise ValueError(
+                "n_components='auto' with ard=False does not take fixed_components; "
+                "give n_components, or use ard=True."
+            )
+        if min(N, M) < 3:
+            return 1
+        result = select_n_components(
+            np.asarray(X),
+            model=clone(self).set_params(n_components=1),
+            max_components=min(cap, min(N, M) - 1),
+            random_state=self.random_state,
+        )
+        self.n_components_selection_ = result
+        return result.n_components
 
     def _best_run(self, solver, stats, K, fixed, dtype):
         """``n_init`` fits from different starts; the lowest final objective."""
@@ -264,36 +341,173 @@ class _BaseSpectrumNMF(
         best = None
         for run in range(self.n_init):
             W0, H0 = self._initialize(solver.source, stats, K, rng, fixed)
-            W = W0.astype(dtype)
-            H = H0.astype(dtype)
-            if self._loss == "gaussian":
-                W, H, hist, n_iter, state = solver.fit_gaussian(
-                    W, H, self.max_iter, self.tol, self._callback(run)
-                )
-                W, J, err, wsum = solver.refine_gaussian(W, H, state)
-                err = float(np.sqrt(err))
-            else:
-                W, H, hist, n_iter, state = solver.fit_poisson(
-                    W, H, self.max_iter, self.tol, self._callback(run)
-                )
-                # one W step: the objective at the returned factors, as the
-                # history's last value, without a further solve
-                W, J, err, wsum = solver.refine_poisson(
-                    W, H, state, n_inner=1, inner_tol=0.0
-                )
-            if best is None or J < best["J"]:
-                best = dict(
-                    W=W,
-                    H=H,
-                    hist=[*hist, J],
-                    n_iter=n_iter,
-                    state=state,
-                    J=J,
-                    err=err,
-                    wsum=wsum,
-                    converged=objective_converged(hist, self.tol),
-                )
+            fit = self._run(solver, W0.astype(dtype), H0.astype(dtype), run)
+            if best is None or fit["J"] < best["J"]:
+                best = fit
         return best
+
+    def _run(self, solver, W, H, run):
+        """One fit from ``(W, H)``, then the objective at the returned factors.
+
+        ``run`` numbers the restart reported to the callback.
+        """
+        callback = self._callback(run)
+        if self._loss == "gaussian":
+            W, H, hist, n_iter, state = solver.fit_gaussian(
+                W, H, self.max_iter, self.tol, callback
+            )
+            # the refinement stops block by block; a warm start from the
+            # iterations' W keeps later refits independent of the blocks
+            W_iter = W.copy()
+            W, J, err, wsum = solver.refine_gaussian(W, H, state)
+            err = float(np.sqrt(err))
+        else:
+            W, H, hist, n_iter, state = solver.fit_poisson(
+                W, H, self.max_iter, self.tol, callback
+            )
+            # one W step: the objective at the returned factors, as the
+            # history's last value, without a further solve
+            W, J, err, wsum = solver.refine_poisson(
+                W, H, state, n_inner=1, inner_tol=0.0
+            )
+            W_iter = W
+        return dict(
+            W=W,
+            W_iter=W_iter,
+            H=H,
+            hist=[*hist, J],
+            n_iter=n_iter,
+            state=state,
+            J=J,
+            err=err,
+            wsum=wsum,
+            converged=n_iter < self.max_iter or objective_converged(hist, self.tol),
+        )
+
+    def _log_likelihood(self, fit, model):
+        """Log-likelihood of a fit up to a constant of the data.
+
+        Poisson: minus the KL divergence.  Gaussian with the noise variance
+        profiled out: ``-(N M / 2) log ||X - W H||^2``.
+        """
+        if self._loss == "poisson":
+            return -float(fit["err"])
+        rss = max(float(fit["err"]) ** 2, _DIV_GUARD)
+        return -0.5 * model.N * model.M * np.log(rss)
+
+    @staticmethod
+    def _noise_gain(model):
+        """Log-likelihood gained by one component fitted to pure noise."""
+        return 0.5 * (np.sqrt(model.N) + np.sqrt(model.M)) ** 2
+
+    def _refit(self, source, stats, model, index, W, H, max_iter=None):
+        """Fit the components ``index`` without the ARD prior, from (W, H).
+
+        At most ``max_iter`` iterations (default ``self.max_iter``); the
+        result's ``done`` says whether the refit converged.
+        """
+        sub = Model(
+            loss=self._loss,
+            stats=stats,
+            n_components=len(index),
+            learned=model.learned[index],
+            ard=False,
+            ard_shape=self.ard_shape,
+            orthogonality=self.orthogonality,
+            sparsity=self.sparsity,
+            dtype=model.dtype,
+        )
+        step = _REFIT_STEP * self._noise_gain(model)
+
+        def converged(history):
+            return log_likelihood_converged(history, sub, step)
+
+        limit = self.max_iter if max_iter is None else min(max_iter, self.max_iter)
+        solver = Solver(source, sub)
+        if self._loss == "gaussian":
+            W, H, hist, n_iter, state = solver.fit_gaussian(
+                W.copy(), H.copy(), limit, 0.0, None, converged
+            )
+            # the residual at the iterations' factors; the final fit is
+            # refined by the caller
+            W, _, err, wsum = solver.refine_gaussian(W, H, state, 0, 0.0)
+            err = float(np.sqrt(err))
+        else:
+            W, H, hist, n_iter, state = solver.fit_poisson(
+                W.copy(), H.copy(), limit, 0.0, None, converged
+            )
+            W, _, err, wsum = solver.refine_poisson(
+                W, H, state, n_inner=1, inner_tol=0.0
+            )
+        fit = dict(W=W, H=H, state=state, err=err, wsum=wsum, n_iter=n_iter)
+        fit["index"] = np.asarray(index)
+        fit["done"] = converged(hist) or n_iter >= self.max_iter
+        fit["loglik"] = self._log_likelihood(fit, sub)
+        fit["model"] = sub
+        return fit
+
+    def _select_by_likelihood(self, source, stats, model, ard_fit):
+        """Prune the components that explain less than the noise.
+
+        The ARD fit orders the components by relevance and drops those whose
+        share is below ``prune_tol`` of the largest.  The rest are refitted
+        without the prior; then, weakest first, a component is removed (the
+        others refitted from where they were) while the log-likelihood lost
+        is below :data:`_NOISE_GAIN_MARGIN` times the gain of a component
+        fitted to pure noise.  A removal is first tried with a
+        short refit, which can only overstate the loss; only a loss above
+        the threshold is checked with both fits converged.  The last refit
+        is returned, so the spectra carry no shrinkage from the prior.
+        """
+        H = ard_fit["H"].astype(np.float64)
+        share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
+        learned = model.learned
+        keep = ~learned | (share > self.prune_tol * share[learned].max(initial=0))
+        if not keep.any():
+            keep[np.argmax(share)] = True
+        index = np.flatnonzero(keep)
+        threshold = _NOISE_GAIN_MARGIN * self._noise_gain(model)
+        counter = {"n": 0}
+
+        def refit(index, W, H, max_iter=None):
+            out = self._refit(source, stats, model, index, W, H, max_iter)
+            counter["n"] += out["n_iter"]
+            return out
+
+        def polish(fit):
+            if fit["done"]:
+                return fit
+            return refit(fit["index"], fit["W"], fit["H"])
+
+        W0 = ard_fit["W_iter"]
+        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
+        gains = []
+        while np.count_nonzero(learned[fit["index"]]) > 1:
+            Hk = fit["H"].astype(np.float64)
+            share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
+            share[~learned[fit["index"]]] = np.inf
+            rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
+            trial = refit(
+                fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
+            )
+            gain = fit["loglik"] - trial["loglik"]
+            if gain >= threshold and not (fit["done"] and trial["done"]):
+                fit, trial = polish(fit), polish(trial)
+                gain = fit["loglik"] - trial["loglik"]
+            gains.append(gain)
+            if gain >= threshold:
+                break
+            fit = trial
+        fit = polish(fit)
+        if self._loss == "gaussian":
+            solver = Solver(source, fit["model"])
+            W, _, err, wsum = solver.refine_gaussian(fit["W"], fit["H"], fit["state"])
+            fit.update(W=W, err=float(np.sqrt(err)), wsum=wsum)
+        fit["ard"] = ard_fit
+        fit["gains"] = np.asarray(gains, dtype=np.float64)
+        fit["threshold"] = float(threshold)
+        fit["n_refit"] = counter["n"]
+        return fit, fit["model"]
 
     def _callback(self, run):
         progress = self.callback
@@ -315,14 +529,32 @@ class _BaseSpectrumNMF(
         contribution = wsum * s
         total = contribution.sum()
         relevance = contribution / total if total > 0 else contribution
-        keep = ~model.learned | (
-            relevance > self.prune_tol * relevance[model.learned].max(initial=0)
-        )
-        keep &= s > 0
+        if "index" in best:
+            # the likelihood selection: every component of the last refit is
+            # kept; relevances are those of the ARD fit it started from
+            keep = s > 0
+            ard = best["ard"]
+            share = np.asarray(ard["wsum"], dtype=np.float64) * ard["H"].astype(
+                np.float64
+            ).sum(axis=1)
+            self.relevance_ = share / share.sum() if share.sum() > 0 else share
+            self.active_components_ = np.zeros(len(share), dtype=bool)
+            self.active_components_[best["index"][keep]] = True
+            self.pruning_gains_ = best["gains"]
+            self.pruning_threshold_ = best["threshold"]
+            self.n_iter_refit_ = best["n_refit"]
+            history = ard
+        else:
+            keep = ~model.learned | (
+                relevance > self.prune_tol * relevance[model.learned].max(initial=0)
+            )
+            keep &= s > 0
+            self.relevance_ = relevance
+            history = best
         if not keep.any():
             keep[np.argmax(relevance)] = True
-        self.relevance_ = relevance
-        self.active_components_ = keep
+        if "index" not in best:
+            self.active_components_ = keep
         s_keep = s[keep]
         # spectra of unit sum; a component that vanished entirely (kept only
         # because nothing else was) is given a flat spectrum and no abundance
@@ -338,14 +570,17 @@ class _BaseSpectrumNMF(
         self._state = best["state"]
         W = best["W"][:, keep].astype(np.float64) * s_keep
         best["W"] = W.astype(dtype)
-        self.n_iter_ = int(best["n_iter"])
-        self.objective_history_ = np.asarray(best["hist"], dtype=np.float64)
+        self.n_iter_ = int(history["n_iter"])
+        self.objective_history_ = np.asarray(history["hist"], dtype=np.float64)
         self.reconstruction_err_ = float(best["err"])
         self.fixed_components_mask_ = ~model.learned[keep]
         if self._loss == "gaussian":
-            self.noise_variance_ = (
-                float(best["state"]["sigma2"]) if model.penalised else None
-            )
+            if model.penalised:
+                self.noise_variance_ = float(best["state"]["sigma2"])
+            elif "index" in best:
+                self.noise_variance_ = best["err"] ** 2 / (model.N * model.M)
+            else:
+                self.noise_variance_ = None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -512,9 +747,13 @@ class _SubModel:
 _DOC_COMMON = """
     Parameters
     ----------
-    n_components : int, default=10
+    n_components : int or "auto", default=10
         Number of components, or with ``ard=True`` an upper bound on it from
-        which irrelevant components are pruned.  Values above
+        which irrelevant components are pruned (see ``prune``).  ``"auto"``:
+        with ``ard=True`` an upper bound of 10; with ``ard=False`` the number
+        chosen by :func:`select_n_components` (its test of K against more,
+        under this estimator's model; X is loaded into memory for it), kept
+        in ``n_components_selection_``.  Values above
         ``min(n_pixels, n_channels)`` are reduced to it with a warning.
     ard : bool, default=True
         Automatic relevance determination: learn the number of components.
@@ -538,13 +777,30 @@ _DOC_COMMON = """
         Maximum number of iterations (passes over X).
     tol : float, default=1e-4
         Stop when the last decrease of the objective is below ``tol`` times
-        the total decrease since the first iteration.
+        the total decrease since the first iteration and, with ARD, the
+        relevances have settled: the set of components passing ``prune_tol``
+        unchanged for 5 iterations and no relevance changing by more than
+        1 % in the last one.
     ard_shape : float, default=5.0
         Shape ``a > 2`` of the inverse-gamma prior on the relevances; its
         scale is set from the data mean, ``b = sqrt((a-1)(a-2) mean(X) / K)``.
     prune_tol : float, default=1e-2
         With ARD, a learned component is pruned when its share of the total
         counts is below ``prune_tol`` times the largest share.
+    prune : {"likelihood", "relevance"}, default="likelihood"
+        How ARD decides the number of components.  ``"relevance"``: the
+        components of the ARD fit whose share passes ``prune_tol``, with the
+        factors of that fit.  ``"likelihood"``: those components are then
+        refitted without the ARD prior, and, weakest first, a component is
+        removed (the others refitted from where they were) while removing it
+        costs less log-likelihood (Poisson: the KL divergence; Gaussian:
+        ``(N M / 2) log`` of the residual sum of squares) than twice what one
+        component fitted to pure noise gains, ``(sqrt(N) + sqrt(M))^2 / 2``
+        (the Marchenko-Pastur edge).  The answer then depends neither on the
+        scale of X nor on the cap, and the returned factors are the
+        prior-free fit at the chosen number, so the spectra carry no ARD
+        shrinkage.  The refits stop when an iteration improves the
+        log-likelihood by less than a hundredth of the noise gain.
     block_size : int, default=None
         Rows (pixels) per block of the one-pass solver; None chooses about
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
@@ -584,10 +840,22 @@ _DOC_ATTRS = """
         True for the components given in ``fixed_components``.
     n_iter_ : int
         Number of iterations run (passes over X, not counting the initial
-        statistics and initialisation passes and the final W refinement).
+        statistics and initialisation passes and the final W refinement);
+        with ``prune="likelihood"``, those of the ARD fit.
+    n_iter_refit_ : int
+        Passes over X of the refits of ``prune="likelihood"`` (only set
+        with ``ard=True`` and that option).
+    pruning_gains_ : ndarray of shape (n_tested,)
+        Log-likelihood lost by each removal tried, weakest component first;
+        every value but the last is below ``pruning_threshold_`` (removed).
+    pruning_threshold_ : float
+        The log-likelihood a component must explain to be kept:
+        ``(sqrt(N) + sqrt(M))^2``, twice the gain of a component fitted to
+        noise.
     objective_history_ : ndarray of shape (`n_iter_` + 1,)
         Objective once per pass over X; non-increasing.  The last value is the
-        objective at the returned factors.
+        objective at the factors of that fit (with ``prune="likelihood"``,
+        the ARD fit, not the prior-free refit returned).
     reconstruction_err_ : float
         {err}
     energy_ : ndarray of shape (`n_features_in_`,)
@@ -644,7 +912,9 @@ class SparseNMF(_BaseSpectrumNMF):
         )
         + """
     noise_variance_ : float or None
-        Estimated noise variance (None without any penalty).
+        Estimated noise variance (None without any penalty and without
+        ARD; with ``prune="likelihood"`` the residual mean square of the
+        returned fit).
 
     See Also
     --------
@@ -713,6 +983,7 @@ class SparseNMF(_BaseSpectrumNMF):
         tol=1e-4,
         ard_shape=5.0,
         prune_tol=1e-2,
+        prune="likelihood",
         block_size=None,
         n_jobs=None,
         energy=None,
@@ -733,6 +1004,7 @@ class SparseNMF(_BaseSpectrumNMF):
             tol=tol,
             ard_shape=ard_shape,
             prune_tol=prune_tol,
+            prune=prune,
             block_size=block_size,
             n_jobs=n_jobs,
             energy=energy,

@@ -111,6 +111,71 @@ def objective_converged(history, tol):
     return drop <= tol * abs(history[0] - history[-1])
 
 
+# with ARD the fit also waits for the relevances: the set of components whose
+# share passes prune_tol unchanged over this many iterations, and no
+# relevance moving by more than _LAM_RTOL in the last one (a percent: the
+# relevances only order the components for the likelihood test, which
+# decides)
+_SETTLED_ITERS = 5
+_LAM_RTOL = 1e-2
+
+
+class RelevanceTracker:
+    """Whether the ARD relevances and the pruned set have settled."""
+
+    def __init__(self, model):
+        self.model = model
+        self.lam = None
+        self.active = None
+        self.stable = 0
+        self.change = np.inf
+
+    def update(self, wsum, s, lam):
+        m = self.model
+        L = m.learned
+        share = np.asarray(wsum, dtype=np.float64) * np.asarray(s, dtype=np.float64)
+        active = L & (share > m.prune_tol * share[L].max(initial=0))
+        if self.active is not None and np.array_equal(active, self.active):
+            self.stable += 1
+        else:
+            self.stable = 0
+        if self.lam is not None and active.any():
+            old, new = self.lam[active], lam[active]
+            self.change = float(np.max(np.abs(new - old) / np.maximum(new, _DIV_GUARD)))
+        self.active = active
+        self.lam = np.array(lam, dtype=np.float64)
+
+    def settled(self):
+        if not self.model.ard:
+            return True
+        return self.stable >= _SETTLED_ITERS and self.change <= _LAM_RTOL
+
+
+def _relative_test(tol):
+    return lambda history: objective_converged(history, tol)
+
+
+def log_likelihood_converged(history, model, step):
+    """Stopping test of a refit on the scale of the log-likelihood.
+
+    True when the last iteration improved the log-likelihood by at most
+    ``step`` (log-likelihood units, so the same for any counts or scale of
+    X).  The unpenalised Gaussian objective is ``0.5 ||X - W H||^2``, whose
+    log-likelihood with the noise variance profiled out is
+    ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
+    log-likelihoods already.
+    """
+    if len(history) < 2:
+        return False
+    prev, last = history[-2], history[-1]
+    if model.loss == "gaussian" and not model.penalised:
+        ratio = max(prev, _DIV_GUARD) / max(last, _DIV_GUARD)
+        drop = 0.5 * model.N * model.M * np.log(ratio)
+    else:
+        drop = prev - last
+    return drop <= step
+
+
 # ---------------------------------------------------------------- data pass
 def _stats_block(Xb, need_xlogx):
     """Statistics of one block (float64), and validity information."""
@@ -414,6 +479,7 @@ class Model:
         orthogonality,
         sparsity,
         dtype,
+        prune_tol=0.0,
     ):
         N, M = stats["N"], stats["M"]
         self.loss = loss
@@ -422,6 +488,7 @@ class Model:
         self.learned = np.asarray(learned, dtype=bool)
         self.ard = bool(ard)
         self.a = float(ard_shape)
+        self.prune_tol = float(prune_tol)
         n_learned = max(int(self.learned.sum()), 1)
         mean = stats["mean"]
         # inverse-gamma scale from E[X] = K E[lam^2] (Tan & Fevotte 2013)
@@ -518,7 +585,7 @@ class Solver:
             return 1.0
         return max(resid / (m.N * m.M), m.sigma2_floor)
 
-    def fit_gaussian(self, W, H, max_iter, tol, callback=None):
+    def fit_gaussian(self, W, H, max_iter, tol, callback=None, converged=None):
         m = self.model
         L = m.learned
         tiny = _tiny(np.float64)
@@ -533,6 +600,7 @@ class Solver:
         sigma2 = self._gauss_sigma2(resid)
         lam = m.update_lambda(wsum, s, np.ones(m.K))
         history = []
+        tracker = RelevanceTracker(m)
         n_iter = 0
         for it in range(max_iter):
             A, G, wsum, _ = self._gauss_pass(W, H, sigma2, lam, 1, 0.0)
@@ -552,13 +620,15 @@ class Solver:
             )
             sigma2 = self._gauss_sigma2(resid)
             lam = m.update_lambda(wsum, s, lam)
+            tracker.update(wsum, s, lam)
             J = self._gauss_objective(resid, G, s, wsum, sigma2, lam)
             history.append(J)
             n_iter = it + 1
             H = Hd.astype(m.dtype)
             if callback is not None:
                 callback(n_iter, J)
-            if objective_converged(history, tol):
+            test = converged or _relative_test(tol)
+            if test(history) and tracker.settled():
                 break
         H = Hd.astype(m.dtype)
         state = {"sigma2": sigma2, "lam": lam}
@@ -616,13 +686,14 @@ class Solver:
         Hd[m.learned] = newH[m.learned]
         return Hd
 
-    def fit_poisson(self, W, H, max_iter, tol, callback=None):
+    def fit_poisson(self, W, H, max_iter, tol, callback=None, converged=None):
         m = self.model
         Hd = H.astype(np.float64)
         s = Hd.sum(axis=1)
         wsum0 = W.astype(np.float64).sum(axis=0)
         lam = m.update_lambda(wsum0, s, np.ones(m.K))
         history = []
+        tracker = RelevanceTracker(m)
         n_iter = 0
         for it in range(max_iter):
             B, G, wsum, xlog = self._poisson_pass(W, H, lam, 1, 0.0)
@@ -631,11 +702,13 @@ class Solver:
             history.append(J)
             Hd = self._poisson_h_step(Hd, B, G, wsum, lam)
             lam = m.update_lambda(wsum, Hd.sum(axis=1), lam)
+            tracker.update(wsum, Hd.sum(axis=1), lam)
             H = Hd.astype(m.dtype)
             n_iter = it + 1
             if callback is not None:
                 callback(n_iter, J)
-            if objective_converged(history, tol):
+            test = converged or _relative_test(tol)
+            if test(history) and tracker.settled():
                 break
         state = {"lam": lam}
         return W, H, history, n_iter, state

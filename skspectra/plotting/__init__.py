@@ -13,17 +13,21 @@ when called, so the core install never needs it:
   with measured spectra placed among them;
 * :func:`plot_dendrogram_tree`: the dendrogram with each cluster's spectra
   beside the decision tree that explains the clusters
-  (:class:`~skspectra.tree.SpectralDendrogramTree`).
+  (:class:`~skspectra.tree.SpectralDendrogramTree`);
+* :func:`plot_scree`: the score of every number of components tried by
+  :func:`skspectra.decomposition.select_n_components`.
 """
 
 from skspectra.plotting._decomposition import plot_components
 from skspectra.plotting._dendrogram_tree import plot_dendrogram_tree
 from skspectra.plotting._peaks import plot_peaks
+from skspectra.plotting._scree import plot_scree
 from skspectra.plotting._similarity import plot_similarity_map
 
 __all__ = [
     "plot_components",
     "plot_dendrogram_tree",
     "plot_peaks",
+    "plot_scree",
     "plot_similarity_map",
 ]

@@ -249,6 +249,7 @@ def test_each_iteration_reads_every_block_once(cls, penalties, monkeypatch):
             tol=0.0,
             random_state=0,
             block_size=12,
+            prune="relevance",
             **penalties,
         ).fit(X)
         assert est.n_iter_ == max_iter

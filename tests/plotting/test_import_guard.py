@@ -28,6 +28,7 @@ def test_public_names():
         "plot_components",
         "plot_dendrogram_tree",
         "plot_peaks",
+        "plot_scree",
         "plot_similarity_map",
     ]
     for name in plotting.__all__:

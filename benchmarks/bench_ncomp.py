@@ -1,0 +1,221 @@
+"""The number of components: skspectra and its peers on a battery of images.
+
+Run ``python benchmarks/bench_ncomp.py`` for the battery (rank 2-8, 30 to
+100,000 counts per pixel, 128-2,048 channels, 32 x 32 to 128 x 128 pixels,
+separated and strongly overlapping maps, Poisson and Gaussian noise, from
+both generators, :func:`make_spectrum_image` and :func:`make_grain_image`),
+``--quick`` for a small battery on 32 x 32 images.
+
+Methods, each asked for the rank of every image:
+
+* ``PoissonNMF ARD`` (Poisson images) and ``SparseNMF ARD`` (Gaussian
+  images), cap 10;
+* ``select_n_components`` (``method="test"``, the noise model chosen from
+  the data);
+* scikit-learn ``PCA(n_components="mle")`` (Minka) on Poisson-normalised
+  data (each entry divided by the square root of its row mean times column
+  mean, as HyperSpy's ``normalize_poissonian_noise`` does);
+* HyperSpy's ``estimate_elbow_position`` on the scree of its SVD with
+  Poisson normalisation.
+
+pyMCR has no rank estimator (it fits a given number of components), so it
+has no row.  The cost of a pruning fit is the ratio of its passes over X
+(ARD fit plus likelihood refits) to those of a fixed-K fit at the true K,
+both at ``tol=1e-4``, and the ratio of their times.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._record import record
+from skspectra.datasets import make_grain_image, make_spectrum_image
+from skspectra.decomposition import PoissonNMF, SparseNMF, select_n_components
+
+CAP = 10
+
+
+def battery(quick, seed=0):
+    """The cases: (generator, rank, counts, channels, side, overlap, noise)."""
+    rng = np.random.default_rng(seed)
+    if quick:
+        ranks, counts, channels, sides = [2, 3, 5], [30, 1000, 20000], [128], [32]
+        n_cases = 16
+    else:
+        ranks = [2, 3, 4, 5, 6, 8]
+        counts = [30, 300, 3000, 20000, 100000]
+        channels = [128, 512, 2048]
+        sides = [32, 64, 128]
+        n_cases = 60
+    cases = []
+    for i in range(n_cases):
+        cases.append(
+            dict(
+                generator=("grain", "spectrum")[i % 2],
+                rank=int(rng.choice(ranks)),
+                cpp=float(rng.choice(counts)),
+                channels=int(rng.choice(channels)),
+                side=int(rng.choice(sides)),
+                overlap=("separated", "overlapping")[(i // 2) % 2],
+                noise=("poisson", "poisson", "gaussian")[i % 3],
+                seed=i,
+            )
+        )
+    return cases
+
+
+def make(case):
+    k, m, side = case["rank"], case["channels"], case["side"]
+    if case["generator"] == "grain":
+        overlap = 0.0 if case["overlap"] == "separated" else 0.6
+        X, _ = make_grain_image(
+            k,
+            shape=(side, side),
+            n_channels=m,
+            counts_per_pixel=case["cpp"],
+            overlap=overlap,
+            noise=case["noise"],
+            random_state=case["seed"],
+        )
+    else:
+        overlap = 0.1 if case["overlap"] == "separated" else 0.9
+        X, _ = make_spectrum_image(
+            k,
+            shape=(side, side),
+            n_channels=m,
+            counts_per_pixel=case["cpp"],
+            overlap=overlap,
+            noise=case["noise"],
+            random_state=case["seed"],
+        )
+    X = X.reshape(-1, m)
+    if case["noise"] == "gaussian":
+        X = np.clip(X, 0, None)
+    return X
+
+
+def poisson_normalised(X):
+    row = X.mean(axis=1, keepdims=True)
+    col = X.mean(axis=0, keepdims=True)
+    scale = np.sqrt(np.maximum(row * col, np.finfo(float).tiny))
+    return X / scale
+
+
+def count_ard(X, case):
+    cls = PoissonNMF if case["noise"] == "poisson" else SparseNMF
+    return cls(CAP, random_state=0).fit(X).n_components_
+
+
+def count_select(X, case):
+    return select_n_components(X, max_components=CAP, random_state=0).n_components
+
+
+def count_pca(X, case):
+    from sklearn.decomposition import PCA
+
+    return int(PCA(n_components="mle").fit(poisson_normalised(X)).n_components_)
+
+
+def count_elbow(X, case):
+    import hyperspy.api as hs
+
+    s = hs.signals.Signal1D(X.copy())
+    s.decomposition(normalize_poissonian_noise=True, print_info=False)
+    return int(s.estimate_elbow_position())
+
+
+METHODS = {
+    "NMF ARD (Poisson/Sparse)": count_ard,
+    "select_n_components": count_select,
+    "PCA mle (Poisson-normalised)": count_pca,
+    "HyperSpy elbow": count_elbow,
+}
+
+
+def run_battery(cases):
+    hits = {name: [] for name in METHODS}
+    print(f"{'case':58s} " + " ".join(f"{n[:12]:>12s}" for n in METHODS), flush=True)
+    for case in cases:
+        X = make(case)
+        found = {}
+        for name, fn in METHODS.items():
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    found[name] = fn(X, case)
+            except Exception as exc:  # a peer that does not run on a case
+                found[name] = f"err:{type(exc).__name__}"
+            hits[name].append(found[name] == case["rank"])
+        label = (
+            f"{case['generator']:8s} k={case['rank']} {case['cpp']:>7.0f}cpp "
+            f"{case['channels']:>4d}ch {case['side']:>3d}px {case['overlap'][:4]} "
+            f"{case['noise'][:5]}"
+        )
+        print(
+            f"{label:58s} " + " ".join(f"{str(found[n]):>12s}" for n in METHODS),
+            flush=True,
+        )
+    for name, h in hits.items():
+        rate = 100.0 * np.mean(h)
+        print(f"{name}: right count in {rate:.0f} % of {len(h)} cases")
+        ours = name in ("NMF ARD (Poisson/Sparse)", "select_n_components")
+        record(
+            "ncomp",
+            f"{name}: right count",
+            rate,
+            unit="%",
+            target=">= 95" if ours else "",
+            met=(rate >= 95) if ours else None,
+        )
+
+
+def run_cost(quick):
+    """Passes and time of a pruning fit over a fixed-K fit at the true K."""
+    side = 32 if quick else 64
+    ratios, times = [], []
+    for cpp in (100, 3000, 20000):
+        X, _ = make_grain_image(
+            4, shape=(side, side), n_channels=256, counts_per_pixel=cpp, random_state=1
+        )
+        X = X.reshape(-1, 256)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.process_time()
+            fixed = PoissonNMF(4, ard=False, random_state=0).fit(X)
+            t1 = time.process_time()
+            ard = PoissonNMF(CAP, random_state=0).fit(X)
+            t2 = time.process_time()
+        passes = (ard.n_iter_ + ard.n_iter_refit_) / fixed.n_iter_
+        ratios.append(passes)
+        times.append((t2 - t1) / max(t1 - t0, 1e-9))
+        print(
+            f"cost at {cpp:>6.0f} cpp: found {ard.n_components_}, passes "
+            f"{ard.n_iter_}+{ard.n_iter_refit_} vs {fixed.n_iter_} "
+            f"({passes:.1f}x), CPU time {times[-1]:.1f}x"
+        )
+    record(
+        "ncomp",
+        "pruning fit passes / fixed-K passes (worst)",
+        max(ratios),
+        unit="x",
+        target="<= 3",
+        met=max(ratios) <= 3,
+    )
+    record("ncomp", "pruning fit CPU time / fixed-K (worst)", max(times), unit="x")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small battery")
+    args = parser.parse_args(argv)
+    run_cost(args.quick)
+    run_battery(battery(args.quick))
+
+
+if __name__ == "__main__":
+    main()

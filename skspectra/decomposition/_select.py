@@ -1,0 +1,349 @@
+"""How many components: a test of K against K + 1 and bi-cross-validation."""
+
+import numbers
+
+import numpy as np
+from scipy.stats import gamma
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import randomized_svd
+
+from skspectra.decomposition._nmf import PoissonNMF, SparseNMF, _BaseSpectrumNMF
+from skspectra.decomposition._noise import suggest_noise_model
+
+__all__ = ["NComponentsResult", "select_n_components"]
+
+# the Tracy-Widom law of order 1 as a shifted gamma law (Chiani 2014): shape,
+# scale and shift that match its first three moments; its CDF is then
+# accurate to about 1e-3, ample for a p-value
+_TW1_SHAPE, _TW1_SCALE, _TW1_SHIFT = 46.446, 0.186054, 9.84801
+
+# the Poisson residual is divided by sqrt(W H) floored at this fraction of
+# the mean count, so channels the model leaves empty do not divide by zero
+_WHITEN_FLOOR = 1e-3
+
+# power iterations of the randomized SVD that finds the largest singular
+# value of the residual: enough to get it to a fraction of a percent
+_SVD_POWER_ITER = 7
+
+# bi-cross-validation splits rows and columns into this many groups each;
+# Owen & Perry (2009) find 2 x 2 folds enough for the rank
+_BCV_FOLDS = 2
+
+
+class NComponentsResult:
+    """The number of components chosen and the scores of every K tried.
+
+    Attributes
+    ----------
+    n_components : int
+        The number chosen.
+    ks : ndarray of int
+        The numbers of components tried, from 1.
+    scores : ndarray of float
+        One score per K: for ``method="test"`` the largest squared singular
+        value of the whitened residual relative to the edge of the noise's
+        Marchenko-Pastur law (1 is noise); for ``method="bicv"`` the
+        held-out loss (Poisson deviance or squared error) per held-out entry.
+    p_values : ndarray of float or None
+        For ``method="test"``, the p-value of K components against more
+        (small: the residual still holds a component).
+    method, model : str
+        The method and the noise model used.
+    """
+
+    def __init__(self, *, n_components, ks, scores, p_values, method, model):
+        self.n_components = int(n_components)
+        self.ks = np.asarray(ks, dtype=int)
+        self.scores = np.asarray(scores, dtype=float)
+        self.p_values = None if p_values is None else np.asarray(p_values, float)
+        self.method = method
+        self.model = model
+
+    def __repr__(self):
+        return (
+            f"NComponentsResult(n_components={self.n_components}, "
+            f"method={self.method!r}, model={self.model!r})"
+        )
+
+    def plot(self, ax=None):
+        """The NMF scree: the score of every K, the number chosen marked.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+
+        Returns
+        -------
+        fig : matplotlib Figure
+        """
+        from skspectra.plotting import plot_scree
+
+        return plot_scree(self, ax=ax)
+
+
+def _estimator(model, X, max_iter, tol, random_state):
+    if isinstance(model, _BaseSpectrumNMF):
+        # its penalties and blocks, with the fits converged as far as the
+        # test of the residual needs
+        return clone(model).set_params(
+            ard=False,
+            random_state=random_state,
+            tol=min(model.tol, tol),
+            max_iter=max(model.max_iter, max_iter),
+        )
+    if model == "auto":
+        model = suggest_noise_model(X).model
+    if model == "poisson":
+        est = PoissonNMF(ard=False, max_iter=max_iter, tol=tol)
+    elif model == "gaussian":
+        est = SparseNMF(ard=False, max_iter=max_iter, tol=tol, clip_negative=True)
+    else:
+        raise ValueError(
+            "model must be 'poisson', 'gaussian', 'auto' or a PoissonNMF or "
+            f"SparseNMF estimator; got {model!r}."
+        )
+    return est.set_params(random_state=random_state)
+
+
+def _tw1_sf(t):
+    """Survival function of the Tracy-Widom law of order 1 (gamma form)."""
+    return float(gamma.sf(t + _TW1_SHIFT, _TW1_SHAPE, scale=_TW1_SCALE))
+
+
+def _whitened_residual(est, X, W):
+    WH = W @ est.components_
+    if isinstance(est, PoissonNMF):
+        floor = _WHITEN_FLOOR * max(float(X.mean()), np.finfo(float).tiny)
+        return (X - WH) / np.sqrt(np.maximum(WH, floor))
+    R = X - WH
+    N, M = X.shape
+    K = est.n_components_
+    dof = max(N * M - K * (N + M), 1)
+    sigma = np.sqrt(max(float(np.sum(R * R)) / dof, np.finfo(float).tiny))
+    return R / sigma
+
+
+def _test_score(est, X, W, rng):
+    """Largest squared singular value of the residual against noise.
+
+    Johnstone (2001): for an n x p matrix of unit-variance noise the
+    largest squared singular value, centred by ``mu`` and scaled by
+    ``sigma`` below, follows the Tracy-Widom law of order 1.  The K fitted
+    components use about K rows and K columns of freedom.
+    """
+    R = _whitened_residual(est, X, W)
+    _, s, _ = randomized_svd(
+        R, 1, n_iter=_SVD_POWER_ITER, random_state=rng.randint(2**31)
+    )
+    K = est.n_components_
+    n, p = max(R.shape[0] - K, 2), max(R.shape[1] - K, 2)
+    n, p = max(n, p), min(n, p)
+    root = np.sqrt(n - 1) + np.sqrt(p)
+    mu = root**2
+    sigma = root * (1 / np.sqrt(n - 1) + 1 / np.sqrt(p)) ** (1 / 3)
+    return float(s[0] ** 2 / mu), _tw1_sf((s[0] ** 2 - mu) / sigma)
+
+
+def _loss(X, WH, poisson):
+    if poisson:
+        WH = np.maximum(WH, np.finfo(float).tiny)
+        pos = X > 0
+        return float(
+            2 * (np.sum(X[pos] * np.log(X[pos] / WH[pos])) - X.sum() + WH.sum())
+        )
+    return float(np.sum((X - WH) ** 2))
+
+
+def _bcv_score(est, X, K, rng):
+    """Bi-cross-validated loss of K components (Owen & Perry 2009).
+
+    Rows and columns are split into groups; for each held-out block
+    ``X[I, J]`` the model is fitted on ``X[-I, -J]``, the held-out rows'
+    abundances are fitted on ``X[I, -J]`` with the spectra fixed, the
+    held-out channels of the spectra on ``X[-I, J]`` with the abundances
+    fixed, and ``X[I, J]`` is predicted from the two.
+    """
+    N, M = X.shape
+    rows = np.array_split(rng.permutation(N), _BCV_FOLDS)
+    cols = np.array_split(rng.permutation(M), _BCV_FOLDS)
+    poisson = isinstance(est, PoissonNMF)
+    total = 0.0
+    for I in rows:
+        rest_i = np.setdiff1d(np.arange(N), I)
+        for J in cols:
+            rest_j = np.setdiff1d(np.arange(M), J)
+            core = clone(est).set_params(n_components=K)
+            W = core.fit_transform(X[np.ix_(rest_i, rest_j)])
+            W_held = core.transform(X[np.ix_(I, rest_j)])
+            # the held-out channels: X[-I, J]^T = H_J^T W^T with W fixed
+            Wk = W[:, : core.n_components_]
+            scale = Wk.sum(axis=0)
+            keep = scale > 0
+            fixed = (Wk[:, keep] / scale[keep]).T
+            side = clone(est).set_params(
+                n_components=int(keep.sum()), fixed_components=fixed
+            )
+            A = side.fit_transform(X[np.ix_(rest_i, J)].T)
+            H_J = np.zeros((core.n_components_, len(J)))
+            H_J[keep] = (A / scale[keep]).T
+            total += _loss(X[np.ix_(I, J)], W_held @ H_J, poisson)
+    return total / X.size
+
+
+def select_n_components(
+    X,
+    *,
+    model="auto",
+    max_components=10,
+    method="test",
+    alpha=0.01,
+    max_iter=2000,
+    tol=1e-6,
+    random_state=None,
+):
+    """Choose the number of components of an NMF of X.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_pixels, n_channels)
+        Spectra, one per row (loaded into memory).
+    model : {"auto", "poisson", "gaussian"} or estimator, default="auto"
+        The noise model: ``"poisson"`` (:class:`PoissonNMF`),
+        ``"gaussian"`` (:class:`SparseNMF`), ``"auto"`` chosen by
+        :func:`suggest_noise_model`, or a PoissonNMF / SparseNMF whose
+        parameters are used (with ``ard=False``).
+    max_components : int, default=10
+        The largest number tried; at most ``min(n_pixels, n_channels) - 1``.
+    method : {"test", "bicv"}, default="test"
+        ``"test"``: K components are accepted when the residual of their
+        fit, whitened under the noise model (divided by ``sqrt(W H)`` for
+        Poisson, by the estimated noise level for Gaussian), has a largest
+        singular value that is noise: its p-value under the Tracy-Widom law
+        of the largest eigenvalue of a noise matrix (Johnstone 2001) is at
+        least ``alpha``.  The smallest such K is chosen.  ``"bicv"``:
+        bi-cross-validation of Owen & Perry (2009) over 2 x 2 folds of
+        pixels and channels; the K of least held-out loss is chosen (every
+        K up to ``max_components`` is fitted).
+    alpha : float, default=0.01
+        Level of the test of ``method="test"``.
+    max_iter : int, default=2000
+        Iterations of every fit (at least; an estimator's larger value is
+        kept).
+    tol : float, default=1e-6
+        Tolerance of every fit (at most; an estimator's smaller value is
+        kept); tighter than
+        the estimators' default because the test reads the residual, which
+        an unconverged fit leaves with structure at high counts.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the fits, the SVD and the folds.
+
+    Returns
+    -------
+    result : NComponentsResult
+        ``n_components``, the scores of every K tried, the p-values (test)
+        and :meth:`~NComponentsResult.plot`, the NMF scree.
+
+    Notes
+    -----
+    With the Gaussian model, data with many negative values are clipped to
+    zero for the fit, which biases the residual where the signal is low;
+    the test then overstates the number, and ``method="bicv"`` is the
+    safer choice.
+
+    Warns
+    -----
+    UserWarning
+        When the number chosen equals ``max_components``.
+
+    References
+    ----------
+    .. [1] I. M. Johnstone, "On the distribution of the largest eigenvalue
+       in principal components analysis", Ann. Statist. 29 (2001) 295-327,
+       :doi:`10.1214/aos/1009210544`.
+    .. [2] A. B. Owen and P. O. Perry, "Bi-cross-validation of the SVD and
+       the nonnegative matrix factorization", Ann. Appl. Stat. 3 (2009)
+       564-594, :doi:`10.1214/08-AOAS227`.
+    .. [3] M. Chiani, "Distribution of the largest eigenvalue for real
+       Wishart and Gaussian random matrices and a simple approximation for
+       the Tracy-Widom distribution", J. Multivar. Anal. 129 (2014) 69-81,
+       :doi:`10.1016/j.jmva.2014.04.002`.
+
+    Examples
+    --------
+    >>> from skspectra.datasets import make_grain_image
+    >>> from skspectra.decomposition import select_n_components
+    >>> X, _ = make_grain_image(3, shape=(24, 24), n_channels=96,
+    ...                         counts_per_pixel=500, random_state=0)
+    >>> select_n_components(X.reshape(-1, 96), random_state=0).n_components
+    3
+    """
+    import warnings
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D array (n_pixels, n_channels); got shape {X.shape}."
+        )
+    N, M = X.shape
+    if min(N, M) < 2:
+        raise ValueError(
+            f"X of shape {X.shape} has a single pixel or channel; there is one "
+            "component at most and nothing to select."
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinity.")
+    if not np.any(X > 0):
+        raise ValueError("X has no positive value; there is nothing to factorise.")
+    if not isinstance(max_components, numbers.Integral) or max_components < 2:
+        raise ValueError(
+            f"max_components must be an integer >= 2 (one against more); got "
+            f"{max_components!r}."
+        )
+    if max_components > min(N, M) - 1:
+        raise ValueError(
+            f"max_components={max_components} is above min(n_pixels, "
+            f"n_channels) - 1 = {min(N, M) - 1}."
+        )
+    if method not in ("test", "bicv"):
+        raise ValueError(f"method must be 'test' or 'bicv'; got {method!r}.")
+    rng = check_random_state(random_state)
+    est = _estimator(model, X, max_iter, tol, random_state)
+    name = "poisson" if isinstance(est, PoissonNMF) else "gaussian"
+    ks, scores, pvals = [], [], []
+    chosen = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for K in range(1, max_components + 1):
+            if method == "test":
+                fit = clone(est).set_params(n_components=K)
+                W = fit.fit_transform(X)
+                score, p = _test_score(fit, X, W, rng)
+                pvals.append(p)
+            else:
+                score = _bcv_score(est, X, K, rng)
+            ks.append(K)
+            scores.append(score)
+            if method == "test" and p >= alpha:
+                chosen = K
+                break
+    if method == "bicv":
+        chosen = ks[int(np.argmin(scores))]
+    elif chosen is None:
+        chosen = max_components
+    if chosen == max_components:
+        warnings.warn(
+            f"select_n_components chose max_components={max_components}: the "
+            "number of components may be larger; raise max_components.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return NComponentsResult(
+        n_components=chosen,
+        ks=ks,
+        scores=scores,
+        p_values=pvals if method == "test" else None,
+        method=method,
+        model=name,
+    )

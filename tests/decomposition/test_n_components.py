@@ -1,0 +1,255 @@
+"""The number of components: on images make_spectrum_image did not make."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from skspectra.datasets import make_grain_image
+from skspectra.decomposition import PoissonNMF, SparseNMF
+
+
+def grains(k, cpp, noise="poisson", seed=0, shape=(24, 24), m=96, **kw):
+    X, truth = make_grain_image(
+        k,
+        shape=shape,
+        n_channels=m,
+        counts_per_pixel=cpp,
+        noise=noise,
+        random_state=seed,
+        **kw,
+    )
+    return X.reshape(-1, m), truth
+
+
+def matched_cosine(found, truth):
+    f = found / np.linalg.norm(found, axis=1, keepdims=True)
+    t = truth / np.linalg.norm(truth, axis=1, keepdims=True)
+    sim = t @ f.T
+    rows, cols = linear_sum_assignment(-sim)
+    if len(rows) < truth.shape[0]:
+        return 0.0
+    return float(sim[rows, cols].mean())
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@pytest.mark.parametrize("cpp", [300, 20000])
+def test_poisson_count_right_at_low_and_high_counts(cpp):
+    # ARD alone kept every component of the cap at high counts: the better
+    # the data, the worse the answer
+    X, _ = grains(4, cpp, seed=1)
+    est = PoissonNMF(10, random_state=0).fit(X)
+    assert est.n_components_ == 4
+    assert np.all(est.pruning_gains_[:-1] < est.pruning_threshold_)
+    assert est.pruning_gains_.size == 0 or est.pruning_gains_[-1] >= (
+        est.pruning_threshold_
+    )
+
+
+def test_count_does_not_follow_the_cap():
+    X, _ = grains(4, 20000, seed=1)
+    counts = [PoissonNMF(cap, random_state=0).fit(X).n_components_ for cap in (8, 16)]
+    assert counts == [4, 4]
+
+
+def test_count_does_not_depend_on_tol():
+    X, _ = grains(3, 5000, seed=4)
+    counts = [
+        PoissonNMF(10, tol=tol, random_state=0).fit(X).n_components_
+        for tol in (1e-3, 1e-6)
+    ]
+    assert counts == [3, 3]
+
+
+def test_count_same_on_both_halves_of_a_binomial_split():
+    X, _ = grains(3, 2000, seed=2)
+    rng = np.random.default_rng(0)
+    A = rng.binomial(X.astype(np.int64), 0.5).astype(np.float64)
+    counts = [PoissonNMF(10, random_state=0).fit(Y).n_components_ for Y in (A, X - A)]
+    assert counts == [3, 3]
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_sparse_nmf_gaussian_noise_count_and_scale(k):
+    # i.i.d. Gaussian noise of 2 % of the mean: ARD alone kept all 12
+    X, _ = grains(k, 1.0, noise=None, seed=k)
+    X = X + 0.02 * X.mean() * np.random.default_rng(k).standard_normal(X.shape)
+    X = np.clip(X, 0, None)
+    counts = [
+        SparseNMF(12, random_state=0).fit(s * X).n_components_ for s in (1.0, 1000.0)
+    ]
+    assert counts == [k, k]
+
+
+@pytest.mark.parametrize("cls", [PoissonNMF, SparseNMF])
+def test_ard_at_the_true_count_does_not_distort_the_spectra(cls):
+    X, truth = grains(3, 100, seed=7, shape=(32, 32), m=128)
+    kw = {"clip_negative": True} if cls is SparseNMF else {}
+    ard = cls(3, ard=True, random_state=0, **kw).fit(X)
+    plain = cls(3, ard=False, random_state=0, **kw).fit(X)
+    c_ard = matched_cosine(ard.components_, truth.components)
+    c_plain = matched_cosine(plain.components_, truth.components)
+    assert ard.n_components_ == 3
+    assert c_ard > c_plain - 0.01, (c_ard, c_plain)
+
+
+def test_relevance_pruning_still_available():
+    X, _ = grains(3, 300, seed=3)
+    est = PoissonNMF(6, prune="relevance", random_state=0).fit(X)
+    assert not hasattr(est, "pruning_gains_")
+    assert est.n_components_ == est.active_components_.sum()
+
+
+# ------------------------------------------------------------- noise model
+def test_suggest_noise_model():
+    from skspectra.decomposition import suggest_noise_model
+
+    X, _ = grains(3, 300, seed=0)
+    assert suggest_noise_model(X).model == "poisson"
+    assert suggest_noise_model(X.astype(np.uint16)).model == "poisson"
+    # scaled counts are integers whose variance is ten times their mean
+    scaled = suggest_noise_model(10 * X)
+    assert scaled.model == "gaussian" and scaled.integer
+    assert 5 < scaled.dispersion < 20
+    assert suggest_noise_model(0.37 * X).model == "gaussian"
+    G, _ = grains(3, 300, noise="gaussian", seed=0)
+    found = suggest_noise_model(G)
+    assert found.model == "gaussian" and "negative" in found.reason
+    # one pixel: integer counts, nothing to compare
+    assert suggest_noise_model(X[:1]).model == "poisson"
+
+
+def test_cap_reached_warns():
+    X, _ = grains(4, 3000, seed=1)
+    with pytest.warns(UserWarning, match="kept all n_components=3"):
+        PoissonNMF(3, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        PoissonNMF(8, random_state=0).fit(X)
+
+
+def _decompose(capsys, *argv):
+    from skspectra import cli
+
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_command_line_chooses_the_model_from_the_data(capsys, tmp_path, shared_data):
+    code, out, err = _decompose(
+        capsys,
+        "decompose",
+        shared_data / "mn3o4_phantom_si.npz",
+        "--out",
+        tmp_path,
+        "--no-figure",
+    )
+    assert code == 0, err
+    assert "model sparse: X has non-integer values" in out
+    assert "found 2 components" in out
+
+
+def test_command_line_says_when_the_cap_is_reached(capsys, tmp_path):
+    X, truth = make_grain_image(4, shape=(16, 16), n_channels=64, random_state=1)
+    path = tmp_path / "grains.npz"
+    np.savez(path, X=X, energy=truth.energy)
+    code, out, err = _decompose(
+        capsys,
+        "decompose",
+        path,
+        "--max-components",
+        3,
+        "--out",
+        tmp_path,
+        "--no-figure",
+    )
+    assert code == 0, err
+    assert "model poisson: X is integer valued" in out
+    assert "--max-components" in err and "kept all" in err
+
+
+# ------------------------------------------------------- select_n_components
+@pytest.mark.parametrize("cpp", [30, 1000, 20000])
+def test_select_n_components_test_method(cpp):
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(3, cpp, seed=3, shape=(32, 32), m=128)
+    result = select_n_components(X, max_components=6, random_state=0)
+    assert result.n_components == 3
+    assert result.model == "poisson"
+    assert np.all(result.p_values[:-1] < 0.01) and result.p_values[-1] >= 0.01
+    assert list(result.ks) == [1, 2, 3]
+
+
+def test_select_n_components_bicv_and_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(3, 300, seed=5, shape=(32, 32), m=128)
+    result = select_n_components(X, max_components=5, method="bicv", random_state=0)
+    # the held-out loss falls steeply up to the true number and far less
+    # after it; on this image its minimum lies one beyond (bi-cross-
+    # validation with 2 x 2 folds can overstate the number by one)
+    s = result.scores
+    assert s[0] > s[1] > s[2]
+    assert (s[1] - s[2]) > 5 * (s[2] - s.min())
+    assert result.n_components in (3, 4)
+    assert result.p_values is None and s.shape == (5,)
+    fig = result.plot()
+    fig.savefig(tmp_path / "scree.png")
+    assert (tmp_path / "scree.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [
+        (np.ones((1, 10)), {}, "single pixel"),
+        (np.zeros((20, 10)), {}, "no positive"),
+        (np.ones((20, 10)), {"max_components": 1}, "max_components"),
+        (np.ones((20, 10)), {"max_components": 10}, "above min"),
+        (np.ones((20, 10)), {"method": "elbow", "max_components": 5}, "method"),
+        (np.ones((20, 10)), {"model": "laplace", "max_components": 5}, "model"),
+    ],
+)
+def test_select_n_components_bad_input(X, kwargs, match):
+    from skspectra.decomposition import select_n_components
+
+    with pytest.raises(ValueError, match=match):
+        select_n_components(X, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [PoissonNMF, SparseNMF])
+def test_estimator_bad_input_is_clear(cls):
+    X = np.zeros((20, 10))
+    with pytest.raises(ValueError, match="zero everywhere"):
+        cls(3).fit(X)
+    # a cap of 1 is a one-component fit; a cap above min(N, M) is reduced
+    Y, _ = grains(2, 300, seed=0, shape=(8, 8), m=16)
+    assert cls(1).fit(Y).n_components_ == 1
+    with pytest.warns(UserWarning, match="larger than min"):
+        cls(40).fit(Y)
+    with pytest.raises(ValueError, match="minimum of 2"):
+        cls(3).fit(Y[:1])
+
+
+@pytest.mark.parametrize("cls", [PoissonNMF, SparseNMF])
+def test_n_components_auto(cls):
+    X, _ = grains(3, 2000, seed=2, shape=(24, 24), m=96)
+    kw = {}
+    if cls is SparseNMF:  # homoscedastic noise of 2 % of the mean
+        X, _ = grains(3, 1.0, noise=None, seed=2, shape=(24, 24), m=96)
+        X = X + 0.02 * X.mean() * np.random.default_rng(2).standard_normal(X.shape)
+        kw = {"clip_negative": True}
+    ard = cls("auto", random_state=0, **kw).fit(X)
+    assert ard.n_components_ == 3 and ard.active_components_.shape == (10,)
+    plain = cls("auto", ard=False, random_state=0, **kw).fit(X)
+    assert plain.n_components_ == 3
+    assert plain.n_components_selection_.n_components == 3
