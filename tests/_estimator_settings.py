@@ -27,6 +27,7 @@ from skspectra.preprocessing import (
     SpectrumNormalizer,
     XANESNormalizer,
 )
+from skspectra.search import TransferGaussianProcessRegressor
 from skspectra.tree import SpectralDendrogramTree
 from skspectra.utils.discovery import all_estimators
 
@@ -52,6 +53,8 @@ INIT_PARAMS = {
         "learning_rate": 0.01,
         "random_state": 0,
     },
+    # skspectra.search
+    TransferGaussianProcessRegressor: {},
     # skspectra.preprocessing
     EdgeAligner: {},
     EnergyCrop: {},

@@ -146,7 +146,7 @@ def make_grain_image(
 
     See Also
     --------
-    make_spectrum_image : edges and Gaussian lines on smooth random maps.
+    make_spectrum_image : Edges and Gaussian lines on smooth random maps.
 
     Examples
     --------

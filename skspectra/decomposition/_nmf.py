@@ -620,7 +620,7 @@ class _BaseSpectrumNMF(
         return self._fit(X)
 
     def transform(self, X):
-        """Abundances of new spectra with the component spectra held fixed.
+        """Compute the abundances of new spectra, the component spectra held fixed.
 
         Parameters
         ----------
@@ -676,6 +676,7 @@ class _BaseSpectrumNMF(
         Returns
         -------
         X_original : ndarray of shape (n_pixels, n_channels)
+            The spectra rebuilt from the model.
         """
         check_is_fitted(self)
         X = np.asarray(X, dtype=self.components_.dtype)
@@ -716,6 +717,7 @@ class _BaseSpectrumNMF(
         Returns
         -------
         maps : ndarray of shape (ny, nx, `n_components_`)
+            Abundance maps on the image grid.
         """
         nav = tuple(np.shape(image)[:-1])
         return fold(self.transform(unfold(image)), nav)
@@ -822,7 +824,8 @@ _DOC_COMMON = """
         Called as ``callback(iteration, objective)`` after every iteration of
         every run (``iteration`` counts from 1 within a run), for example to
         drive a progress bar.  Its return value is ignored.  Like any
-        parameter it is kept by ``clone`` and ``get_params``."""
+        parameter it is kept by ``clone`` and ``get_params``.
+"""
 
 _DOC_ATTRS = """
     Attributes
@@ -902,8 +905,7 @@ class SparseNMF(_BaseSpectrumNMF):
     factors and leaves ``n_components_`` unchanged.
 """
         + _DOC_COMMON
-        + """
-    clip_negative : bool, default=False
+        + """    clip_negative : bool, default=False
         Set negative values to zero instead of raising an error (for example
         after background subtraction of EELS spectra).
 """
@@ -918,7 +920,7 @@ class SparseNMF(_BaseSpectrumNMF):
 
     See Also
     --------
-    PoissonNMF : the same model under a Poisson likelihood for low counts.
+    PoissonNMF : The same model under a Poisson likelihood for low counts.
     sklearn.decomposition.NMF : NMF without ARD or orthogonality.
 
     Notes
@@ -987,10 +989,10 @@ class SparseNMF(_BaseSpectrumNMF):
         block_size=None,
         n_jobs=None,
         energy=None,
-        clip_negative=False,
         random_state=None,
         verbose=0,
         callback=None,
+        clip_negative=False,
     ):
         super().__init__(
             n_components=n_components,
@@ -1053,8 +1055,8 @@ class PoissonNMF(_BaseSpectrumNMF):
 
     See Also
     --------
-    SparseNMF : the Gaussian-noise model.
-    sklearn.decomposition.NMF : with ``beta_loss="kullback-leibler"``.
+    SparseNMF : The Gaussian-noise model.
+    sklearn.decomposition.NMF : The same loss with ``beta_loss="kullback-leibler"``.
 
     Notes
     -----

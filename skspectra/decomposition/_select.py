@@ -34,7 +34,10 @@ _BCV_FOLDS = 2
 class NComponentsResult:
     """The number of components chosen and the scores of every K tried.
 
-    Attributes
+    Returned by :func:`select_n_components`; the parameters are kept as
+    attributes of the same names.
+
+    Parameters
     ----------
     n_components : int
         The number chosen.
@@ -67,7 +70,7 @@ class NComponentsResult:
         )
 
     def plot(self, ax=None):
-        """The NMF scree: the score of every K, the number chosen marked.
+        """Draw the NMF scree: the score of every K, the number chosen marked.
 
         Parameters
         ----------
@@ -77,6 +80,7 @@ class NComponentsResult:
         Returns
         -------
         fig : matplotlib Figure
+            The figure drawn on.
         """
         from skspectra.plotting import plot_scree
 
@@ -245,17 +249,17 @@ def select_n_components(
         ``n_components``, the scores of every K tried, the p-values (test)
         and :meth:`~NComponentsResult.plot`, the NMF scree.
 
+    Warns
+    -----
+    UserWarning
+        When the number chosen equals ``max_components``.
+
     Notes
     -----
     With the Gaussian model, data with many negative values are clipped to
     zero for the fit, which biases the residual where the signal is low;
     the test then overstates the number, and ``method="bicv"`` is the
     safer choice.
-
-    Warns
-    -----
-    UserWarning
-        When the number chosen equals ``max_components``.
 
     References
     ----------

@@ -11,7 +11,7 @@ _LABELS = {
 
 
 def plot_scree(result, *, ax=None):
-    """The score of every number of components, the number chosen marked.
+    """Plot the score of every number of components, the number chosen marked.
 
     Parameters
     ----------
@@ -27,6 +27,21 @@ def plot_scree(result, *, ax=None):
         value of the whitened residual over the noise edge (1 is noise, the
         dashed line) and the p-values are written beside the points; with
         ``"bicv"`` the held-out loss.
+
+    Examples
+    --------
+    >>> from skspectra.datasets import make_spectrum_image
+    >>> from skspectra.decomposition import select_n_components
+    >>> from skspectra.plotting import plot_scree
+    >>> image, truth = make_spectrum_image(
+    ...     3, shape=(16, 16), n_channels=64, counts_per_pixel=500, random_state=0
+    ... )
+    >>> result = select_n_components(
+    ...     image.reshape(-1, 64), max_components=5, random_state=0
+    ... )
+    >>> fig = plot_scree(result)
+    >>> len(fig.axes) >= 1
+    True
     """
     plt = import_pyplot()
     ks = np.asarray(result.ks)
