@@ -161,7 +161,8 @@ ALLOWED_IMPORTS = {
     "metrics": {"utils"},
     "preprocessing": {"utils"},
     "io": {"utils"},
-    "decomposition": {"utils"},
+    # NComponentsResult.plot is a shortcut to skspectra.plotting.plot_scree
+    "decomposition": {"plotting", "utils"},
     "datasets": {"io", "preprocessing", "utils"},
     "peaks": {"datasets", "utils"},
     "neighbors": {"metrics", "utils"},
