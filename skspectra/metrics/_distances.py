@@ -19,6 +19,7 @@ from sklearn.metrics import pairwise_distances
 from sklearn.utils import check_array
 
 from skspectra.metrics import _kernels
+from skspectra.utils._docstring import Substitution
 from skspectra.utils.validation import check_energy, check_same_channels
 
 METRIC_NAMES = (
@@ -483,6 +484,22 @@ def cramer(u, v, energy=None):
     return float(np.sqrt(np.sum((p - q)[:-1] ** 2 * np.diff(energy))))
 
 
+# the clip_negative entry of the density metrics' docstrings
+_CLIP_NEGATIVE_DOC = r"""clip_negative : bool, default=True
+    The metric needs densities, :math:`p \ge 0`.  With True, negative
+    values (noise about a zero baseline, as in normalised measured
+    spectra) are set to zero before the normalisation, as long as they
+    hold at most 5 % of a spectrum's absolute intensity
+    (:math:`\sum_k \max(-u_k, 0) \le 0.05 \sum_k |u_k|`); beyond that,
+    or with False, a negative value raises a ``ValueError``.  On clipped
+    spectra this is the distance of their positive parts, so it does
+    not tell apart spectra that differ only below zero.  The metrics of
+    ``get_metric`` use the default; pass
+    ``functools.partial(f, clip_negative=False)`` as a callable metric
+    for the strict form."""
+
+
+@Substitution(clip_negative=_CLIP_NEGATIVE_DOC)
 def hellinger(u, v, energy=None, *, clip_negative=True):
     r"""Hellinger distance between the unit-area spectra, in [0, 1].
 
@@ -501,18 +518,7 @@ def hellinger(u, v, energy=None, *, clip_negative=True):
         Two spectra on one energy grid, each with positive total.
     energy : array-like of shape (n_channels,), default=None
         Accepted for a uniform signature; not used by this metric.
-    clip_negative : bool, default=True
-        The metric needs densities, :math:`p \ge 0`.  With True, negative
-        values (noise about a zero baseline, as in normalised measured
-        spectra) are set to zero before the normalisation, as long as they
-        hold at most 5 % of a spectrum's absolute intensity
-        (:math:`\sum_k \max(-u_k, 0) \le 0.05 \sum_k |u_k|`); beyond that,
-        or with False, a negative value raises a ``ValueError``.  On clipped
-        spectra this is the distance of their positive parts, so it does
-        not tell apart spectra that differ only below zero.  The metrics of
-        ``get_metric`` use the default; pass
-        ``functools.partial(f, clip_negative=False)`` as a callable metric
-        for the strict form.
+    %(clip_negative)s
 
     Returns
     -------
@@ -537,6 +543,7 @@ def hellinger(u, v, energy=None, *, clip_negative=True):
     return float(np.sqrt(0.5 * np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)))
 
 
+@Substitution(clip_negative=_CLIP_NEGATIVE_DOC)
 def jensen_shannon(u, v, energy=None, *, clip_negative=True):
     r"""Jensen-Shannon distance (natural logarithm) between unit-area spectra.
 
@@ -554,18 +561,7 @@ def jensen_shannon(u, v, energy=None, *, clip_negative=True):
         Two spectra on one energy grid, each with positive total.
     energy : array-like of shape (n_channels,), default=None
         Accepted for a uniform signature; not used by this metric.
-    clip_negative : bool, default=True
-        The metric needs densities, :math:`p \ge 0`.  With True, negative
-        values (noise about a zero baseline, as in normalised measured
-        spectra) are set to zero before the normalisation, as long as they
-        hold at most 5 % of a spectrum's absolute intensity
-        (:math:`\sum_k \max(-u_k, 0) \le 0.05 \sum_k |u_k|`); beyond that,
-        or with False, a negative value raises a ``ValueError``.  On clipped
-        spectra this is the distance of their positive parts, so it does
-        not tell apart spectra that differ only below zero.  The metrics of
-        ``get_metric`` use the default; pass
-        ``functools.partial(f, clip_negative=False)`` as a callable metric
-        for the strict form.
+    %(clip_negative)s
 
     Returns
     -------
