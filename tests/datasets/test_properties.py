@@ -107,4 +107,4 @@ def test_bad_broadening_is_named():
     with pytest.raises(ValueError, match="broadening must be a \\(low, high\\)"):
         make_property_spectra(5, measured=True, broadening=(0.8, 0.2))
     with pytest.raises(ValueError, match="wider than the spectrum"):
-        make_property_spectra(5, measured=True, broadening=(0.2, 80.0))
+        make_property_spectra(5, measured=True, broadening=(60.0, 80.0))
