@@ -12,6 +12,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 from sklearn.utils import Bunch, check_random_state
 
+from skspectra.datasets._image_common import add_counting_noise, check_image_params
+
 __all__ = ["make_grain_image"]
 
 # line widths as a fraction of the energy range: from a few channels at 1024
@@ -159,29 +161,15 @@ def make_grain_image(
     >>> round(float(truth.X_noiseless.sum(axis=-1).mean()), 6)
     6.0
     """
-    if not isinstance(n_components, numbers.Integral) or n_components < 1:
-        raise ValueError(
-            f"n_components must be a positive integer; got {n_components!r}."
-        )
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"shape must be (ny, nx) with positive sizes; got {shape}.")
-    if not isinstance(n_channels, numbers.Integral) or n_channels < 8:
-        raise ValueError(f"n_channels must be an integer >= 8; got {n_channels!r}.")
+    shape = check_image_params(
+        n_components, shape, n_channels, overlap, counts_per_pixel, noise
+    )
     if n_grains is None:
         n_grains = 3 * n_components
     if not isinstance(n_grains, numbers.Integral) or n_grains < 1:
         raise ValueError(f"n_grains must be a positive integer; got {n_grains!r}.")
     if not np.isfinite(border) or border < 0:
         raise ValueError(f"border must be a non-negative number; got {border!r}.")
-    if not 0.0 <= float(overlap) <= 1.0:
-        raise ValueError(f"overlap must lie in [0, 1]; got {overlap!r}.")
-    if not np.isfinite(counts_per_pixel) or counts_per_pixel <= 0:
-        raise ValueError(
-            f"counts_per_pixel must be a positive number; got {counts_per_pixel!r}."
-        )
-    if noise not in ("poisson", "gaussian", None):
-        raise ValueError(f"noise must be 'poisson', 'gaussian' or None; got {noise!r}.")
     rng = check_random_state(random_state)
     energy = np.linspace(0.0, 1.0, n_channels)
     components = np.stack(
@@ -193,13 +181,7 @@ def make_grain_image(
     )
     maps = counts_per_pixel * fractions
     X_noiseless = maps @ components
-    if noise == "poisson":
-        X = rng.poisson(X_noiseless).astype(np.float64)
-    elif noise == "gaussian":
-        sigma = np.sqrt(X_noiseless.mean())
-        X = X_noiseless + sigma * rng.standard_normal(X_noiseless.shape)
-    else:
-        X = X_noiseless.copy()
+    X = add_counting_noise(X_noiseless, noise, rng)
     truth = Bunch(
         components=components,
         maps=maps,

@@ -69,6 +69,46 @@ def _periodic_lorentzian(n, position, width, area, n_channels):
     return np.where(valid, terms, 0.0).sum(axis=-2)
 
 
+def _check_sizes(n_spectra, n_channels, min_channels):
+    """``n_spectra`` >= 1 and ``n_channels`` >= ``min_channels``, as integers."""
+    if not isinstance(n_spectra, Integral) or n_spectra < 1:
+        raise ValueError(f"n_spectra must be a positive integer; got {n_spectra!r}.")
+    if not isinstance(n_channels, Integral) or n_channels < min_channels:
+        raise ValueError(
+            f"n_channels must be an integer >= {min_channels}; got {n_channels!r}."
+        )
+
+
+def _check_snr(snr):
+    if snr is not None and not snr > 0:
+        raise ValueError(f"snr must be positive or None; got {snr!r}.")
+
+
+def _count_range(value, name, minimum, message):
+    """``(low, high)`` of a fixed count or an inclusive range of counts."""
+    if isinstance(value, Integral):
+        lo, hi = int(value), int(value)
+    else:
+        lo, hi = (int(v) for v in value)
+    if lo < minimum or hi < lo:
+        raise ValueError(f"{name} must be {message}; got {value!r}.")
+    return lo, hi
+
+
+def _add_white_noise(X_clean, snr, rng, scale=None):
+    """Noisy spectra and the noise level at each spectrum's largest value.
+
+    The noise is Gaussian with standard deviation ``max|x| / snr`` times
+    ``scale`` (per channel, default 1); ``snr=None`` gives a copy and zero
+    levels.
+    """
+    if snr is None:
+        return X_clean.copy(), np.zeros(X_clean.shape[0])
+    noise_std = np.abs(X_clean).max(axis=1) / snr
+    std = noise_std[:, None] if scale is None else noise_std[:, None] * scale
+    return X_clean + std * rng.standard_normal(X_clean.shape), noise_std
+
+
 @Substitution(random_state=SEED_DOC)
 def make_lorentzian_peaks(
     n_spectra=100,
@@ -148,16 +188,8 @@ def make_lorentzian_peaks(
     >>> bool((truth.n_peaks == 2).all())
     True
     """
-    if not isinstance(n_spectra, Integral) or n_spectra < 1:
-        raise ValueError(f"n_spectra must be a positive integer; got {n_spectra!r}.")
-    if not isinstance(n_channels, Integral) or n_channels < 8:
-        raise ValueError(f"n_channels must be an integer >= 8; got {n_channels!r}.")
-    if isinstance(n_peaks, Integral):
-        lo_n, hi_n = int(n_peaks), int(n_peaks)
-    else:
-        lo_n, hi_n = (int(v) for v in n_peaks)
-    if lo_n < 0 or hi_n < lo_n:
-        raise ValueError(f"n_peaks must be >= 0 (or a valid range); got {n_peaks!r}.")
+    _check_sizes(n_spectra, n_channels, 8)
+    lo_n, hi_n = _count_range(n_peaks, "n_peaks", 0, ">= 0 (or a valid range)")
     w_lo, w_hi = (float(v) for v in width_range)
     h_lo, h_hi = (float(v) for v in height_range)
     if not 0 < w_lo <= w_hi:
@@ -168,8 +200,7 @@ def make_lorentzian_peaks(
         raise ValueError(
             f"height_range must be positive and ordered; got {height_range}."
         )
-    if snr is not None and not snr > 0:
-        raise ValueError(f"snr must be positive or None; got {snr!r}.")
+    _check_snr(snr)
     energy = check_energy(energy, n_channels, uniform=True)
     e0, e1 = energy[0], energy[-1]
     step = (e1 - e0) / (n_channels - 1)
@@ -214,12 +245,7 @@ def make_lorentzian_peaks(
         )
     else:
         X_clean = lorentzian(energy, positions, widths, areas)
-    if snr is None:
-        noise_std = np.zeros(n_spectra)
-        X = X_clean.copy()
-    else:
-        noise_std = np.abs(X_clean).max(axis=1) / snr
-        X = X_clean + noise_std[:, None] * rng.standard_normal(X_clean.shape)
+    X, noise_std = _add_white_noise(X_clean, snr, rng)
     truth = Bunch(
         energy=energy,
         n_peaks=counts,
@@ -258,6 +284,52 @@ def _voigt_like(n, position, width, area, sigma):
     wide = np.arange(n[0] - half, n[-1] + half + 1)
     lines = area / np.pi * width / ((wide[None] - position) ** 2 + width**2)
     return np.convolve(lines.sum(axis=0), kernel, mode="valid")
+
+
+def _edge_spectrum(n, rng, lines, width_range, step_fraction, step_ratio, shapes):
+    """Draw the lines and edge steps of one spectrum of :func:`make_edge_peaks`.
+
+    ``lines`` is the range of lines per group, ``shapes`` is
+    ``(gaussian_sigma or 0, step_shape, slope)``.  Returns the lines
+    ``(positions, widths, areas)``, the two steps ``(positions, heights)``
+    and the noiseless spectrum on channels ``n``.
+    """
+    from scipy.special import erf
+
+    sigma, step_shape, slope = shapes
+    n_channels = n.size
+    onset = rng.uniform(*_ONSET_RANGE) * n_channels
+    starts = [onset, onset + rng.uniform(*_SPIN_ORBIT_RANGE) * n_channels]
+    xs, ws, firsts = [], [], []
+    for start in starts:
+        k = rng.randint(lines[0], lines[1] + 1)
+        w = rng.uniform(*width_range, size=k)
+        x = start + np.concatenate(
+            [[0.0], np.cumsum(rng.uniform(*_SPLIT_RANGE, size=k - 1) * w[1:])]
+        )
+        firsts.append((x[0], w[0]))
+        xs.append(x)
+        ws.append(w)
+    x, w = np.concatenate(xs), np.concatenate(ws)
+    h = rng.uniform(0.5, 1.0, size=x.size)
+    a = np.pi * w * h
+    y = _voigt_like(n, x[:, None], w[:, None], a[:, None], sigma)
+    top = y.max()
+    h1 = rng.uniform(*step_fraction) * top
+    step_pos, step_h = np.zeros(2), np.zeros(2)
+    for s, ((xs0, ws0), hs) in enumerate(
+        zip(firsts, (h1, step_ratio * h1), strict=True)
+    ):
+        u = (n - xs0) / ws0
+        if step_shape == "arctan":
+            y = y + hs * (0.5 + np.arctan(u) / np.pi)
+        else:
+            # an error function reaching 3/4 one half-width above the onset,
+            # like the arctangent
+            y = y + hs * 0.5 * (1.0 + erf(u * _ERF_QUARTILE))
+        step_pos[s], step_h[s] = xs0, hs
+    y = y + slope * top * n / (n_channels - 1)
+    return (x, w, a), (step_pos, step_h), y
 
 
 def make_edge_peaks(
@@ -344,12 +416,7 @@ def make_edge_peaks(
     >>> X.shape, truth.positions.shape, truth.step_heights.shape
     ((2, 512), (2, 4), (2, 2))
     """
-    from scipy.special import erf
-
-    if not isinstance(n_spectra, Integral) or n_spectra < 1:
-        raise ValueError(f"n_spectra must be a positive integer; got {n_spectra!r}.")
-    if not isinstance(n_channels, Integral) or n_channels < 64:
-        raise ValueError(f"n_channels must be an integer >= 64; got {n_channels!r}.")
+    _check_sizes(n_spectra, n_channels, 64)
     if line_shape not in ("lorentzian", "voigt"):
         raise ValueError(
             f"line_shape must be 'lorentzian' or 'voigt'; got {line_shape!r}."
@@ -358,70 +425,29 @@ def make_edge_peaks(
         raise ValueError(f"step_shape must be 'arctan' or 'erf'; got {step_shape!r}.")
     if noise not in ("gaussian", "gain"):
         raise ValueError(f"noise must be 'gaussian' or 'gain'; got {noise!r}.")
-    if snr is not None and not snr > 0:
-        raise ValueError(f"snr must be positive or None; got {snr!r}.")
-    if isinstance(lines_per_edge, Integral):
-        lo_n = hi_n = int(lines_per_edge)
-    else:
-        lo_n, hi_n = (int(v) for v in lines_per_edge)
-    if lo_n < 1 or hi_n < lo_n:
-        raise ValueError(f"lines_per_edge must be >= 1; got {lines_per_edge!r}.")
+    _check_snr(snr)
+    lines = _count_range(lines_per_edge, "lines_per_edge", 1, ">= 1")
     rng = check_random_state(random_state)
     n = np.arange(n_channels, dtype=np.float64)
-    n_max = 2 * hi_n
-    positions = np.full((n_spectra, n_max), np.nan)
+    positions = np.full((n_spectra, 2 * lines[1]), np.nan)
     widths = np.full_like(positions, np.nan)
     areas = np.full_like(positions, np.nan)
     step_pos = np.zeros((n_spectra, 2))
     step_h = np.zeros((n_spectra, 2))
     X_clean = np.empty((n_spectra, n_channels))
     counts = np.zeros(n_spectra, dtype=np.intp)
+    shapes = (gaussian_sigma if line_shape == "voigt" else 0.0, step_shape, slope)
     for i in range(n_spectra):
-        onset = rng.uniform(*_ONSET_RANGE) * n_channels
-        starts = [onset, onset + rng.uniform(*_SPIN_ORBIT_RANGE) * n_channels]
-        xs, ws, firsts = [], [], []
-        for start in starts:
-            k = rng.randint(lo_n, hi_n + 1)
-            w = rng.uniform(*width_range, size=k)
-            x = start + np.concatenate(
-                [[0.0], np.cumsum(rng.uniform(*_SPLIT_RANGE, size=k - 1) * w[1:])]
-            )
-            firsts.append((x[0], w[0]))
-            xs.append(x)
-            ws.append(w)
-        x, w = np.concatenate(xs), np.concatenate(ws)
-        h = rng.uniform(0.5, 1.0, size=x.size)
-        a = np.pi * w * h
-        k = x.size
-        counts[i] = k
+        (x, w, a), (step_pos[i], step_h[i]), X_clean[i] = _edge_spectrum(
+            n, rng, lines, width_range, step_fraction, step_ratio, shapes
+        )
+        k = counts[i] = x.size
         positions[i, :k], widths[i, :k], areas[i, :k] = x, w, a
-        sigma = gaussian_sigma if line_shape == "voigt" else 0.0
-        y = _voigt_like(n, x[:, None], w[:, None], a[:, None], sigma)
-        top = y.max()
-        h1 = rng.uniform(*step_fraction) * top
-        for s, ((xs0, ws0), hs) in enumerate(
-            zip(firsts, (h1, step_ratio * h1), strict=True)
-        ):
-            u = (n - xs0) / ws0
-            if step_shape == "arctan":
-                y = y + hs * (0.5 + np.arctan(u) / np.pi)
-            else:
-                # an error function reaching 3/4 one half-width above
-                # the onset, like the arctangent
-                y = y + hs * 0.5 * (1.0 + erf(u * _ERF_QUARTILE))
-            step_pos[i, s], step_h[i, s] = xs0, hs
-        y = y + slope * top * n / (n_channels - 1)
-        X_clean[i] = y
-    top = np.abs(X_clean).max(axis=1)
-    if snr is None:
-        noise_std = np.zeros(n_spectra)
-        X = X_clean.copy()
-    else:
-        noise_std = top / snr
-        scale = np.ones_like(X_clean)
-        if noise == "gain":
-            scale = np.sqrt(np.maximum(X_clean, 0.0) / top[:, None])
-        X = X_clean + noise_std[:, None] * scale * rng.standard_normal(X_clean.shape)
+    scale = None
+    if snr is not None and noise == "gain":
+        top = np.abs(X_clean).max(axis=1)
+        scale = np.sqrt(np.maximum(X_clean, 0.0) / top[:, None])
+    X, noise_std = _add_white_noise(X_clean, snr, rng, scale)
     truth = Bunch(
         n_peaks=counts,
         positions=positions,
