@@ -37,13 +37,16 @@ from sklearn.base import (
     BaseEstimator,
     OneToOneFeatureMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array
 
-from skspectra.preprocessing._base import _check_finite_rows, _validate_X
+from skspectra.preprocessing._base import (
+    _check_finite_rows,
+    _SpectraMixin,
+    _validate_X,
+)
 from skspectra.utils._docstring import ENERGY_DOC, RANDOM_STATE_DOC, Substitution
 from skspectra.utils.validation import check_energy, check_level
 
@@ -89,16 +92,29 @@ def _standard_normal(rng, shape, dtype):
     return rng.standard_normal(shape).astype(dtype, copy=False)
 
 
-def _per_spectrum(value, n, name, dtype=np.float64):
-    """A positive scalar or one value per spectrum, as an array of shape (n,)."""
-    arr = np.asarray(value, dtype=dtype)
+# what _per_spectrum accepts: the test a value must pass, and its wording
+_VALUE_RULES = {
+    "positive": (lambda a: a > 0, "positive and finite"),
+    "non-negative": (lambda a: a >= 0, "finite and non-negative"),
+    "finite": (lambda a: np.ones(a.shape, dtype=bool), "finite"),
+}
+
+
+def _per_spectrum(value, n, name, rule="positive"):
+    """A scalar or one value per spectrum, as a float64 array of shape (n,).
+
+    ``rule`` is a key of ``_VALUE_RULES``; a value that breaks it, or an
+    array of another length, raises a ValueError naming ``name``.
+    """
+    arr = np.asarray(value, dtype=np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n):
         raise ValueError(
             f"{name} must be a number or one value per spectrum ({n}); got an "
             f"array of shape {arr.shape}."
         )
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive and finite.")
+    test, wording = _VALUE_RULES[rule]
+    if not (np.all(np.isfinite(arr)) and np.all(test(arr))):
+        raise ValueError(f"{name} must be {wording}.")
     return np.broadcast_to(arr, (n,))
 
 
@@ -474,15 +490,7 @@ def broaden_spectra(X, sigmas, *, energy=None):
     """
     X = _check_spectra(X)
     energy = check_energy(energy, X.shape[1])
-    sigmas = np.asarray(sigmas, dtype=np.float64)
-    if sigmas.ndim > 1 or (sigmas.ndim == 1 and sigmas.shape[0] != X.shape[0]):
-        raise ValueError(
-            f"sigmas must be a number or one value per spectrum ({X.shape[0]}); "
-            f"got an array of shape {sigmas.shape}."
-        )
-    if not np.all(np.isfinite(sigmas)) or np.any(sigmas < 0):
-        raise ValueError("sigmas must be finite and non-negative.")
-    sigmas = np.broadcast_to(sigmas, (X.shape[0],))
+    sigmas = _per_spectrum(sigmas, X.shape[0], "sigmas", "non-negative")
     _check_widths(sigmas, energy)
     return _broaden(X, energy, sigmas)
 
@@ -582,20 +590,12 @@ def add_background(X, start, end, *, energy=None, kind="linear"):
     """
     X = _check_spectra(X)
     energy = check_energy(energy, X.shape[1])
-    n = X.shape[0]
     ends = []
     for name, value in (("start", start), ("end", end)):
-        arr = np.asarray(value, dtype=np.float64)
-        if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n):
-            raise ValueError(
-                f"{name} must be a number or one value per spectrum ({n}); got "
-                f"an array of shape {arr.shape}."
-            )
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite.")
+        arr = _per_spectrum(value, X.shape[0], name, "finite")
         if kind == "power_law" and np.any(arr <= 0):
             raise ValueError(f"{name} must be positive for a power-law background.")
-        ends.append(np.broadcast_to(arr, (n,)))
+        ends.append(arr)
     return _background(X, energy, ends[0], ends[1], kind)
 
 
@@ -863,44 +863,37 @@ _TRANSFORMER_NOTE = """Every call of ``transform`` draws new perturbations from
     predicts: it would perturb the spectra to predict as well."""
 
 
-class _RandomPerturbation(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Base of the transformers applying one perturbation of augment_spectra."""
+class _RandomPerturbation(
+    _SpectraMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
+    """Base of the transformers applying one perturbation of augment_spectra.
+
+    A subclass names, in ``_augment_args``, the keyword arguments of
+    :func:`augment_spectra` that its perturbation takes and the parameter
+    that gives each; ``energy`` is checked by that function.
+    """
 
     _positive_only = False
+    _augment_args = {}
+
+    _parameter_constraints = {"random_state": _RANDOM_STATE}
 
     def _augment_params(self):
         """Keyword arguments of :func:`augment_spectra` for this perturbation."""
-        raise NotImplementedError
+        return {arg: getattr(self, name) for arg, name in self._augment_args.items()}
 
-    def _validate(self, X, reset):
+    def _validate(self, X, *, reset):
         X = _validate_X(self, X, reset=reset)
         if self._positive_only and X.size and X.min() < 0:
             raise ValueError(
                 f"Negative values in data passed to {type(self).__name__}: "
                 "counts cannot be negative; remove the background offset first."
             )
-        return X
+        return X, None
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check ``X``, the energy axis and the parameters; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_channels)
-            Spectra.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
-        """
-        X = self._validate(X, reset=True)
+    def _fit_spectra(self, X, energy):
         # a zero-spectrum trial run raises on parameters that do not fit X
         augment_spectra(X[:1] * 0, random_state=0, **self._augment_params())
-        return self
 
     def transform(self, X):
         """Perturb every spectrum once, at random.
@@ -915,15 +908,13 @@ class _RandomPerturbation(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         X_new : ndarray of shape (n_spectra, n_channels)
             Perturbed spectra, same dtype as ``X``.
         """
-        check_is_fitted(self)
-        X = self._validate(X, reset=False)
+        X, _ = self._validated(X)
         return augment_spectra(
             X, random_state=_check_rng(self.random_state), **self._augment_params()
         )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.positive_only = self._positive_only
         tags.requires_fit = True
         return tags
@@ -972,18 +963,16 @@ class RandomShift(_RandomPerturbation):
     """
 
     _parameter_constraints = {
+        **_RandomPerturbation._parameter_constraints,
         "max_shift": [Interval(Real, 0, None, closed="left")],
         "energy": ["array-like", None],
-        "random_state": _RANDOM_STATE,
     }
+    _augment_args = {"max_shift": "max_shift", "energy": "energy"}
 
     def __init__(self, *, max_shift=1.0, energy=None, random_state=None):
         self.max_shift = max_shift
         self.energy = energy
         self.random_state = random_state
-
-    def _augment_params(self):
-        return {"max_shift": self.max_shift, "energy": self.energy}
 
 
 @Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
@@ -1032,18 +1021,16 @@ class RandomBroadening(_RandomPerturbation):
     """
 
     _parameter_constraints = {
+        **_RandomPerturbation._parameter_constraints,
         "max_broadening": [Interval(Real, 0, None, closed="left")],
         "energy": ["array-like", None],
-        "random_state": _RANDOM_STATE,
     }
+    _augment_args = {"max_broadening": "max_broadening", "energy": "energy"}
 
     def __init__(self, *, max_broadening=1.0, energy=None, random_state=None):
         self.max_broadening = max_broadening
         self.energy = energy
         self.random_state = random_state
-
-    def _augment_params(self):
-        return {"max_broadening": self.max_broadening, "energy": self.energy}
 
 
 @Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
@@ -1096,10 +1083,15 @@ class RandomBackground(_RandomPerturbation):
     """
 
     _parameter_constraints = {
+        **_RandomPerturbation._parameter_constraints,
         "kind": [StrOptions(set(BACKGROUNDS))],
         "max_background": [Interval(Real, 0, None, closed="left")],
         "energy": ["array-like", None],
-        "random_state": _RANDOM_STATE,
+    }
+    _augment_args = {
+        "background": "kind",
+        "max_background": "max_background",
+        "energy": "energy",
     }
 
     def __init__(
@@ -1109,13 +1101,6 @@ class RandomBackground(_RandomPerturbation):
         self.max_background = max_background
         self.energy = energy
         self.random_state = random_state
-
-    def _augment_params(self):
-        return {
-            "background": self.kind,
-            "max_background": self.max_background,
-            "energy": self.energy,
-        }
 
 
 @Substitution(note=_TRANSFORMER_NOTE, **_KERNEL_DOCS)
@@ -1162,13 +1147,11 @@ class PoissonNoise(_RandomPerturbation):
     _positive_only = True
 
     _parameter_constraints = {
+        **_RandomPerturbation._parameter_constraints,
         "counts": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "random_state": _RANDOM_STATE,
     }
+    _augment_args = {"noise_counts": "counts"}
 
     def __init__(self, *, counts=1e4, random_state=None):
         self.counts = counts
         self.random_state = random_state
-
-    def _augment_params(self):
-        return {"noise_counts": self.counts}
