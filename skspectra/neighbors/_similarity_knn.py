@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skspectra.metrics import METRIC_NAMES, get_metric
 from skspectra.neighbors._search import build_index
+from skspectra.utils._docstring import CHANNELS_IN_DOC, Substitution
 from skspectra.utils.validation import check_energy, is_dask_array
 
 __all__ = ["SimilarityKNNClassifier", "SimilarityKNNEstimator"]
@@ -213,48 +214,71 @@ class _SimilarityNeighborsBase(BaseEstimator):
         return tags
 
 
-_DOC_PARAMS = """
-    n_neighbors : int, default=5
-        Number of nearest reference spectra that make the estimate.
-    metric : str or callable, default="euclidean"
-        Spectral distance, a name of :data:`skspectra.metrics.METRIC_NAMES`
-        ("euclidean", "cityblock", "cosine", "pearson", "spectral_angle",
-        "wasserstein", "cramer", "hellinger", "jensen_shannon",
-        "derivative") or a callable ``f(u, v, energy=None) -> float``.  Named
-        metrics with an embedding are searched in their embedded space with
-        compiled code; a callable is evaluated per pair.  The default is
-        defined for every spectrum; ``"cosine"`` and ``"pearson"`` ignore
-        the intensity scale, and the distribution metrics (``"wasserstein"``
-        ...) compare the spectra as normalised intensity distributions.
-    weights : {"uniform", "distance", "gaussian"} or callable, default="uniform"
-        Weight of each neighbour: equal; ``1 / d`` (a query equal to
-        references takes their mean); ``exp(-d**2 / (2 h**2))``, the
-        similarity-weighted estimate; or a callable mapping the array of
-        distances to an array of weights of the same shape.
-    bandwidth : float, default=None
-        The kernel width ``h`` of ``weights="gaussian"``, in units of the
-        metric.  ``None`` takes, per query, the distance to its
-        ``n_neighbors``-th nearest reference (an adaptive width).
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies, passed to metrics that use them (Wasserstein and
-        Cramer distances integrate over energy).  ``None`` is the channel
-        index.
-    algorithm : {"auto", "brute"}, default="auto"
-        ``"auto"`` prunes the search with exact lower bounds where they pay
-        off (a projection on the library's leading singular vectors for
-        Euclidean embeddings of large libraries, block sums of cumulative
-        spectra for the Wasserstein distance); ``"brute"`` scores every pair.
-        Both return the same neighbours.
-    chunk_size : int, default=None
-        Reference spectra compared at once; peak memory is about
-        ``chunk_size`` times the query batch, never queries x references.
-        ``None`` chooses chunks of about 32 MiB of the library.
-    n_jobs : int, default=None
-        Threads over query batches.  ``None`` means one Python thread, with
-        the BLAS product using its own threads; ``-1`` uses all processors.
-"""
+_DOC_PARAMS = """n_neighbors : int, default=5
+    Number of nearest reference spectra that make the estimate.
+metric : str or callable, default="euclidean"
+    Spectral distance, a name of :data:`skspectra.metrics.METRIC_NAMES`
+    ("euclidean", "cityblock", "cosine", "pearson", "spectral_angle",
+    "wasserstein", "cramer", "hellinger", "jensen_shannon",
+    "derivative") or a callable ``f(u, v, energy=None) -> float``.  Named
+    metrics with an embedding are searched in their embedded space with
+    compiled code; a callable is evaluated per pair.  The default is
+    defined for every spectrum; ``"cosine"`` and ``"pearson"`` ignore
+    the intensity scale, and the distribution metrics (``"wasserstein"``
+    ...) compare the spectra as normalised intensity distributions.
+weights : {"uniform", "distance", "gaussian"} or callable, default="uniform"
+    Weight of each neighbour: equal; ``1 / d`` (a query equal to
+    references takes their mean); ``exp(-d**2 / (2 h**2))``, the
+    similarity-weighted estimate; or a callable mapping the array of
+    distances to an array of weights of the same shape.
+bandwidth : float, default=None
+    The kernel width ``h`` of ``weights="gaussian"``, in units of the
+    metric.  ``None`` takes, per query, the distance to its
+    ``n_neighbors``-th nearest reference (an adaptive width).
+energy : array-like of shape (n_channels,), default=None
+    Channel energies, passed to metrics that use them (Wasserstein and
+    Cramer distances integrate over energy).  ``None`` is the channel
+    index.
+algorithm : {"auto", "brute"}, default="auto"
+    ``"auto"`` prunes the search with exact lower bounds where they pay
+    off (a projection on the library's leading singular vectors for
+    Euclidean embeddings of large libraries, block sums of cumulative
+    spectra for the Wasserstein distance); ``"brute"`` scores every pair.
+    Both return the same neighbours.
+chunk_size : int, default=None
+    Reference spectra compared at once; peak memory is about
+    ``chunk_size`` times the query batch, never queries x references.
+    ``None`` chooses chunks of about 32 MiB of the library.
+n_jobs : int, default=None
+    Threads over query batches.  ``None`` means one Python thread, with
+    the BLAS product using its own threads; ``-1`` uses all processors."""
+
+# what both estimators learn in fit, after their own attributes
+_DOC_FITTED = f"""energy_ : ndarray of shape (n_channels,)
+    The validated energy axis.
+n_samples_fit_ : int
+    Number of reference spectra.
+{CHANNELS_IN_DOC}"""
+
+# the paper both estimators and similarity_map follow
+SUZUKI_2019 = """\
+.. [1] Y. Suzuki, H. Hino, M. Kotsugi and K. Ono, "Automated estimation of
+   materials parameter from X-ray absorption and electron energy-loss
+   spectra with similarity measures", npj Comput. Mater. 5, 39 (2019).
+   :doi:`10.1038/s41524-019-0176-1`"""
+
+_DOC_LIBRARY = """X : array-like or dask array of shape (n_references, n_channels)
+    Reference spectra on one energy grid."""
+
+_DOCS = {
+    "params": _DOC_PARAMS,
+    "fitted": _DOC_FITTED,
+    "reference": SUZUKI_2019,
+    "library": _DOC_LIBRARY,
+}
 
 
+@Substitution(**_DOCS)
 class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
     r"""Estimate material parameters from the most similar reference spectra.
 
@@ -273,17 +297,12 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
     bounds before any full distance is computed).
 
     Parameters
-    ----------%(params)s
+    ----------
+    %(params)s
+
     Attributes
     ----------
-    energy_ : ndarray of shape (n_channels,)
-        The validated energy axis.
-    n_samples_fit_ : int
-        Number of reference spectra.
-    n_features_in_ : int
-        Number of channels of the reference spectra.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` had string column names.
+    %(fitted)s
 
     See Also
     --------
@@ -304,10 +323,7 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
 
     References
     ----------
-    .. [1] Y. Suzuki, H. Hino, M. Kotsugi and K. Ono, "Automated estimation of
-       materials parameter from X-ray absorption and electron energy-loss
-       spectra with similarity measures", npj Comput. Mater. 5, 39 (2019).
-       :doi:`10.1038/s41524-019-0176-1`
+    %(reference)s
 
     Examples
     --------
@@ -323,37 +339,14 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
     4.55
     """
 
-    def __init__(
-        self,
-        *,
-        n_neighbors=5,
-        metric="euclidean",
-        weights="uniform",
-        bandwidth=None,
-        energy=None,
-        algorithm="auto",
-        chunk_size=None,
-        n_jobs=None,
-    ):
-        super().__init__(
-            n_neighbors=n_neighbors,
-            metric=metric,
-            weights=weights,
-            bandwidth=bandwidth,
-            energy=energy,
-            algorithm=algorithm,
-            chunk_size=chunk_size,
-            n_jobs=n_jobs,
-        )
-
+    @Substitution(**_DOCS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Store the reference spectra and their parameters.
 
         Parameters
         ----------
-        X : array-like or dask array of shape (n_references, n_channels)
-            Reference spectra on one energy grid.
+        %(library)s
         y : array-like of shape (n_references,) or (n_references, n_targets)
             Their parameters.
 
@@ -384,6 +377,7 @@ class SimilarityKNNEstimator(RegressorMixin, _SimilarityNeighborsBase):
         return y.ravel() if self._y_1d else y
 
 
+@Substitution(**_DOCS)
 class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
     r"""Classify spectra by a vote of the most similar reference spectra.
 
@@ -397,19 +391,14 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
     label columns are predicted independently.
 
     Parameters
-    ----------%(params)s
+    ----------
+    %(params)s
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,) or list of such arrays
         Class labels (a list with one array per output for 2-D ``y``).
-    energy_ : ndarray of shape (n_channels,)
-        The validated energy axis.
-    n_samples_fit_ : int
-        Number of reference spectra.
-    n_features_in_ : int
-        Number of channels of the reference spectra.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` had string column names.
+    %(fitted)s
 
     See Also
     --------
@@ -424,10 +413,7 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
 
     References
     ----------
-    .. [1] Y. Suzuki, H. Hino, M. Kotsugi and K. Ono, "Automated estimation of
-       materials parameter from X-ray absorption and electron energy-loss
-       spectra with similarity measures", npj Comput. Mater. 5, 39 (2019).
-       :doi:`10.1038/s41524-019-0176-1`
+    %(reference)s
 
     Examples
     --------
@@ -442,37 +428,14 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
     array([3, 4])
     """
 
-    def __init__(
-        self,
-        *,
-        n_neighbors=5,
-        metric="euclidean",
-        weights="uniform",
-        bandwidth=None,
-        energy=None,
-        algorithm="auto",
-        chunk_size=None,
-        n_jobs=None,
-    ):
-        super().__init__(
-            n_neighbors=n_neighbors,
-            metric=metric,
-            weights=weights,
-            bandwidth=bandwidth,
-            energy=energy,
-            algorithm=algorithm,
-            chunk_size=chunk_size,
-            n_jobs=n_jobs,
-        )
-
+    @Substitution(**_DOCS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Store the reference spectra and their labels.
 
         Parameters
         ----------
-        X : array-like or dask array of shape (n_references, n_channels)
-            Reference spectra on one energy grid.
+        %(library)s
         y : array-like of shape (n_references,) or (n_references, n_outputs)
             Their labels.
 
@@ -540,11 +503,3 @@ class SimilarityKNNClassifier(ClassifierMixin, _SimilarityNeighborsBase):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
-
-
-SimilarityKNNEstimator.__doc__ = SimilarityKNNEstimator.__doc__ % {
-    "params": _DOC_PARAMS
-}
-SimilarityKNNClassifier.__doc__ = SimilarityKNNClassifier.__doc__ % {
-    "params": _DOC_PARAMS
-}

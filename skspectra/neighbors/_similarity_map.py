@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.utils import Bunch, check_array, check_random_state
 
 from skspectra.metrics import pairwise_spectral_distances
+from skspectra.neighbors._similarity_knn import SUZUKI_2019
+from skspectra.utils._docstring import Substitution
 from skspectra.utils.validation import check_same_channels
 
 __all__ = ["similarity_map"]
@@ -70,6 +72,7 @@ def _check_map_inputs(X, y, query, method, n_components):
     return X, query
 
 
+@Substitution(reference=SUZUKI_2019)
 def similarity_map(
     X,
     y=None,
@@ -123,7 +126,9 @@ def similarity_map(
         ``embedding`` (n_spectra, n_components) coordinates of the
         references, ``query_embedding`` (n_queries, n_components) or None,
         ``distances`` the (n_spectra + n_queries) square distance matrix,
-        and ``target``, the given ``y`` (or None).
+        ``target``, the given ``y`` (or None), and the ``metric`` and
+        ``method`` it was made with;
+        :func:`skspectra.plotting.plot_similarity_map` draws it.
 
     See Also
     --------
@@ -131,10 +136,7 @@ def similarity_map(
 
     References
     ----------
-    .. [1] Y. Suzuki, H. Hino, M. Kotsugi and K. Ono, "Automated estimation of
-       materials parameter from X-ray absorption and electron energy-loss
-       spectra with similarity measures", npj Comput. Mater. 5, 39 (2019).
-       :doi:`10.1038/s41524-019-0176-1`
+    %(reference)s
 
     Examples
     --------
@@ -164,4 +166,6 @@ def similarity_map(
         query_embedding=None if query is None else coords[n_ref:],
         distances=D,
         target=None if y is None else np.asarray(y),
+        metric=metric,
+        method=method,
     )

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils import Bunch
 
 from skspectra.neighbors import similarity_map
 from skspectra.plotting._matplotlib import import_pyplot
@@ -17,7 +18,7 @@ def _target_name(y, y_label):
     return str(name).replace("_", " ") if name is not None else "y"
 
 
-def _draw_map(fig, ax, result, y, metric, method, y_label, query_label):
+def _draw_map(fig, ax, result, y, y_label, query_label):
     """The references (coloured by a numeric ``y``) and the queries as stars."""
     from matplotlib.ticker import MaxNLocator
 
@@ -41,8 +42,9 @@ def _draw_map(fig, ax, result, y, metric, method, y_label, query_label):
             label=query_label,
         )
         ax.legend(loc="best", fontsize=8)
+    metric = result.metric
     name = metric if isinstance(metric, str) else getattr(metric, "__name__", "")
-    ax.set_title(f"{method.upper()} map, {name} distance")
+    ax.set_title(f"{result.method.upper()} map, {name} distance")
     ax.set_xlabel("map coordinate 1")
     ax.set_ylabel("map coordinate 2")
     # the coordinates are distances of any scale: few ticks, so that long
@@ -53,55 +55,63 @@ def _draw_map(fig, ax, result, y, metric, method, y_label, query_label):
     ax.ticklabel_format(style="plain", useOffset=False)
 
 
+def _is_map(X):
+    """Whether ``X`` is a result of :func:`~skspectra.neighbors.similarity_map`."""
+    return isinstance(X, Bunch) and "embedding" in X
+
+
+def _map_of(X, y, map_params):
+    """The map to draw and its colours: ``X`` itself when it is a map (``y``
+    defaulting to its target), else the map of the spectra ``X``."""
+    if _is_map(X):
+        if map_params:
+            raise TypeError(
+                f"{sorted(map_params)} set how a map is made; X is already a "
+                "similarity_map result, so give them to similarity_map instead."
+            )
+        if X.embedding.shape[1] < 2:
+            raise ValueError(
+                f"a drawn map needs n_components >= 2; got {X.embedding.shape[1]}."
+            )
+        return X, X.target if y is None else y
+    n_components = map_params.get("n_components", 2)
+    if isinstance(n_components, Integral) and n_components < 2:
+        raise ValueError(f"a drawn map needs n_components >= 2; got {n_components}.")
+    return similarity_map(X, y, **map_params), y
+
+
 def plot_similarity_map(
-    X,
-    y=None,
-    *,
-    metric="cosine",
-    energy=None,
-    method="mds",
-    query=None,
-    n_components=2,
-    n_neighbors=10,
-    ax=None,
-    random_state=None,
-    y_label=None,
-    query_label="measured",
+    X, y=None, *, ax=None, y_label=None, query_label="measured", **map_params
 ):
     """A 2-D map of a spectrum library under a spectral distance.
 
-    The map is computed by :func:`skspectra.neighbors.similarity_map`; its
-    first two coordinates are drawn, the references coloured by ``y`` when
-    it is numeric and the query spectra drawn as stars.
+    The map is the result of :func:`skspectra.neighbors.similarity_map`,
+    given as ``X`` or computed here from the spectra ``X`` and
+    ``map_params``; its first two coordinates are drawn, the references
+    coloured by ``y`` when it is numeric and the query spectra drawn as
+    stars.
 
     Parameters
     ----------
-    X : array-like of shape (n_spectra, n_channels)
-        Reference spectra on one energy grid.
+    X : array-like of shape (n_spectra, n_channels) or Bunch
+        Reference spectra on one energy grid, or a map that
+        :func:`~skspectra.neighbors.similarity_map` returned, drawn as it is.
     y : array-like of shape (n_spectra,), default=None
-        A parameter of each reference; numeric values colour the map.
-    metric : str or callable, default="cosine"
-        A name of :data:`skspectra.metrics.METRIC_NAMES` or a callable.
-    energy : array-like of shape (n_channels,), default=None
-        Channel energies for the metrics that use them.
-    method : {"mds", "isomap", "tsne"}, default="mds"
-        How the distance matrix is embedded.
-    query : array-like of shape (n_queries, n_channels), default=None
-        Measured spectra placed on the map among the references.
-    n_components : int, default=2
-        Dimension of the map (at least 2; the first two are drawn).
-    n_neighbors : int, default=10
-        Neighbourhood size of Isomap.
+        A parameter of each reference; numeric values colour the map.  For a
+        given map, None takes the map's ``target``.
     ax : matplotlib.axes.Axes, default=None
         Axes to draw into; a new figure otherwise.
-    random_state : int, RandomState instance or None, default=None
-        Seed of MDS and t-SNE.
     y_label : str, default=None
         Label of the colour bar (the target and its unit, such as
         ``"Mn oxidation state"``); default: the name of ``y`` when it is a
         pandas Series, else ``"y"``.
     query_label : str, default="measured"
         Legend entry of the query spectra (a file name, for example).
+    **map_params : dict
+        With spectra ``X``, the keyword arguments of
+        :func:`~skspectra.neighbors.similarity_map` (``metric``, ``energy``,
+        ``method``, ``query``, ``n_components`` (at least 2; the first two
+        are drawn), ``n_neighbors``, ``random_state``); none with a map.
 
     Returns
     -------
@@ -115,31 +125,22 @@ def plot_similarity_map(
     Examples
     --------
     >>> import numpy as np
+    >>> from skspectra.neighbors import similarity_map
     >>> from skspectra.plotting import plot_similarity_map
     >>> energy = np.linspace(0.0, 10.0, 60)
     >>> shifts = np.linspace(2.0, 8.0, 12)
     >>> X = np.exp(-((energy - shifts[:, None]) ** 2)) + 0.01
-    >>> fig = plot_similarity_map(X, shifts, query=X[[5]], random_state=0)
+    >>> result = similarity_map(X, shifts, query=X[[5]], random_state=0)
+    >>> fig = plot_similarity_map(result)
     >>> len(fig.axes)  # the map and its colour bar
     2
+    >>> fig = plot_similarity_map(X, shifts, query=X[[5]], random_state=0)
     """
     plt = import_pyplot()
-    if isinstance(n_components, Integral) and n_components < 2:
-        raise ValueError(f"a drawn map needs n_components >= 2; got {n_components}.")
-    result = similarity_map(
-        X,
-        y,
-        metric=metric,
-        energy=energy,
-        method=method,
-        query=query,
-        n_components=n_components,
-        n_neighbors=n_neighbors,
-        random_state=random_state,
-    )
+    result, y = _map_of(X, y, map_params)
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.4, 4.4), layout="constrained")
     else:
         fig = ax.figure
-    _draw_map(fig, ax, result, y, metric, method, y_label, query_label)
+    _draw_map(fig, ax, result, y, y_label, query_label)
     return fig
