@@ -3,6 +3,16 @@
 import numpy as np
 from scipy.special import erf
 
+from skspectra.preprocessing import (
+    EdgeAligner,
+    EnergyCrop,
+    PowerLawBackground,
+    XANESNormalizer,
+    add_poisson_noise,
+    edge_energy,
+    resample_spectra,
+)
+
 
 def _synthetic_xanes(energy, e0, step, slope, offset):
     edge = 0.5 * (1 + erf((energy - e0) / 1.5))
@@ -10,22 +20,8 @@ def _synthetic_xanes(energy, e0, step, slope, offset):
     return offset + slope * (energy - 6400.0) + step * edge * (1 + white)
 
 
-def run_demo(report, *, data_dir, random_state):
-    """Report what preprocessing recovers against the truth."""
-    from skspectra.preprocessing import (
-        EdgeAligner,
-        EnergyCrop,
-        PowerLawBackground,
-        XANESNormalizer,
-        add_poisson_noise,
-        edge_energy,
-        resample_spectra,
-    )
-
-    rng = np.random.default_rng(random_state)
-
-    # synthetic XANES on ragged grids, known E0 and edge step
-    n = 200
+def _ragged_xanes(rng, n):
+    """``n`` synthetic XANES on random grids, with their true E0 and edge step."""
     e0 = rng.uniform(6540.0, 6560.0, n)
     step = rng.uniform(0.3, 3.0, n)
     energies, spectra = [], []
@@ -36,6 +32,13 @@ def run_demo(report, *, data_dir, random_state):
         spectra.append(
             _synthetic_xanes(grid, e0[i], step[i], rng.uniform(-4e-4, 4e-4), 0.5)
         )
+    return energies, spectra, e0, step
+
+
+def _synthetic_xanes_part(report, random_state):
+    """Resampling, normalisation and alignment against the known E0."""
+    n = 200
+    energies, spectra, e0, step = _ragged_xanes(np.random.default_rng(random_state), n)
     energy = np.arange(6430.0, 6710.0, 0.5)
     X = resample_spectra(energies, spectra, energy)
     norm = XANESNormalizer(
@@ -59,7 +62,9 @@ def run_demo(report, *, data_dir, random_state):
         f"aligned edges within {np.ptp(aligned):.3f} eV"
     )
 
-    # synthetic EELS: power law + edge + Poisson noise
+
+def _synthetic_eels_part(report, random_state):
+    """The power-law exponent of a noisy synthetic background."""
     e_loss = np.arange(350.0, 650.0, 0.5)
     truth_r = 3.2
     clean = 1e12 * e_loss**-truth_r + np.where(e_loss > 455, 2e3, 0.0)
@@ -71,11 +76,10 @@ def run_demo(report, *, data_dir, random_state):
         f"{r.std():.3f} (truth {truth_r})"
     )
 
-    if data_dir is None:
-        report("no real-data folder: real-spectra part skipped")
-        return
+
+def _mn_edges_part(report, data_dir):
+    """Half-height edge energies of the Mn oxides, in order of valence."""
     from skspectra.datasets import load_xanes_references
-    from skspectra.io import read_msa
 
     mn = load_xanes_references(
         data_dir, element="Mn", source="xdi", energy_grid="common"
@@ -88,9 +92,14 @@ def run_demo(report, *, data_dir, random_state):
         parts.append(f"{compound} {half[sel].mean():.1f}")
     report("Mn K half-height edge (eV), valence 2 -> 4: " + ", ".join(parts))
 
+
+def _mn_valence_part(report, data_dir):
+    """Mn valence by kNN on normalised, cropped spectra, leave one out."""
     from sklearn.model_selection import LeaveOneOut, cross_val_predict
     from sklearn.neighbors import KNeighborsRegressor
     from sklearn.pipeline import make_pipeline
+
+    from skspectra.datasets import load_xanes_references
 
     allmn = load_xanes_references(data_dir, element="Mn", energy_grid="common")
     keep = ~np.isnan(allmn.target) & ~np.array(
@@ -107,6 +116,11 @@ def run_demo(report, *, data_dir, random_state):
         f"{keep.sum()} references: MAE {np.mean(np.abs(pred - allmn.target[keep])):.2f}"
     )
 
+
+def _srtio3_part(report, data_dir):
+    """The measured SrTiO3 core loss: background removed, Ti L3 and L2 found."""
+    from skspectra.io import read_msa
+
     energy, counts, _ = read_msa(data_dir / "eels" / "srtio3_core_loss.msa")
     bg = PowerLawBackground(energy=energy, fit_range=(420.0, 452.0)).fit(counts[None])
     out = bg.transform(counts[None])[0]
@@ -122,3 +136,15 @@ def run_demo(report, *, data_dir, random_state):
         f"{out[window].mean():.1f} (noise {sem:.1f}); Ti L3 and L2 maxima at "
         f"{l3:.1f} and {l2:.1f} eV"
     )
+
+
+def run_demo(report, *, data_dir, random_state):
+    """Report what preprocessing recovers against the truth."""
+    _synthetic_xanes_part(report, random_state)
+    _synthetic_eels_part(report, random_state)
+    if data_dir is None:
+        report("no real-data folder: real-spectra part skipped")
+        return
+    _mn_edges_part(report, data_dir)
+    _mn_valence_part(report, data_dir)
+    _srtio3_part(report, data_dir)
