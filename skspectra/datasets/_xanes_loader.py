@@ -63,6 +63,32 @@ def _load_npz_groups(path, pattern, cache):
         yield g, arrays[f"{g}/energy"], arrays[f"{g}/mu"]
 
 
+def _energy_grid(energy_grid, energies, elements):
+    """The grid of ``X``: the one given, or for ``"common"`` the shared range
+    of the spectra ``energies`` (all of one element) at their median step."""
+    if not isinstance(energy_grid, str):
+        return np.asarray(energy_grid, dtype=np.float64)
+    if energy_grid != "common":
+        raise ValueError(
+            f"energy_grid must be 'common' or an array; got {energy_grid!r}."
+        )
+    elements = sorted(set(elements))
+    if len(elements) > 1:
+        raise ValueError(
+            "energy_grid='common' needs one element; the selection holds "
+            f"{elements}. Pass element=..."
+        )
+    start = max(e[0] for e in energies)
+    stop = min(e[-1] for e in energies)
+    if start >= stop:
+        raise ValueError(
+            "the selected spectra share no energy range "
+            f"(highest start {start:g}, lowest end {stop:g})."
+        )
+    step = float(np.median([np.median(np.diff(e)) for e in energies]))
+    return start + step * np.arange(int(np.floor((stop - start) / step)) + 1)
+
+
 def load_xanes_references(
     data_dir=None,
     *,
@@ -203,28 +229,7 @@ def load_xanes_references(
         bunch.labels = labels
 
     if energy_grid is not None:
-        if isinstance(energy_grid, str):
-            if energy_grid != "common":
-                raise ValueError(
-                    f"energy_grid must be 'common' or an array; got {energy_grid!r}."
-                )
-            elements = sorted(set(labels["element"]))
-            if len(elements) > 1:
-                raise ValueError(
-                    "energy_grid='common' needs one element; the selection holds "
-                    f"{elements}. Pass element=..."
-                )
-            start = max(e[0] for e in energies)
-            stop = min(e[-1] for e in energies)
-            if start >= stop:
-                raise ValueError(
-                    "the selected spectra share no energy range "
-                    f"(highest start {start:g}, lowest end {stop:g})."
-                )
-            step = float(np.median([np.median(np.diff(e)) for e in energies]))
-            grid = start + step * np.arange(int(np.floor((stop - start) / step)) + 1)
-        else:
-            grid = np.asarray(energy_grid, dtype=np.float64)
+        grid = _energy_grid(energy_grid, energies, labels["element"])
         bunch.X = resample_spectra(energies, spectra, grid)
         bunch.energy = grid
     return bunch
