@@ -17,6 +17,7 @@ from skspectra.utils._docstring import (
     CHANNELS_IN_DOC,
     ENERGY_DOC,
     SPECTRA_DOC,
+    TRANSFORM_DOC,
     Substitution,
 )
 from skspectra.utils.validation import check_energy
@@ -259,17 +260,11 @@ class EdgeAligner(_SpectrumTransformer):
                 )
         return shifts
 
-    @Substitution(X=SPECTRA_DOC)
+    @Substitution(transform=TRANSFORM_DOC)
     def transform(self, X):
         """Shift each spectrum so that its edge sits at the common energy.
 
-        Parameters
-        ----------
-        %(X)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_spectra, n_channels)
+        %(transform)s
             Aligned spectra, same dtype as ``X``.
         """
         X, energy = self._validated(X)

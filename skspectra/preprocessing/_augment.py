@@ -47,7 +47,12 @@ from skspectra.preprocessing._base import (
     _SpectraMixin,
     _validate_X,
 )
-from skspectra.utils._docstring import ENERGY_DOC, RANDOM_STATE_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    ENERGY_DOC,
+    RANDOM_STATE_DOC,
+    Substitution,
+)
 from skspectra.utils.validation import check_energy, check_level
 
 _RANDOM_STATE = ["random_state", np.random.Generator]
@@ -57,6 +62,7 @@ _RANDOM_STATE = ["random_state", np.random.Generator]
 _UNIFORM_RTOL = 1e-9
 
 _KERNEL_DOCS = {
+    "channels_in": CHANNELS_IN_DOC,
     "energy": ENERGY_DOC,
     "random_state": RANDOM_STATE_DOC,
 }
@@ -938,10 +944,7 @@ class RandomShift(_RandomPerturbation):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -994,10 +997,7 @@ class RandomBroadening(_RandomPerturbation):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -1056,10 +1056,7 @@ class RandomBackground(_RandomPerturbation):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------
@@ -1121,10 +1118,7 @@ class PoissonNoise(_RandomPerturbation):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of channels seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Channel names, when ``X`` has string column names.
+    %(channels_in)s
 
     See Also
     --------

@@ -6,7 +6,12 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from skspectra.preprocessing._base import _SpectrumTransformer, _validate_X
-from skspectra.utils._docstring import CHANNELS_IN_DOC, SPECTRA_DOC, Substitution
+from skspectra.utils._docstring import (
+    CHANNELS_IN_DOC,
+    SPECTRA_DOC,
+    TRANSFORM_DOC,
+    Substitution,
+)
 from skspectra.utils.validation import check_energy
 
 # exponents searched by the two-area method; EELS backgrounds have r of 2 to 6
@@ -261,17 +266,11 @@ class PowerLawBackground(_SpectrumTransformer):
         _, amplitude, r, background = self._fitted_background(X)
         return {"amplitude": amplitude, "exponent": r, "background": background}
 
-    @Substitution(X=SPECTRA_DOC)
+    @Substitution(transform=TRANSFORM_DOC)
     def transform(self, X):
         """Subtract each spectrum's power-law background.
 
-        Parameters
-        ----------
-        %(X)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_spectra, n_channels)
+        %(transform)s
             Background-subtracted spectra, same dtype as ``X``.
         """
         X, _, _, background = self._fitted_background(X)

@@ -12,6 +12,7 @@ from skspectra.utils._docstring import (
     CHANNELS_IN_DOC,
     ENERGY_DOC,
     SPECTRA_DOC,
+    TRANSFORM_DOC,
     Substitution,
 )
 
@@ -86,17 +87,11 @@ class SpectrumNormalizer(_SpectrumTransformer):
         self.norm = norm
         self.energy = energy
 
-    @Substitution(X=SPECTRA_DOC)
+    @Substitution(transform=TRANSFORM_DOC)
     def transform(self, X):
         """Normalise each spectrum.
 
-        Parameters
-        ----------
-        %(X)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_spectra, n_channels)
+        %(transform)s
             Normalised spectra, same dtype as ``X`` (float32 or float64).
         """
         X, energy = self._validated(X)
@@ -448,17 +443,11 @@ class XANESNormalizer(_SpectrumTransformer):
         X, energy = self._validated(X)
         return self._parameters(X, energy)
 
-    @Substitution(X=SPECTRA_DOC)
+    @Substitution(transform=TRANSFORM_DOC)
     def transform(self, X):
         """Normalise each spectrum to a unit edge step.
 
-        Parameters
-        ----------
-        %(X)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_spectra, n_channels)
+        %(transform)s
             :math:`(\\mu - \\ell)/\\Delta\\mu`, same dtype as ``X``.
         """
         X, energy = self._validated(X)

@@ -10,7 +10,7 @@ from skspectra.preprocessing._base import _SpectrumTransformer
 from skspectra.utils._docstring import (
     CHANNELS_IN_DOC,
     ENERGY_DOC,
-    SPECTRA_DOC,
+    TRANSFORM_DOC,
     Substitution,
 )
 
@@ -105,17 +105,11 @@ class SavitzkyGolay(_SpectrumTransformer):
     def _fit_spectra(self, X, energy):
         self._check(X)
 
-    @Substitution(X=SPECTRA_DOC)
+    @Substitution(transform=TRANSFORM_DOC)
     def transform(self, X):
         """Filter each spectrum.
 
-        Parameters
-        ----------
-        %(X)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_spectra, n_channels)
+        %(transform)s
             Smoothed spectra or derivatives, same dtype as ``X``.
         """
         X, energy = self._validated(X)

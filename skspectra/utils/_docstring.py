@@ -41,6 +41,16 @@ SEED_DOC = """random_state : int, RandomState instance or None, default=None
 SPECTRA_DOC = """X : array-like of shape (n_spectra, n_channels)
     Spectra, one a row."""
 
+# Parameters and Returns of a transform that keeps the channels; the line
+# written after the placeholder describes X_new
+TRANSFORM_DOC = f"""Parameters
+----------
+{SPECTRA_DOC}
+
+Returns
+-------
+X_new : ndarray of shape (n_spectra, n_channels)"""
+
 CHANNELS_IN_DOC = """n_features_in_ : int
     Number of channels seen in ``fit``.
 feature_names_in_ : ndarray of shape (`n_features_in_`,)
