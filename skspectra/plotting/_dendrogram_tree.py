@@ -113,6 +113,7 @@ def _check_spectra(spectra, n_samples, n_channels):
 def _draw_cluster_spectra(
     ax,
     model,
+    *,
     energy,
     leaf_cluster,
     spectra,
@@ -281,13 +282,13 @@ def plot_dendrogram_tree(
     _draw_cluster_spectra(
         ax_spectra,
         model,
-        energy,
-        leaf_cluster,
-        spectra,
-        hex_colors,
-        spectra_per_cluster,
-        np.random.RandomState(random_state),
-        energy_label,
+        energy=energy,
+        leaf_cluster=leaf_cluster,
+        spectra=spectra,
+        hex_colors=hex_colors,
+        spectra_per_cluster=spectra_per_cluster,
+        rng=np.random.RandomState(random_state),
+        energy_label=energy_label,
     )
     _draw_tree(ax_tree, model, colors, tree_max_depth)
     if title:
