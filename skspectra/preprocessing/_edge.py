@@ -53,7 +53,8 @@ def _gaussian_sums(Y, step, sigma):
     ``|i - j| step <= _TRUNCATE sigma``, zero beyond the ends; through the
     FFT (overlap-add), so the cost is O(n log n) whatever the width.
     """
-    half = int(np.floor(_TRUNCATE * sigma / step * (1 + 1e-12)))
+    # lags beyond the row's length never meet two samples
+    half = min(int(np.floor(_TRUNCATE * sigma / step * (1 + 1e-12))), Y.shape[1] - 1)
     lag = np.arange(-half, half + 1) * step
     kernel = np.exp(-0.5 * (lag / sigma) ** 2)
     return signal.oaconvolve(Y, kernel[None, :], mode="same", axes=1)
