@@ -6,9 +6,10 @@ from scipy import signal, sparse
 # Gaussian windows are cut at this many standard deviations
 _TRUNCATE = 4.0
 # a window of at most this many channels on average is summed exactly, sample
-# by sample; a wider one is convolved through the FFT, whose cost does not
-# grow with the window
-_MAX_DIRECT_TAPS = 64
+# by sample (the operator and its construction take about 40 bytes per entry,
+# so at most about 1 kB per channel); a wider one is convolved through the
+# FFT, whose cost does not grow with the window
+_MAX_DIRECT_TAPS = 32
 # bins per standard deviation when samples of a non-uniform grid are spread
 # onto a uniform one: the linear spreading and gathering widen the Gaussian
 # by a relative h**2 / (6 sigma**2), 4e-5 here
@@ -53,8 +54,10 @@ def _gaussian_sums(Y, step, sigma):
     ``|i - j| step <= _TRUNCATE sigma``, zero beyond the ends; through the
     FFT (overlap-add), so the cost is O(n log n) whatever the width.
     """
-    # lags beyond the row's length never meet two samples
-    half = min(int(np.floor(_TRUNCATE * sigma / step * (1 + 1e-12))), Y.shape[1] - 1)
+    # lags beyond the row's length never meet two samples; the relative 1e-12
+    # keeps a lag that lies on the cut up to rounding, as the exact sum does
+    reach = int(np.floor(_TRUNCATE * sigma / step * (1 + 1e-12)))
+    half = min(reach, Y.shape[1] - 1)
     lag = np.arange(-half, half + 1) * step
     kernel = np.exp(-0.5 * (lag / sigma) ** 2)
     return signal.oaconvolve(Y, kernel[None, :], mode="same", axes=1)
