@@ -424,7 +424,8 @@ _SCALING = {
     "XANESNormalizer": "scaled",  # with the given edge step of the settings
 }
 # a Poisson likelihood weighs data by their counts, so its fit at other
-# scales agrees only closely; the others agree to rounding
+# scales agrees only closely; the networks compute in float32, whose rounding
+# differs at another scale; the others agree to float64 rounding
 _SCALE_RTOL = {"PoissonNMF": 1e-2, "SpectrumPropertyRegressor": 1e-4}
 # scales at which an estimator refuses with a clear error, and the message
 _SCALE_ERRORS = {
