@@ -1,10 +1,14 @@
-"""Every public estimator under stress: native thread pools and workers.
+"""Every public estimator under stress: thread pools, workers, precision, scale.
 
 Native thread pools (BLAS, OpenMP) are process-wide, so an estimator that
 limits them and restores them wrongly slows down every later matrix product
 of the user's session.  These tests run each estimator from two Python
 threads at once and compare the pools' state before and after, and check
-that ``n_jobs=None`` runs on one worker as in scikit-learn.
+that ``n_jobs=None`` runs on one worker as in scikit-learn.  They also check
+that float32 input gives the answer of float64 input (the same neighbours,
+the same number of components and matching components, the same peaks), and
+that input scaled by 1e-12 or 1e12 gives the scaled answer, or the same
+answer where the estimator is scale-invariant, or a clear error.
 """
 
 import os
@@ -18,6 +22,7 @@ import numpy as np
 import pytest
 import threadpoolctl
 from _estimator_settings import construct_instances
+from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -307,3 +312,201 @@ def test_threaded_grid_search_leaves_blas_as_it_was(n_jobs, blas_at_two_threads)
             with joblib.parallel_backend("threading", n_jobs=2):
                 search.fit(X)
         assert _pool_state() == before
+
+
+# --- float32 and float64 ---------------------------------------------------
+
+
+def _fitted(estimator, fit_args):
+    est = clone(estimator)
+    with warnings.catch_warnings():
+        # few iterations on purpose (fast settings); other warnings stay
+        warnings.filterwarnings("ignore", message=".*max_iter.*")
+        warnings.filterwarnings("ignore", message=".*kept all n_components.*")
+        return est.fit(*fit_args)
+
+
+def _output(est, apply_args):
+    method = est.transform if hasattr(est, "transform") else est.predict
+    return np.asarray(method(*apply_args), dtype=np.float64)
+
+
+def _first_as(args, dtype=None, scale=1.0, position=0):
+    """``args`` with the array at ``position`` cast to ``dtype`` and scaled."""
+    out = list(args)
+    out[position] = np.asarray(out[position] * scale, dtype=dtype)
+    return tuple(out)
+
+
+def _assert_close(a, b, rtol, what):
+    """Equal within ``rtol`` of the largest value (NaN where NaN)."""
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=what)
+    ok = ~np.isnan(a)
+    scale = np.abs(b[ok]).max() if ok.any() else 1.0
+    np.testing.assert_allclose(a[ok], b[ok], rtol=0, atol=rtol * scale, err_msg=what)
+
+
+def _matched_rows(A, B):
+    """Rows of ``B`` reordered to best match those of ``A`` (by cosine)."""
+    An = A / np.linalg.norm(A, axis=1, keepdims=True)
+    Bn = B / np.linalg.norm(B, axis=1, keepdims=True)
+    _, order = linear_sum_assignment(-(An @ Bn.T))
+    return order
+
+
+# float32 arithmetic keeps about 7 digits; iterative fits (NMF) and the
+# networks trained in float32 amplify the rounding over their iterations
+_FLOAT32_RTOL = 1e-4
+_FLOAT32_RTOL_ITERATIVE = 1e-3
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)
+def test_float32_and_float64_give_the_same_answer(estimator):
+    name = type(estimator).__name__
+    fit_args, apply_args = _data(name)
+    est64 = _fitted(estimator, fit_args)
+    est32 = _fitted(estimator, _first_as(fit_args, np.float32))
+    out64 = _output(est64, apply_args)
+    out32 = _output(est32, _first_as(apply_args, np.float32))
+    if hasattr(est64, "kneighbors"):
+        # the same neighbours, in the same order
+        X = apply_args[0]
+        _, i64 = est64.kneighbors(X)
+        _, i32 = est32.kneighbors(X.astype(np.float32))
+        np.testing.assert_array_equal(i32, i64)
+    if hasattr(est64, "transform") and hasattr(est64, "components_"):
+        # a decomposition: the same number of components, matching after
+        # reordering
+        assert est32.components_.shape == est64.components_.shape
+        order = _matched_rows(est64.components_, est32.components_)
+        _assert_close(
+            est32.components_[order],
+            est64.components_,
+            _FLOAT32_RTOL_ITERATIVE,
+            "components",
+        )
+        out32 = out32[:, order]
+        rtol = _FLOAT32_RTOL_ITERATIVE
+    elif name == "SpectrumPropertyRegressor":
+        rtol = _FLOAT32_RTOL_ITERATIVE
+    else:
+        rtol = _FLOAT32_RTOL
+    if name == "ESPRITPeaks":
+        # the same number of peaks in every spectrum
+        np.testing.assert_array_equal(out32[:, -1], out64[:, -1])
+    _assert_close(out32, out64, rtol, f"{name} output")
+
+
+# --- inputs scaled by 1e-12 and 1e12 ---------------------------------------
+
+# how the output follows input scaled by c: "scaled" (c times the output),
+# "invariant" (the same output), "peaks" (areas, their errors and the
+# constant scale, positions and widths do not)
+_SCALING = {
+    "ESPRITPeaks": "peaks",
+    "EdgeAligner": "scaled",
+    "EnergyCrop": "scaled",
+    "MetricEmbedding": "invariant",  # cosine: a norm-free embedding
+    "PoissonNMF": "scaled",
+    "PoissonNoise": "scaled",  # with counts per unit intensity divided by c
+    "PowerLawBackground": "scaled",
+    "RandomBackground": "scaled",
+    "RandomBroadening": "scaled",
+    "RandomShift": "scaled",
+    "SavitzkyGolay": "scaled",
+    "SimilarityKNNClassifier": "invariant",  # cosine neighbours
+    "SimilarityKNNEstimator": "invariant",
+    "SparseNMF": "scaled",
+    "SpectralDendrogramTree": "invariant",  # descriptors: thresholds scale
+    "SpectrumNormalizer": "invariant",
+    "SpectrumPropertyRegressor": "invariant",
+    "TransferGaussianProcessRegressor": "invariant",  # descriptors
+    "XANESNormalizer": "scaled",  # with the given edge step of the settings
+}
+# a Poisson likelihood weighs data by their counts, so its fit at other
+# scales agrees only closely; the networks compute in float32, whose rounding
+# differs at another scale; the others agree to float64 rounding
+_SCALE_RTOL = {"PoissonNMF": 1e-2, "SpectrumPropertyRegressor": 1e-4}
+# scales at which an estimator refuses with a clear error, and the message
+_SCALE_ERRORS = {
+    ("SpectralDendrogramTree", 1e-12): "varies by only",
+}
+# real defects, in parts of the package maintained elsewhere: each must fail
+# (strict) until it is fixed
+_SCALE_DEFECTS = {
+    ("PoissonNMF", 1e-12): (
+        "PoissonNMF silently collapses to one flat component on data scaled by "
+        "1e-12 (also 1e-6): the reconstruction error goes from 26 % to 100 %, "
+        "the ARD prior outweighing a Poisson likelihood that shrinks with the "
+        "scale; a scale-aware prior or a clear error is needed"
+    ),
+    ("SpectrumPropertyRegressor", 1e-12): (
+        "the input scale floor `var > 1e-24` in SpectrumPropertyRegressor.fit "
+        "is absolute, so spectra scaled by 1e-12 are left unscaled (scale 1) "
+        "and the networks see inputs of about 1e-12: predictions move by 30 % "
+        "of their range; the floor must be relative to the data"
+    ),
+}
+
+
+def _scale_cases():
+    for estimator in ESTIMATORS:
+        name = type(estimator).__name__
+        for scale in (1e-12, 1e12):
+            reason = _SCALE_DEFECTS.get((name, scale))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(estimator, scale, marks=marks, id=f"{name}-{scale:g}")
+
+
+def _expected(name, base, scale, est):
+    kind = _SCALING[name]
+    if kind == "invariant":
+        return base
+    if kind == "scaled":
+        return scale * base
+    names = est.get_feature_names_out()
+    scales_with = np.array(
+        [("area" in n) or n == "constant" for n in names], dtype=bool
+    )
+    return np.where(scales_with, scale * base, base)
+
+
+@pytest.mark.parametrize(("estimator", "scale"), _scale_cases())
+def test_scaled_input_gives_the_scaled_answer_or_a_clear_error(estimator, scale):
+    name = type(estimator).__name__
+    fit_args, apply_args = _data(name)
+    scaled = clone(estimator)
+    if name == "PoissonNoise":
+        scaled.set_params(counts=scaled.counts / scale)
+    error = _SCALE_ERRORS.get((name, scale))
+    if error is not None:
+        with pytest.raises(ValueError, match=error):
+            _fitted(scaled, _first_as(fit_args, scale=scale))
+        return
+    est = _fitted(estimator, fit_args)
+    base = _output(est, apply_args)
+    got = _output(
+        _fitted(scaled, _first_as(fit_args, scale=scale)),
+        _first_as(apply_args, scale=scale),
+    )
+    want = _expected(name, base, scale, est)
+    _assert_close(got, want, _SCALE_RTOL.get(name, 1e-6), f"{name} at {scale:g}")
+
+
+REGRESSORS = [
+    e
+    for e in ESTIMATORS
+    if hasattr(e, "predict") and type(e).__name__ != "SimilarityKNNClassifier"
+]
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e12])
+@pytest.mark.parametrize("estimator", REGRESSORS, ids=_id)
+def test_scaled_targets_give_scaled_predictions(estimator, scale):
+    name = type(estimator).__name__
+    fit_args, apply_args = _data(name)
+    base = _output(_fitted(estimator, fit_args), apply_args)
+    got = _output(
+        _fitted(estimator, _first_as(fit_args, scale=scale, position=1)), apply_args
+    )
+    _assert_close(got, scale * base, 1e-6, f"{name} targets at {scale:g}")

@@ -33,6 +33,9 @@ from skspectra.utils._docstring import SEED_DOC, Substitution
 from skspectra.utils.validation import check_energy
 
 LINKAGES = ("ward", "average", "complete", "single")
+# scikit-learn's tree splitter treats descriptor values closer than this
+# (absolute) as equal, so a descriptor spread over less cannot be split on
+_TREE_FEATURE_THRESHOLD = 1e-7
 
 
 def _embedded_is_euclidean(spectral_metric):
@@ -364,6 +367,7 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         self._y_1d = y.ndim == 1
         Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
         n_samples, n_channels = Y.shape
+        self._check_descriptor_spread(X)
         if self.n_clusters is not None and self.n_clusters > n_samples:
             raise ValueError(
                 f"n_clusters={self.n_clusters} is more than the number of spectra "
@@ -415,6 +419,26 @@ class SpectralDendrogramTree(RegressorMixin, BaseEstimator):
         self._energy = energy
         self._spectral_metric = spectral_metric
         return self
+
+    def _check_descriptor_spread(self, X):
+        """Refuse a descriptor that varies, but too little for the tree to see."""
+        finite = np.isfinite(X)
+        high = np.where(finite, X, -np.inf).max(axis=0)
+        low = np.where(finite, X, np.inf).min(axis=0)
+        with np.errstate(invalid="ignore"):
+            spread = high - low
+        narrow = (spread > 0) & (spread <= _TREE_FEATURE_THRESHOLD)
+        if narrow.any():
+            j = int(np.flatnonzero(narrow)[0])
+            names = getattr(self, "feature_names_in_", None)
+            name = f" ({names[j]!r})" if names is not None else ""
+            raise ValueError(
+                f"descriptor {j}{name} of X varies by only {spread[j]:g}; the "
+                f"decision tree treats differences below "
+                f"{_TREE_FEATURE_THRESHOLD:g} as none and could not split on it "
+                f"({int(narrow.sum())} descriptors in all). Express it in larger "
+                "units."
+            )
 
     @property
     def tree_(self):

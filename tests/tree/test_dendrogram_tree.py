@@ -472,6 +472,27 @@ def test_infinite_descriptors_are_rejected():
         SpectralDendrogramTree(n_clusters=2).fit(X, np.eye(10))
 
 
+def test_descriptors_in_large_units_give_the_same_tree(planted):
+    X, Y, _ = planted
+    est = SpectralDendrogramTree(n_clusters=4, random_state=0)
+    base = clone(est).fit(X, Y)
+    scaled = clone(est).fit(X * 1e12, Y)
+    np.testing.assert_array_equal(
+        scaled.predict_cluster(X * 1e12), base.predict_cluster(X)
+    )
+
+
+def test_descriptors_too_narrow_for_the_tree_are_named(planted):
+    # scikit-learn's splitter sees no difference below 1e-7, so the tree could
+    # not split on such a descriptor and would silently explain nothing
+    X, Y, _ = planted
+    with pytest.raises(ValueError, match=r"descriptor 0 \('\w+'\) of X varies by"):
+        SpectralDendrogramTree(n_clusters=4).fit(X * 1e-12, Y)
+    # constant descriptors are no error: the tree just does not use them
+    D = np.column_stack([np.arange(10.0), np.full(10, 1e-12)])
+    SpectralDendrogramTree(n_clusters=2).fit(D, np.eye(10))
+
+
 @pytest.mark.parametrize("metric", ["cityblock", "wasserstein", "jensen_shannon"])
 def test_ward_with_a_non_euclidean_metric_names_the_alternatives(metric):
     with pytest.raises(ValueError, match="'average', 'complete' or 'single'"):
