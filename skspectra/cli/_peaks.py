@@ -2,6 +2,7 @@
 
 import argparse
 import math
+from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
@@ -193,14 +194,16 @@ def run(args):
             f"{stem}_peaks.png",
             None
             if args.no_figure
-            else lambda: _figure(energy, x[0], model, background, units),
+            else lambda: _figure(
+                energy, x[0], model, background, units, Path(args.file).name
+            ),
         ),
     )
     report_written(written)
     return 0
 
 
-def _figure(energy, spectrum, model, background, units):
+def _figure(energy, spectrum, model, background, units, name):
     from skspectra.plotting import plot_peaks
 
     return plot_peaks(
@@ -211,4 +214,5 @@ def _figure(energy, spectrum, model, background, units):
         constant=model.constant,
         background=background,
         energy_label=energy_label(units),
+        title=name,
     )
