@@ -9,8 +9,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_memory
 
 # attribute set on a step whose ``energy`` the pipeline filled in; it holds
-# the very array it set, so that a later fit can tell a filled-in axis (to be
-# recomputed) from one the user gave (to be kept)
+# the array it set, so that a later fit can tell a filled-in axis (to be
+# recomputed) from one the user gave since (to be kept).  Compared by value:
+# a step loaded from the cache of ``memory`` holds copies of both arrays.
 _FILLED = "_energy_from_pipeline"
 
 
@@ -21,7 +22,12 @@ def _has_energy_param(step):
 def _is_filled(step):
     """True if the step's ``energy`` is the array the pipeline put there."""
     filled = getattr(step, _FILLED, None)
-    return filled is not None and step.get_params(deep=False)["energy"] is filled
+    energy = step.get_params(deep=False)["energy"]
+    return (
+        filled is not None
+        and energy is not None
+        and np.array_equal(np.asarray(energy, dtype=np.float64), filled)
+    )
 
 
 def _is_unset(step):
@@ -202,12 +208,13 @@ class SpectralPipeline(Pipeline):
         for index, (name, step) in enumerate(self.steps):
             if step is None or step == "passthrough":
                 continue
-            step = _with_energy(step, energy)
-            self.steps[index] = (name, step)
+            given = _with_energy(step, energy)
+            self.steps[index] = (name, given)
             if index == len(self.steps) - 1:
                 break
-            if caching:
-                step = clone(step)
+            # a cached fit works on a clone, as in Pipeline; a step just
+            # filled in is one already (and a second clone would lose its mark)
+            step = clone(given) if caching and given is step else given
             params = {} if routed_params is None else routed_params[name]
             start = time.perf_counter()
             X, fitted = fit_transform(step, X, y, params)

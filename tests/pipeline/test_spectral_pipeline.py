@@ -252,3 +252,43 @@ def test_grid_search_over_the_crop_of_measured_xanes(mn_references):
     assert sorted(set(fits)) == e_mins
     # the valence from the other compounds within a unit
     assert search.best_score_ > -1.0
+
+
+def test_cached_steps_keep_following_the_crop(tmp_path):
+    # with memory, steps come back from joblib's cache as copies; a refit must
+    # still recognise their energies as filled in
+    pipe = make_spectral_pipeline(
+        EnergyCrop(), SpectrumNormalizer(), energy=ENERGY, memory=str(tmp_path)
+    )
+    X = _spectra()
+    for e_min in (505.0, 510.0, 505.0, 512.0):
+        pipe.set_params(energycrop__e_min=e_min).fit(X)
+        np.testing.assert_array_equal(pipe[1].energy, _cropped(ENERGY, e_min))
+    assert clone(pipe)[1].energy is None
+
+
+def test_grid_search_in_parallel_workers():
+    X, y = _spectra(20), np.linspace(0.0, 1.0, 20)
+    search = GridSearchCV(
+        make_spectral_pipeline(
+            EnergyCrop(),
+            SpectrumNormalizer(),
+            SimilarityKNNEstimator(metric="wasserstein"),
+            energy=ENERGY,
+        ),
+        {"energycrop__e_min": [500.0, 510.0]},
+        cv=2,
+        n_jobs=2,
+        error_score="raise",
+    ).fit(X, y)
+    best = search.best_estimator_
+    np.testing.assert_array_equal(best[2].energy_, _cropped(ENERGY, best[0].e_min))
+
+
+def test_an_energy_set_after_a_fit_is_kept():
+    pipe = make_spectral_pipeline(
+        EnergyCrop(e_min=505.0), SpectrumNormalizer(), energy=ENERGY
+    ).fit(_spectra())
+    own = _cropped(ENERGY, 505.0) * 2.0
+    pipe.set_params(spectrumnormalizer__energy=own).fit(_spectra())
+    assert pipe[1].energy is own
