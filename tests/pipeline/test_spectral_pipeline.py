@@ -292,3 +292,16 @@ def test_an_energy_set_after_a_fit_is_kept():
     own = _cropped(ENERGY, 505.0) * 2.0
     pipe.set_params(spectrumnormalizer__energy=own).fit(_spectra())
     assert pipe[1].energy is own
+
+
+def test_fit_params_reach_their_step_as_in_pipeline():
+    from sklearn.pipeline import make_pipeline
+
+    X, weights = _spectra(), np.arange(6.0)
+    steps = (StandardScaler(), SpectrumNormalizer(norm="max"))
+    ours = make_spectral_pipeline(*steps).fit(X, standardscaler__sample_weight=weights)
+    theirs = make_pipeline(*(clone(s) for s in steps)).fit(
+        X, standardscaler__sample_weight=weights
+    )
+    np.testing.assert_allclose(ours[0].mean_, theirs[0].mean_)
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X))
