@@ -313,6 +313,8 @@ def test_whole_corpus_through_the_commands(shared_data, tmp_path):
     assert crashed == {}
     shared = [p for p in files if shared_data.resolve() in p.parents]
     not_run = {str(p): outcomes[p] for p in shared if outcomes[p][0] != "ran"}
-    # every spectrum of the shared data runs; only the reference archives,
-    # which are libraries of groups rather than spectra, are refused
-    assert all("athena_" in name for name in not_run), not_run
+    # every spectrum of the shared data runs but the reference archives
+    # (libraries of groups, not spectra) and the XDI queries of an element
+    # with fewer references than neighbours (Ce, Co)
+    for name, (_, message) in not_run.items():
+        assert "athena_" in name or "fewer than --n-neighbors" in message, name
