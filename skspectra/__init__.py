@@ -40,6 +40,9 @@ _LAZY = {
     "RandomBackground": "skspectra.preprocessing",
     "PoissonNoise": "skspectra.preprocessing",
     "resample_spectra": "skspectra.preprocessing",
+    # pipeline
+    "SpectralPipeline": "skspectra.pipeline",
+    "make_spectral_pipeline": "skspectra.pipeline",
     # metrics
     "MetricEmbedding": "skspectra.metrics",
     "get_metric": "skspectra.metrics",
@@ -65,6 +68,7 @@ _SUBPACKAGES = [
     "neighbors",
     "neural_network",
     "peaks",
+    "pipeline",
     "plotting",
     "preprocessing",
     "search",

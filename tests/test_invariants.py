@@ -29,6 +29,7 @@ from skspectra.metrics import MetricEmbedding
 from skspectra.neighbors import SimilarityKNNClassifier, SimilarityKNNEstimator
 from skspectra.neural_network import SpectrumPropertyRegressor
 from skspectra.peaks import ESPRITPeaks
+from skspectra.pipeline import SpectralPipeline, make_spectral_pipeline
 from skspectra.preprocessing import (
     EdgeAligner,
     EnergyCrop,
@@ -140,6 +141,17 @@ CASES = {
         XANES,
         None,
     ),
+    # the energy goes to the crop; the later steps receive the cropped axis
+    SpectralPipeline: lambda E: (
+        make_spectral_pipeline(
+            EnergyCrop(e_min=_nth(E, 10), e_max=_nth(E, 40)),
+            SavitzkyGolay(window_length=7, polyorder=2, deriv=1),
+            SpectrumNormalizer(norm="area"),
+            energy=E,
+        ),
+        XANES,
+        None,
+    ),
     PowerLawBackground: lambda E: _power_law_case(E),
     SavitzkyGolay: lambda E: (
         SavitzkyGolay(window_length=7, polyorder=2, deriv=1, energy=E),
@@ -190,7 +202,9 @@ ENERGY = 7000.0 + 0.5 * np.arange(N_CHANNELS)
 
 ESTIMATORS = [cls for _, cls in all_estimators()]
 # the energy invariants hold for the estimators that take an energy axis
-WITH_ENERGY = [cls for cls in ESTIMATORS if "energy" in cls().get_params()]
+WITH_ENERGY = [
+    cls for cls in ESTIMATORS if "energy" in CASES[cls](None)[0].get_params(deep=False)
+]
 
 
 def _id(cls):

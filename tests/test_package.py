@@ -161,6 +161,7 @@ ALLOWED_IMPORTS = {
     "metrics": {"utils"},
     "preprocessing": {"utils"},
     "io": {"utils"},
+    "pipeline": set(),
     # NComponentsResult.plot is a shortcut to skspectra.plotting.plot_scree
     "decomposition": {"plotting", "utils"},
     "datasets": {"io", "preprocessing", "utils"},

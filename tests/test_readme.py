@@ -21,9 +21,20 @@ def _blocks(language):
 
 
 def test_readme_python_example_runs(capsys):
-    (code,) = _blocks("python")
+    code = _blocks("python")[0]
     exec(compile(code, str(README), "exec"), {})
     assert "similarityknnestimator__metric" in capsys.readouterr().out
+
+
+def test_readme_pipeline_example_runs(capsys):
+    # the grid search over the crop: the kNN's axis starts at the best e_min
+    (code,) = [block for block in _blocks("python") if "EnergyCrop" in block]
+    namespace = {}
+    exec(compile(code, str(README), "exec"), namespace)
+    assert "energycrop__e_min" in capsys.readouterr().out
+    best = namespace["search"].best_estimator_
+    assert best[-1].energy_[0] >= best[0].e_min
+    assert best[-1].energy_.size == best[0].energy_out_.size
 
 
 def test_quickstart_is_two_commands():

@@ -52,7 +52,10 @@ def add_parser(sub):
             "figure, all or none of them."
         ),
     )
-    p.add_argument("file", help="spectrum image (.npz, .npy, .hspy, .bcf, .dm3, ...)")
+    p.add_argument(
+        "file",
+        help="spectrum image or line scan (.npz, .npy, .hspy, .bcf, .dm3, ...)",
+    )
     p.add_argument(
         "--model",
         choices=["auto", "sparse", "poisson"],
@@ -120,9 +123,9 @@ def _choose_model(args, X):
     found = suggest_noise_model(X)
     if not found.integer and np.nanmin(X) < 0:
         raise InputError(
-            f"X has negative values (minimum {np.nanmin(X):g}), so it is not "
-            "counts; for background-subtracted data use --model sparse "
-            "--clip-negative"
+            f"{args.file}: has negative values (minimum {np.nanmin(X):g}), so "
+            "they are not counts; for background-subtracted data use --model "
+            "sparse --clip-negative"
         )
     return ("poisson" if found.model == "poisson" else "sparse"), found.reason
 
@@ -297,10 +300,13 @@ def _figure(model, energy, units, peaks, *, name, pixel, counts):
 def run(args):
     """Components, maps and their number for a spectrum image."""
     data, energy, units, header = read_input(args.file)
+    if data.ndim == 2 and data.shape[0] > 1:
+        # a line scan or a set of spectra: a spectrum image one pixel high
+        data = data[None]
     if data.ndim < 3:
         raise InputError(
             f"{args.file}: holds data of shape {data.shape}; decompose needs a "
-            "spectrum image (ny, nx, channels)"
+            "spectrum image (ny, nx, channels) or a line scan (n, channels)"
         )
     folder = output_folder(args)
     import numpy as np

@@ -2,6 +2,7 @@
 structural descriptors (SpectralDendrogramTree)."""
 
 import csv
+from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
@@ -10,6 +11,7 @@ from skspectra.cli._common import (
     flag_message,
     output_folder,
     output_stem,
+    plural,
     read_input,
     report_written,
     write_results,
@@ -164,8 +166,18 @@ def run(args):
         texts={f"{stem}_rules.txt": text + "\n"},
         figure=(
             f"{stem}_interpretation.png",
-            None if args.no_figure else lambda: model.plot(spectra=spectra),
+            None if args.no_figure else lambda: _figure(model, spectra, args),
         ),
     )
     report_written(written)
     return 0
+
+
+def _figure(model, spectra, args):
+    """Dendrogram, cluster spectra and tree, titled with the two file names."""
+    clusters = plural(model.n_clusters_, "cluster")
+    return model.plot(
+        spectra=spectra,
+        title=f"{Path(args.spectra).name}: {clusters} explained by "
+        f"{Path(args.descriptors).name}",
+    )

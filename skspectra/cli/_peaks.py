@@ -2,6 +2,8 @@
 
 import argparse
 import math
+import warnings
+from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
@@ -44,7 +46,8 @@ def add_parser(sub):
         description=(
             "Decompose one spectrum into Lorentzian peaks (position, half-width, "
             "area, with their standard errors) by ESPRIT, optionally on edge "
-            "steps and after a power-law background. Writes "
+            "steps and after a power-law background. An unevenly spaced axis is "
+            "resampled onto evenly spaced channels first, with a warning. Writes "
             "<name>_<ext>_peaks.csv and a PNG figure, both or neither."
         ),
     )
@@ -87,6 +90,35 @@ def _one_spectrum(data, path):
             f"{path}: holds data of shape {data.shape}; peaks takes one spectrum"
         )
     return data.reshape(1, -1).astype(float)
+
+
+def _uniform(x, energy, path):
+    """The spectrum on evenly spaced channels, which ESPRIT needs.
+
+    An axis that is uniform within rounding is kept; any other is resampled
+    (PCHIP) onto as many evenly spaced channels over the same range, with a
+    warning that says so.
+    """
+    import numpy as np
+
+    from skspectra.preprocessing import resample_spectra
+    from skspectra.utils.validation import check_energy
+
+    try:
+        check_energy(energy, x.shape[1], uniform=True)
+    except ValueError:
+        pass
+    else:
+        return x, energy
+    steps = np.diff(energy)
+    grid = np.linspace(energy[0], energy[-1], energy.size)
+    warnings.warn(
+        f"{path}: the energy axis is not evenly spaced (steps from "
+        f"{steps.min():.4g} to {steps.max():.4g}); resampled onto "
+        f"{grid.size} evenly spaced channels (PCHIP) for the peak fit",
+        stacklevel=2,
+    )
+    return resample_spectra(energy, x, grid), grid
 
 
 def _subtract_background(x, energy, window):
@@ -145,7 +177,7 @@ def _split_lines(peaks, units):
 def run(args):
     """Lorentzian peaks (and edge steps) of one spectrum by ESPRIT."""
     data, energy, units, _ = read_input(args.file)
-    x = _one_spectrum(data, args.file)
+    x, energy = _uniform(_one_spectrum(data, args.file), energy, args.file)
     folder = output_folder(args)
     import numpy as np
 
@@ -193,14 +225,16 @@ def run(args):
             f"{stem}_peaks.png",
             None
             if args.no_figure
-            else lambda: _figure(energy, x[0], model, background, units),
+            else lambda: _figure(
+                energy, x[0], model, background, units, Path(args.file).name
+            ),
         ),
     )
     report_written(written)
     return 0
 
 
-def _figure(energy, spectrum, model, background, units):
+def _figure(energy, spectrum, model, background, units, name):
     from skspectra.plotting import plot_peaks
 
     return plot_peaks(
@@ -211,4 +245,5 @@ def _figure(energy, spectrum, model, background, units):
         constant=model.constant,
         background=background,
         energy_label=energy_label(units),
+        title=name,
     )

@@ -25,6 +25,7 @@ def plot_peaks(
     constant=0.0,
     background=None,
     energy_label="energy",
+    title=None,
 ):
     """A spectrum with its Lorentzian peaks, edge steps, background and residual.
 
@@ -48,12 +49,16 @@ def plot_peaks(
         drawn, and added back to the data and the model.
     energy_label : str, default="energy"
         Label of the energy axis.
+    title : str, default=None
+        What the figure shows, for example the name of the file; the number
+        of peaks and edge steps follows it in the title.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
         Top: data, background, steps (with the constant), each peak on top
-        of them and the whole model; bottom: data minus the model.
+        of them and the whole model, with the legend to the right of the axes
+        so that it covers no peak; bottom: data minus the model.
 
     Examples
     --------
@@ -83,7 +88,7 @@ def plot_peaks(
     fig, (ax, ax_r) = plt.subplots(
         2,
         1,
-        figsize=(7, 5),
+        figsize=(9, 5),
         sharex=True,
         layout="constrained",
         gridspec_kw={"height_ratios": [3, 1]},
@@ -108,11 +113,15 @@ def plot_peaks(
         )
     ax.plot(energy, total, "r-", lw=1, label="model")
     ax.set_ylabel("intensity")
-    ax.legend(fontsize="small", ncols=2)
-    title = f"{len(peaks)} Lorentzian peaks"
+    # outside the axes: inside, the entries of up to a dozen peaks would cover
+    # some of them, whichever corner they took
+    ax.legend(
+        fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0
+    )
+    found = f"{len(peaks)} Lorentzian peak{'s' if len(peaks) != 1 else ''}"
     if len(steps):
-        title += f" on {len(steps)} edge step{'s' if len(steps) != 1 else ''}"
-    ax.set_title(title)
+        found += f" on {len(steps)} edge step{'s' if len(steps) != 1 else ''}"
+    ax.set_title(found if title is None else f"{title}: {found}")
     ax_r.plot(energy, spectrum + base - total, "k-", lw=0.8)
     ax_r.axhline(0, color="0.6", lw=0.5)
     ax_r.set_ylabel("residual")

@@ -38,8 +38,9 @@ class EnergyCrop(_SpectraMixin, SelectorMixin, BaseEstimator):
     mask_ : ndarray of shape (`n_features_in_`,), dtype bool
         The kept channels.
     energy_out_ : ndarray of shape (n_channels_out,)
-        Energies of the kept channels: the ``energy`` of the next step of a
-        pipeline.
+        Energies of the kept channels: what
+        :class:`~skspectra.pipeline.SpectralPipeline` gives the next step as
+        its ``energy``.
     %(channels_in)s
 
     See Also

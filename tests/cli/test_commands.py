@@ -441,3 +441,43 @@ def test_peaks_recipe_on_the_300kv_srtio3_file(capsys, shared_data, tmp_path):
         "srtio3_core_loss_msa_peaks.csv",
         "srtio3_core_loss_msa_peaks.png",
     ]
+
+
+# ------------------------------------------------- axes and shapes from files
+def test_peaks_resamples_an_uneven_axis_and_says_so(capsys, tmp_path):
+    from skspectra.datasets import lorentzian
+
+    # a scan with a finer step across the line, as XY files may hold
+    energy = np.concatenate([np.arange(0.0, 20.0, 0.5), np.arange(20.0, 60.0, 0.25)])
+    spectrum = lorentzian(energy, [30.0], [1.0], [5.0]) + 0.01
+    np.savez(tmp_path / "uneven.npz", X=spectrum, energy=energy)
+    code, out, err = run(capsys, "peaks", tmp_path / "uneven.npz", "--out", tmp_path)
+    assert code == 0, err
+    assert "not evenly spaced" in err and f"onto {energy.size} evenly" in err
+    positions = np.loadtxt(tmp_path / "uneven_npz_peaks.csv", delimiter=",", skiprows=1)
+    assert abs(np.atleast_2d(positions)[0, 0] - 30.0) < 0.05
+
+
+def test_decompose_takes_a_line_scan(capsys, tmp_path):
+    from skspectra.datasets import make_spectrum_image
+
+    X, truth = make_spectrum_image(
+        n_components=2, shape=(1, 40), n_channels=64, random_state=0
+    )
+    np.savez(tmp_path / "line.npz", X=X[0], energy=truth.energy)
+    code, out, err = run(
+        capsys, "decompose", tmp_path / "line.npz", "--out", tmp_path, "--no-figure"
+    )
+    assert code == 0, err
+    assert np.load(tmp_path / "line_npz_decomposition.npz")["maps"].shape[:2] == (1, 40)
+
+
+def test_decompose_negative_data_error_names_the_file_and_flags(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    signed = tmp_path / "signed.npz"
+    np.savez(signed, X=rng.normal(size=(4, 4, 32)))
+    code, out, err = run(capsys, "decompose", signed, "--out", tmp_path)
+    assert code == 2
+    assert err.startswith(f"skspectra decompose: {signed}: has negative")
+    assert "--model sparse --clip-negative" in err and "X " not in err
+    assert not list(tmp_path.glob("signed_npz_*"))
