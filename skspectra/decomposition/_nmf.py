@@ -381,7 +381,9 @@ class _BaseSpectrumNMF(
             J=J,
             err=err,
             wsum=wsum,
-            converged=n_iter < self.max_iter or objective_converged(hist, self.tol),
+            iters=[*state["iters"], n_iter + 1],
+            converged=n_iter < self.max_iter
+            or objective_converged(hist, self.tol, state["iters"]),
         )
 
     def _log_likelihood(self, fit, model):
@@ -419,8 +421,8 @@ class _BaseSpectrumNMF(
         )
         step = _REFIT_STEP * self._noise_gain(model)
 
-        def converged(history):
-            return log_likelihood_converged(history, sub, step)
+        def converged(history, iters):
+            return log_likelihood_converged(history, sub, step, iters)
 
         limit = self.max_iter if max_iter is None else min(max_iter, self.max_iter)
         solver = Solver(source, sub)
@@ -441,7 +443,7 @@ class _BaseSpectrumNMF(
             )
         fit = dict(W=W, H=H, state=state, err=err, wsum=wsum, n_iter=n_iter)
         fit["index"] = np.asarray(index)
-        fit["done"] = converged(hist) or n_iter >= self.max_iter
+        fit["done"] = converged(hist, state["iters"]) or n_iter >= self.max_iter
         fit["loglik"] = self._log_likelihood(fit, sub)
         fit["model"] = sub
         return fit
@@ -572,6 +574,7 @@ class _BaseSpectrumNMF(
         best["W"] = W.astype(dtype)
         self.n_iter_ = int(history["n_iter"])
         self.objective_history_ = np.asarray(history["hist"], dtype=np.float64)
+        self.objective_iterations_ = np.asarray(history["iters"], dtype=int)
         self.reconstruction_err_ = float(best["err"])
         self.fixed_components_mask_ = ~model.learned[keep]
         if self._loss == "gaussian":
@@ -778,8 +781,9 @@ _DOC_COMMON = """
     max_iter : int, default=500
         Maximum number of iterations (passes over X).
     tol : float, default=1e-4
-        Stop when the last decrease of the objective is below ``tol`` times
-        the total decrease since the first iteration and, with ARD, the
+        Stop when the last decrease of the objective (per iteration, since
+        its previous evaluation) is below ``tol`` times the total decrease
+        since the first iteration and, with ARD, the
         relevances have settled: the set of components passing ``prune_tol``
         unchanged for 5 iterations and no relevance changing by more than
         1 % in the last one.
@@ -855,10 +859,18 @@ _DOC_ATTRS = """
         The log-likelihood a component must explain to be kept:
         ``(sqrt(N) + sqrt(M))^2``, twice the gain of a component fitted to
         noise.
-    objective_history_ : ndarray of shape (`n_iter_` + 1,)
-        Objective once per pass over X; non-increasing.  The last value is the
-        objective at the factors of that fit (with ``prune="likelihood"``,
-        the ARD fit, not the prior-free refit returned).
+    objective_history_ : ndarray of shape (n_evaluations,)
+        Objective at the iterations ``objective_iterations_``; non-increasing.
+        SparseNMF evaluates it at every iteration (it costs no pass over X);
+        PoissonNMF, whose objective needs a logarithm of the model at every
+        entry, where the stopping test reads it (the first iteration, every
+        5th and the last) or at every iteration when a ``callback`` is
+        given.  The last value is the objective at the factors of that fit
+        (with ``prune="likelihood"``, the ARD fit, not the prior-free refit
+        returned).
+    objective_iterations_ : ndarray of int of shape (n_evaluations,)
+        The iteration of every value of ``objective_history_``, from 1; the
+        last value, taken after one more W step, is labelled ``n_iter_ + 1``.
     reconstruction_err_ : float
         {err}
     energy_ : ndarray of shape (`n_features_in_`,)
