@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skspectra.decomposition._rmt import noise_quantile
 from skspectra.decomposition._solver import (
     _DIV_GUARD,
     Model,
@@ -42,25 +43,34 @@ _AUTO_CAP = 10
 _TRANSFORM_POISSON = (100, 1e-4)
 
 # a component is kept when removing it (and refitting the others) costs more
-# log-likelihood than this multiple of what one extra component gains on pure
-# noise: the best rank-one fit of an N x M matrix of unit-variance noise
-# removes about (sqrt(N) + sqrt(M))^2 of its squared norm (the edge of the
-# Marchenko-Pastur law), i.e. half that in log-likelihood; twice that gain is
-# a margin of many standard deviations of the noise fit (its Tracy-Widom
-# fluctuations are a small fraction of it), and a non-negative component
-# fitted to noise gains less than the unconstrained one
-_NOISE_GAIN_MARGIN = 2.0
+# log-likelihood than one component fitted to pure noise gains with
+# probability _PRUNE_ALPHA: that gain is at most half the largest squared
+# singular value of the whitened noise (a non-negative component fitted to
+# noise gains less than the unconstrained one), whose law is Tracy-Widom
+# (Johnstone 2001); the level is that of select_n_components' test
+_PRUNE_ALPHA = 0.01
 
 # the refits of the likelihood selection stop when an iteration improves the
-# log-likelihood by less than this fraction of the noise gain above: the
-# gains compared with the threshold (twice that gain) are then accurate to a
-# small part of it
+# log-likelihood by less than this fraction of the gain of a component
+# fitted to noise: the gains compared with the threshold (about that gain)
+# are then accurate to a small part of it
 _REFIT_STEP = 1e-2
 
 # iterations of the short refit that first tries a removal: enough to move
 # the abundances of a component fitted to noise onto the others; a real
 # component is then checked with both fits converged
 _TRIAL_ITER = 5
+
+
+# a removal that loses this many times the threshold is decided without
+# converging the refit of the others: started from the other components'
+# factors, that refit recovers a small fraction of such a loss
+_DECISIVE = 10.0
+
+
+def _proposal_settled(history, iters):
+    """Stopping test of an ARD fit that only proposes: its relevances alone."""
+    return True
 
 
 def _is_out_of_core(X):
@@ -352,9 +362,14 @@ class _BaseSpectrumNMF(
         ``run`` numbers the restart reported to the callback.
         """
         callback = self._callback(run)
+        # with likelihood pruning the ARD fit only proposes the components
+        # (the refits converge them): it stops once the relevances settle
+        converged = None
+        if self.ard and self.prune == "likelihood" and self.tol > 0:
+            converged = _proposal_settled
         if self._loss == "gaussian":
             W, H, hist, n_iter, state = solver.fit_gaussian(
-                W, H, self.max_iter, self.tol, callback
+                W, H, self.max_iter, self.tol, callback, converged
             )
             # the refinement stops block by block; a warm start from the
             # iterations' W keeps later refits independent of the blocks
@@ -363,7 +378,7 @@ class _BaseSpectrumNMF(
             err = float(np.sqrt(err))
         else:
             W, H, hist, n_iter, state = solver.fit_poisson(
-                W, H, self.max_iter, self.tol, callback
+                W, H, self.max_iter, self.tol, callback, converged
             )
             # one W step: the objective at the returned factors, as the
             # history's last value, without a further solve
@@ -399,8 +414,16 @@ class _BaseSpectrumNMF(
 
     @staticmethod
     def _noise_gain(model):
-        """Log-likelihood gained by one component fitted to pure noise."""
+        """Log-likelihood gained by one component fitted to pure noise: half
+        the edge of the Marchenko-Pastur law, ``(sqrt(N) + sqrt(M))^2 / 2``."""
         return 0.5 * (np.sqrt(model.N) + np.sqrt(model.M)) ** 2
+
+    @staticmethod
+    def _prune_threshold(model):
+        """The log-likelihood a component must explain to be kept: what a
+        component fitted to pure noise gains with probability
+        :data:`_PRUNE_ALPHA`."""
+        return 0.5 * noise_quantile(model.N, model.M, _PRUNE_ALPHA)
 
     def _refit(self, source, stats, model, index, W, H, max_iter=None):
         """Fit the components ``index`` without the ARD prior, from (W, H).
@@ -455,8 +478,8 @@ class _BaseSpectrumNMF(
         share is below ``prune_tol`` of the largest.  The rest are refitted
         without the prior; then, weakest first, a component is removed (the
         others refitted from where they were) while the log-likelihood lost
-        is below :data:`_NOISE_GAIN_MARGIN` times the gain of a component
-        fitted to pure noise.  A removal is first tried with a
+        is below what a component fitted to pure noise gains with
+        probability :data:`_PRUNE_ALPHA`.  A removal is first tried with a
         short refit, which can only overstate the loss; only a loss above
         the threshold is checked with both fits converged.  The last refit
         is returned, so the spectra carry no shrinkage from the prior.
@@ -468,7 +491,7 @@ class _BaseSpectrumNMF(
         if not keep.any():
             keep[np.argmax(share)] = True
         index = np.flatnonzero(keep)
-        threshold = _NOISE_GAIN_MARGIN * self._noise_gain(model)
+        threshold = self._prune_threshold(model)
         counter = {"n": 0}
 
         def refit(index, W, H, max_iter=None):
@@ -493,7 +516,12 @@ class _BaseSpectrumNMF(
                 fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
             )
             gain = fit["loglik"] - trial["loglik"]
-            if gain >= threshold and not (fit["done"] and trial["done"]):
+            decisive = gain >= _DECISIVE * threshold
+            if (
+                gain >= threshold
+                and not decisive
+                and not (fit["done"] and trial["done"])
+            ):
                 fit, trial = polish(fit), polish(trial)
                 gain = fit["loglik"] - trial["loglik"]
             gains.append(gain)
@@ -800,13 +828,17 @@ _DOC_COMMON = """
         refitted without the ARD prior, and, weakest first, a component is
         removed (the others refitted from where they were) while removing it
         costs less log-likelihood (Poisson: the KL divergence; Gaussian:
-        ``(N M / 2) log`` of the residual sum of squares) than twice what one
-        component fitted to pure noise gains, ``(sqrt(N) + sqrt(M))^2 / 2``
-        (the Marchenko-Pastur edge).  The answer then depends neither on the
+        ``(N M / 2) log`` of the residual sum of squares) than one component
+        fitted to pure noise gains with probability 1 %: half the 99 %
+        quantile of the largest squared singular value of an N x M noise
+        matrix (the Tracy-Widom law, Johnstone 2001), just above half the
+        Marchenko-Pastur edge ``(sqrt(N) + sqrt(M))^2``; this is the
+        reference of :func:`select_n_components`' test, on the scale of the
+        log-likelihood.  The answer then depends neither on the
         scale of X nor on the cap, and the returned factors are the
         prior-free fit at the chosen number, so the spectra carry no ARD
         shrinkage.  The refits stop when an iteration improves the
-        log-likelihood by less than a hundredth of the noise gain.
+        log-likelihood by less than a hundredth of ``(sqrt(N) + sqrt(M))^2 / 2``.
     block_size : int, default=None
         Rows (pixels) per block of the one-pass solver; None chooses about
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
@@ -856,9 +888,9 @@ _DOC_ATTRS = """
         Log-likelihood lost by each removal tried, weakest component first;
         every value but the last is below ``pruning_threshold_`` (removed).
     pruning_threshold_ : float
-        The log-likelihood a component must explain to be kept:
-        ``(sqrt(N) + sqrt(M))^2``, twice the gain of a component fitted to
-        noise.
+        The log-likelihood a component must explain to be kept: what a
+        component fitted to pure noise gains with probability 1 % (see
+        ``prune``).
     objective_history_ : ndarray of shape (n_evaluations,)
         Objective at the iterations ``objective_iterations_``; non-increasing.
         SparseNMF evaluates it at every iteration (it costs no pass over X);
