@@ -209,10 +209,52 @@ def run_cost(quick):
     record("ncomp", "pruning fit CPU time / fixed-K (worst)", max(times), unit="x")
 
 
+def run_big(side):
+    """Wall and CPU time of select_n_components on a side x side x 1,024 image.
+
+    Every K tried is one fit (to ``tol=1e-6``) and one randomized SVD of its
+    residual, so the cost per K is the total over the number of K tried;
+    the cost of a fit grows linearly with the number of pixels.
+    """
+    m = 1024
+    X, _ = make_grain_image(
+        4, shape=(side, side), n_channels=m, counts_per_pixel=1000, random_state=3
+    )
+    X = X.reshape(-1, m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = select_n_components(X, max_components=CAP, random_state=0)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n_k = len(result.ks)
+    print(
+        f"select_n_components on {side} x {side} x {m}: found "
+        f"{result.n_components} (true 4) trying K = 1..{n_k}; wall {wall:.0f} s, "
+        f"CPU {cpu:.0f} s, per K {wall / n_k:.0f} s wall"
+    )
+    record("ncomp", f"select_n_components {side}x{side}x{m} wall", wall, unit="s")
+    record(
+        "ncomp", f"select_n_components {side}x{side}x{m} per K", wall / n_k, unit="s"
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small battery")
+    parser.add_argument(
+        "--big",
+        type=int,
+        nargs="?",
+        const=256,
+        default=None,
+        metavar="SIDE",
+        help="only time select_n_components on a SIDE x SIDE x 1,024 image "
+        "(default side 256)",
+    )
     args = parser.parse_args(argv)
+    if args.big is not None:
+        run_big(args.big)
+        return
     run_cost(args.quick)
     run_battery(battery(args.quick))
 
