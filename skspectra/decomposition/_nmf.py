@@ -479,10 +479,12 @@ class _BaseSpectrumNMF(
         without the prior; then, weakest first, a component is removed (the
         others refitted from where they were) while the log-likelihood lost
         is below what a component fitted to pure noise gains with
-        probability :data:`_PRUNE_ALPHA`.  A removal is first tried with a
-        short refit, which can only overstate the loss; only a loss above
-        the threshold is checked with both fits converged.  The last refit
-        is returned, so the spectra carry no shrinkage from the prior.
+        probability :data:`_PRUNE_ALPHA`.  A removal is tried with a short
+        refit, which against a converged fit can only overstate the loss: a
+        removal is accepted only from a converged fit, and a loss above the
+        threshold is checked with the short refit converged too, unless it
+        is :data:`_DECISIVE` times the threshold.  The last refit is
+        returned, so the spectra carry no shrinkage from the prior.
         """
         H = ard_fit["H"].astype(np.float64)
         share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
@@ -504,25 +506,32 @@ class _BaseSpectrumNMF(
                 return fit
             return refit(fit["index"], fit["W"], fit["H"])
 
-        W0 = ard_fit["W_iter"]
-        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
-        gains = []
-        while np.count_nonzero(learned[fit["index"]]) > 1:
+        def without_weakest(fit):
+            """A short refit of ``fit`` without its weakest learned component."""
             Hk = fit["H"].astype(np.float64)
             share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
             share[~learned[fit["index"]]] = np.inf
             rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
-            trial = refit(
+            return refit(
                 fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
             )
+
+        W0 = ard_fit["W_iter"]
+        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
+        gains = []
+        while np.count_nonzero(learned[fit["index"]]) > 1:
+            trial = without_weakest(fit)
             gain = fit["loglik"] - trial["loglik"]
+            # a short trial overstates the loss only against a converged fit,
+            # so a removal is accepted from a converged fit; a loss above the
+            # threshold is checked with both converged unless it is decisive
+            if gain < threshold and not fit["done"]:
+                fit = polish(fit)
+                trial = without_weakest(fit)
+                gain = fit["loglik"] - trial["loglik"]
             decisive = gain >= _DECISIVE * threshold
-            if (
-                gain >= threshold
-                and not decisive
-                and not (fit["done"] and trial["done"])
-            ):
-                fit, trial = polish(fit), polish(trial)
+            if gain >= threshold and not decisive and not trial["done"]:
+                trial = polish(trial)
                 gain = fit["loglik"] - trial["loglik"]
             gains.append(gain)
             if gain >= threshold:
@@ -837,8 +846,12 @@ _DOC_COMMON = """
         log-likelihood.  The answer then depends neither on the
         scale of X nor on the cap, and the returned factors are the
         prior-free fit at the chosen number, so the spectra carry no ARD
-        shrinkage.  The refits stop when an iteration improves the
-        log-likelihood by less than a hundredth of ``(sqrt(N) + sqrt(M))^2 / 2``.
+        shrinkage.  The ARD fit, which only proposes, stops once its
+        relevances settle (see ``tol``).  A removal is tried with a short
+        refit of the others and accepted only from a converged fit (against
+        which the short refit can only overstate the loss).  The refits stop
+        when an iteration improves the log-likelihood by less than a
+        hundredth of ``(sqrt(N) + sqrt(M))^2 / 2``.
     block_size : int, default=None
         Rows (pixels) per block of the one-pass solver; None chooses about
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
