@@ -4,7 +4,6 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.optimize import nnls
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -63,49 +62,9 @@ _REFIT_STEP = 1e-2
 _TRIAL_ITER = 5
 
 
-# a decision on a converged fit tries removing this many of its weakest
-# components and takes the cheapest removal: a component that mixes the
-# others' spectra can explain as many counts as the weakest real phase
-_DECISION_CANDIDATES = 2
-
-
 def _proposal_settled(history, iters):
     """Stopping test of an ARD fit that only proposes: its relevances alone."""
     return True
-
-
-def _unexplained(H):
-    """Fraction of every spectrum that no combination of the others explains.
-
-    The L1 norm of the residual of the non-negative least-squares fit of
-    each row of H by the other rows, relative to the row's own norm: 0 for a
-    mixture of the others (a component a removal loses nothing with), 1 for
-    a spectrum orthogonal to them.
-    """
-    K = H.shape[0]
-    out = np.ones(K)
-    if K < 2:
-        return out
-    for k in range(K):
-        rest = np.delete(np.arange(K), k)
-        coef, _ = nnls(H[rest].T, H[k])
-        norm = max(float(np.abs(H[k]).sum()), _DIV_GUARD)
-        out[k] = float(np.abs(H[k] - coef @ H[rest]).sum()) / norm
-    return out
-
-
-def _redistribute(W, H, removed, rest):
-    """Abundances of the ``rest`` components with the removed one's share.
-
-    The removed spectrum is approximated by a non-negative combination of
-    the others (least squares), and its abundances are added to theirs in
-    those proportions: the warm start of the refit without it then already
-    explains most of what it explained.
-    """
-    coef, _ = nnls(H[rest].T, H[removed])
-    out = W[:, rest].astype(np.float64)
-    out += np.outer(W[:, removed].astype(np.float64), coef)
-    return out.astype(W.dtype)
 
 
 def _is_out_of_core(X):
@@ -511,19 +470,14 @@ class _BaseSpectrumNMF(
 
         The ARD fit orders the components by relevance and drops those whose
         share is below ``prune_tol`` of the largest.  The rest are refitted
-        without the prior; a chain of short refits, each without the weakest
-        component (the fewest counts that no other component explains; its
-        abundances handed to the others), proposes where to decide.  There,
-        on converged fits, a component is removed while the log-likelihood
-        lost is below what a component fitted to pure noise gains with
-        probability :data:`_PRUNE_ALPHA`, trying the
-        :data:`_DECISION_CANDIDATES` weakest; and when no removal is, the
-        fits above in the chain are decided the same way until one is.  A
-        removal is tried with a short refit, which against a converged fit
-        can only overstate the loss: a removal is accepted only from a
-        converged fit, and a loss above the threshold is checked with the
-        short refit converged too.  The last refit is
-        returned, so the spectra carry no shrinkage from the prior.
+        without the prior; then, weakest first, a component is removed (the
+        others refitted from where they were) while the log-likelihood lost
+        is below what a component fitted to pure noise gains with
+        probability :data:`_PRUNE_ALPHA`.  A removal is tried with a short
+        refit, which against a converged fit can only overstate the loss: a
+        removal is accepted only from a converged fit, and a loss above the
+        threshold is checked with the short refit converged too.  The last
+        refit is returned, so the spectra carry no shrinkage from the prior.
         """
         H = ard_fit["H"].astype(np.float64)
         share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
@@ -545,67 +499,36 @@ class _BaseSpectrumNMF(
                 return fit
             return refit(fit["index"], fit["W"], fit["H"])
 
-        def without_weakest(fit, n_candidates=1):
-            """A short refit of ``fit`` without its weakest learned component.
-
-            The weakest: of the ``n_candidates`` components that explain the
-            fewest counts no other component explains, the one whose
-            removal loses least.
-            """
+        def without_weakest(fit):
+            """A short refit of ``fit`` without its weakest learned component."""
             Hk = fit["H"].astype(np.float64)
             share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
-            share *= _unexplained(Hk)
             share[~learned[fit["index"]]] = np.inf
-            n = min(n_candidates, np.count_nonzero(np.isfinite(share)))
-            best = None
-            for weakest in np.argsort(share, kind="stable")[:n]:
-                rest = np.delete(np.arange(len(fit["index"])), weakest)
-                W = _redistribute(fit["W"], Hk, weakest, rest)
-                trial = refit(fit["index"][rest], W, fit["H"][rest], _TRIAL_ITER)
-                if best is None or trial["loglik"] > best["loglik"]:
-                    best = trial
-            return best
+            rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
+            return refit(
+                fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
+            )
 
-        def decide(fit):
-            """``fit`` converged, its refit without the weakest, the loss."""
-            fit = polish(fit)
-            trial = without_weakest(fit, _DECISION_CANDIDATES)
+        W0 = ard_fit["W_iter"]
+        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
+        gains = []
+        while np.count_nonzero(learned[fit["index"]]) > 1:
+            trial = without_weakest(fit)
             gain = fit["loglik"] - trial["loglik"]
+            # a short trial overstates the loss only against a converged fit,
+            # so a removal is accepted from a converged fit; a loss above the
+            # threshold is checked with both converged
+            if gain < threshold and not fit["done"]:
+                fit = polish(fit)
+                trial = without_weakest(fit)
+                gain = fit["loglik"] - trial["loglik"]
             if gain >= threshold and not trial["done"]:
                 trial = polish(trial)
                 gain = fit["loglik"] - trial["loglik"]
-            return fit, trial, gain
-
-        def n_learned(fit):
-            return np.count_nonzero(learned[fit["index"]])
-
-        # a chain of short refits, weakest first, proposes where to decide:
-        # down to the first removal whose short loss reaches the threshold
-        W0 = ard_fit["W_iter"]
-        chain = [refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)]
-        gains = []
-        while n_learned(chain[-1]) > 1:
-            trial = without_weakest(chain[-1])
-            if chain[-1]["loglik"] - trial["loglik"] >= threshold:
-                break
-            chain.append(trial)
-        # the decisions, on converged fits (against which a short trial can
-        # only overstate the loss): down while removals are accepted ...
-        fit = chain[-1]
-        while not (gains and gains[-1] >= threshold) and n_learned(fit) > 1:
-            fit, trial, gain = decide(fit)
             gains.append(gain)
-            if gain < threshold:
-                fit = trial
-        # ... and, when none was, up the chain while the removal from the
-        # fit above is refused
-        if not (gains and gains[0] < threshold):
-            for above in reversed(chain[:-1]):
-                up, _, gain = decide(above)
-                if gain < threshold:
-                    gains.insert(0, gain)
-                    break
-                fit, gains = up, [gain]
+            if gain >= threshold:
+                break
+            fit = trial
         fit = polish(fit)
         if self._loss == "gaussian":
             solver = Solver(source, fit["model"])
@@ -967,10 +890,8 @@ _DOC_ATTRS = """
         Passes over X of the refits of ``prune="likelihood"`` (only set
         with ``ard=True`` and that option).
     pruning_gains_ : ndarray of shape (n_tested,)
-        Log-likelihood lost by each removal decided on converged fits, from
-        the most components down; every value but the last is below
-        ``pruning_threshold_`` (removed), the last is the loss of removing
-        the weakest component kept.
+        Log-likelihood lost by each removal tried, weakest component first;
+        every value but the last is below ``pruning_threshold_`` (removed).
     pruning_threshold_ : float
         The log-likelihood a component must explain to be kept: what a
         component fitted to pure noise gains with probability 1 % (see
