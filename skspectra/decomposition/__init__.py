@@ -3,11 +3,14 @@
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._select import NComponentsResult, select_n_components
+from skspectra.decomposition._stability import ComponentStability, component_stability
 
 __all__ = [
+    "ComponentStability",
     "NComponentsResult",
     "PoissonNMF",
     "SparseNMF",
+    "component_stability",
     "select_n_components",
     "suggest_noise_model",
 ]

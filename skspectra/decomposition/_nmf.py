@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skspectra.decomposition._rmt import noise_quantile
 from skspectra.decomposition._solver import (
     _DIV_GUARD,
     Model,
@@ -42,25 +43,28 @@ _AUTO_CAP = 10
 _TRANSFORM_POISSON = (100, 1e-4)
 
 # a component is kept when removing it (and refitting the others) costs more
-# log-likelihood than this multiple of what one extra component gains on pure
-# noise: the best rank-one fit of an N x M matrix of unit-variance noise
-# removes about (sqrt(N) + sqrt(M))^2 of its squared norm (the edge of the
-# Marchenko-Pastur law), i.e. half that in log-likelihood; twice that gain is
-# a margin of many standard deviations of the noise fit (its Tracy-Widom
-# fluctuations are a small fraction of it), and a non-negative component
-# fitted to noise gains less than the unconstrained one
-_NOISE_GAIN_MARGIN = 2.0
+# log-likelihood than one component fitted to pure noise gains with
+# probability _PRUNE_ALPHA: that gain is at most half the largest squared
+# singular value of the whitened noise (a non-negative component fitted to
+# noise gains less than the unconstrained one), whose law is Tracy-Widom
+# (Johnstone 2001); the level is that of select_n_components' test
+_PRUNE_ALPHA = 0.01
 
 # the refits of the likelihood selection stop when an iteration improves the
-# log-likelihood by less than this fraction of the noise gain above: the
-# gains compared with the threshold (twice that gain) are then accurate to a
-# small part of it
+# log-likelihood by less than this fraction of the gain of a component
+# fitted to noise: the gains compared with the threshold (about that gain)
+# are then accurate to a small part of it
 _REFIT_STEP = 1e-2
 
 # iterations of the short refit that first tries a removal: enough to move
 # the abundances of a component fitted to noise onto the others; a real
 # component is then checked with both fits converged
 _TRIAL_ITER = 5
+
+
+def _proposal_settled(history, iters):
+    """Stopping test of an ARD fit that only proposes: its relevances alone."""
+    return True
 
 
 def _is_out_of_core(X):
@@ -352,9 +356,14 @@ class _BaseSpectrumNMF(
         ``run`` numbers the restart reported to the callback.
         """
         callback = self._callback(run)
+        # with likelihood pruning the ARD fit only proposes the components
+        # (the refits converge them): it stops once the relevances settle
+        converged = None
+        if self.ard and self.prune == "likelihood" and self.tol > 0:
+            converged = _proposal_settled
         if self._loss == "gaussian":
             W, H, hist, n_iter, state = solver.fit_gaussian(
-                W, H, self.max_iter, self.tol, callback
+                W, H, self.max_iter, self.tol, callback, converged
             )
             # the refinement stops block by block; a warm start from the
             # iterations' W keeps later refits independent of the blocks
@@ -363,7 +372,7 @@ class _BaseSpectrumNMF(
             err = float(np.sqrt(err))
         else:
             W, H, hist, n_iter, state = solver.fit_poisson(
-                W, H, self.max_iter, self.tol, callback
+                W, H, self.max_iter, self.tol, callback, converged
             )
             # one W step: the objective at the returned factors, as the
             # history's last value, without a further solve
@@ -381,7 +390,9 @@ class _BaseSpectrumNMF(
             J=J,
             err=err,
             wsum=wsum,
-            converged=n_iter < self.max_iter or objective_converged(hist, self.tol),
+            iters=[*state["iters"], n_iter + 1],
+            converged=n_iter < self.max_iter
+            or objective_converged(hist, self.tol, state["iters"]),
         )
 
     def _log_likelihood(self, fit, model):
@@ -397,8 +408,16 @@ class _BaseSpectrumNMF(
 
     @staticmethod
     def _noise_gain(model):
-        """Log-likelihood gained by one component fitted to pure noise."""
+        """Log-likelihood gained by one component fitted to pure noise: half
+        the edge of the Marchenko-Pastur law, ``(sqrt(N) + sqrt(M))^2 / 2``."""
         return 0.5 * (np.sqrt(model.N) + np.sqrt(model.M)) ** 2
+
+    @staticmethod
+    def _prune_threshold(model):
+        """The log-likelihood a component must explain to be kept: what a
+        component fitted to pure noise gains with probability
+        :data:`_PRUNE_ALPHA`."""
+        return 0.5 * noise_quantile(model.N, model.M, _PRUNE_ALPHA)
 
     def _refit(self, source, stats, model, index, W, H, max_iter=None):
         """Fit the components ``index`` without the ARD prior, from (W, H).
@@ -419,8 +438,8 @@ class _BaseSpectrumNMF(
         )
         step = _REFIT_STEP * self._noise_gain(model)
 
-        def converged(history):
-            return log_likelihood_converged(history, sub, step)
+        def converged(history, iters):
+            return log_likelihood_converged(history, sub, step, iters)
 
         limit = self.max_iter if max_iter is None else min(max_iter, self.max_iter)
         solver = Solver(source, sub)
@@ -441,7 +460,7 @@ class _BaseSpectrumNMF(
             )
         fit = dict(W=W, H=H, state=state, err=err, wsum=wsum, n_iter=n_iter)
         fit["index"] = np.asarray(index)
-        fit["done"] = converged(hist) or n_iter >= self.max_iter
+        fit["done"] = converged(hist, state["iters"]) or n_iter >= self.max_iter
         fit["loglik"] = self._log_likelihood(fit, sub)
         fit["model"] = sub
         return fit
@@ -453,11 +472,12 @@ class _BaseSpectrumNMF(
         share is below ``prune_tol`` of the largest.  The rest are refitted
         without the prior; then, weakest first, a component is removed (the
         others refitted from where they were) while the log-likelihood lost
-        is below :data:`_NOISE_GAIN_MARGIN` times the gain of a component
-        fitted to pure noise.  A removal is first tried with a
-        short refit, which can only overstate the loss; only a loss above
-        the threshold is checked with both fits converged.  The last refit
-        is returned, so the spectra carry no shrinkage from the prior.
+        is below what a component fitted to pure noise gains with
+        probability :data:`_PRUNE_ALPHA`.  A removal is tried with a short
+        refit, which against a converged fit can only overstate the loss: a
+        removal is accepted only from a converged fit, and a loss above the
+        threshold is checked with the short refit converged too.  The last
+        refit is returned, so the spectra carry no shrinkage from the prior.
         """
         H = ard_fit["H"].astype(np.float64)
         share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
@@ -466,7 +486,7 @@ class _BaseSpectrumNMF(
         if not keep.any():
             keep[np.argmax(share)] = True
         index = np.flatnonzero(keep)
-        threshold = _NOISE_GAIN_MARGIN * self._noise_gain(model)
+        threshold = self._prune_threshold(model)
         counter = {"n": 0}
 
         def refit(index, W, H, max_iter=None):
@@ -479,20 +499,31 @@ class _BaseSpectrumNMF(
                 return fit
             return refit(fit["index"], fit["W"], fit["H"])
 
-        W0 = ard_fit["W_iter"]
-        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
-        gains = []
-        while np.count_nonzero(learned[fit["index"]]) > 1:
+        def without_weakest(fit):
+            """A short refit of ``fit`` without its weakest learned component."""
             Hk = fit["H"].astype(np.float64)
             share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
             share[~learned[fit["index"]]] = np.inf
             rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
-            trial = refit(
+            return refit(
                 fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
             )
+
+        W0 = ard_fit["W_iter"]
+        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
+        gains = []
+        while np.count_nonzero(learned[fit["index"]]) > 1:
+            trial = without_weakest(fit)
             gain = fit["loglik"] - trial["loglik"]
-            if gain >= threshold and not (fit["done"] and trial["done"]):
-                fit, trial = polish(fit), polish(trial)
+            # a short trial overstates the loss only against a converged fit,
+            # so a removal is accepted from a converged fit; a loss above the
+            # threshold is checked with both converged
+            if gain < threshold and not fit["done"]:
+                fit = polish(fit)
+                trial = without_weakest(fit)
+                gain = fit["loglik"] - trial["loglik"]
+            if gain >= threshold and not trial["done"]:
+                trial = polish(trial)
                 gain = fit["loglik"] - trial["loglik"]
             gains.append(gain)
             if gain >= threshold:
@@ -572,6 +603,7 @@ class _BaseSpectrumNMF(
         best["W"] = W.astype(dtype)
         self.n_iter_ = int(history["n_iter"])
         self.objective_history_ = np.asarray(history["hist"], dtype=np.float64)
+        self.objective_iterations_ = np.asarray(history["iters"], dtype=int)
         self.reconstruction_err_ = float(best["err"])
         self.fixed_components_mask_ = ~model.learned[keep]
         if self._loss == "gaussian":
@@ -778,8 +810,9 @@ _DOC_COMMON = """
     max_iter : int, default=500
         Maximum number of iterations (passes over X).
     tol : float, default=1e-4
-        Stop when the last decrease of the objective is below ``tol`` times
-        the total decrease since the first iteration and, with ARD, the
+        Stop when the last decrease of the objective (per iteration, since
+        its previous evaluation) is below ``tol`` times the total decrease
+        since the first iteration and, with ARD, the
         relevances have settled: the set of components passing ``prune_tol``
         unchanged for 5 iterations and no relevance changing by more than
         1 % in the last one.
@@ -796,13 +829,21 @@ _DOC_COMMON = """
         refitted without the ARD prior, and, weakest first, a component is
         removed (the others refitted from where they were) while removing it
         costs less log-likelihood (Poisson: the KL divergence; Gaussian:
-        ``(N M / 2) log`` of the residual sum of squares) than twice what one
-        component fitted to pure noise gains, ``(sqrt(N) + sqrt(M))^2 / 2``
-        (the Marchenko-Pastur edge).  The answer then depends neither on the
+        ``(N M / 2) log`` of the residual sum of squares) than one component
+        fitted to pure noise gains with probability 1 %: half the 99 %
+        quantile of the largest squared singular value of an N x M noise
+        matrix (the Tracy-Widom law, Johnstone 2001), just above half the
+        Marchenko-Pastur edge ``(sqrt(N) + sqrt(M))^2``; this is the
+        reference of :func:`select_n_components`' test, on the scale of the
+        log-likelihood.  The answer then depends neither on the
         scale of X nor on the cap, and the returned factors are the
         prior-free fit at the chosen number, so the spectra carry no ARD
-        shrinkage.  The refits stop when an iteration improves the
-        log-likelihood by less than a hundredth of the noise gain.
+        shrinkage.  The ARD fit, which only proposes, stops once its
+        relevances settle (see ``tol``).  A removal is tried with a short
+        refit of the others and accepted only from a converged fit (against
+        which the short refit can only overstate the loss).  The refits stop
+        when an iteration improves the log-likelihood by less than a
+        hundredth of ``(sqrt(N) + sqrt(M))^2 / 2``.
     block_size : int, default=None
         Rows (pixels) per block of the one-pass solver; None chooses about
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
@@ -852,13 +893,21 @@ _DOC_ATTRS = """
         Log-likelihood lost by each removal tried, weakest component first;
         every value but the last is below ``pruning_threshold_`` (removed).
     pruning_threshold_ : float
-        The log-likelihood a component must explain to be kept:
-        ``(sqrt(N) + sqrt(M))^2``, twice the gain of a component fitted to
-        noise.
-    objective_history_ : ndarray of shape (`n_iter_` + 1,)
-        Objective once per pass over X; non-increasing.  The last value is the
-        objective at the factors of that fit (with ``prune="likelihood"``,
-        the ARD fit, not the prior-free refit returned).
+        The log-likelihood a component must explain to be kept: what a
+        component fitted to pure noise gains with probability 1 % (see
+        ``prune``).
+    objective_history_ : ndarray of shape (n_evaluations,)
+        Objective at the iterations ``objective_iterations_``; non-increasing.
+        SparseNMF evaluates it at every iteration (it costs no pass over X);
+        PoissonNMF, whose objective needs a logarithm of the model at every
+        entry, where the stopping test reads it (the first iteration, every
+        5th and the last) or at every iteration when a ``callback`` is
+        given.  The last value is the objective at the factors of that fit
+        (with ``prune="likelihood"``, the ARD fit, not the prior-free refit
+        returned).
+    objective_iterations_ : ndarray of int of shape (n_evaluations,)
+        The iteration of every value of ``objective_history_``, from 1; the
+        last value, taken after one more W step, is labelled ``n_iter_ + 1``.
     reconstruction_err_ : float
         {err}
     energy_ : ndarray of shape (`n_features_in_`,)

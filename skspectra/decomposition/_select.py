@@ -3,20 +3,15 @@
 import numbers
 
 import numpy as np
-from scipy.stats import gamma
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import randomized_svd
 
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF, _BaseSpectrumNMF
 from skspectra.decomposition._noise import suggest_noise_model
+from skspectra.decomposition._rmt import noise_edge, tw1_sf
 
 __all__ = ["NComponentsResult", "select_n_components"]
-
-# the Tracy-Widom law of order 1 as a shifted gamma law (Chiani 2014): shape,
-# scale and shift that match its first three moments; its CDF is then
-# accurate to about 1e-3, ample for a p-value
-_TW1_SHAPE, _TW1_SCALE, _TW1_SHIFT = 46.446, 0.186054, 9.84801
 
 # the Poisson residual is divided by sqrt(W H) floored at this fraction of
 # the mean count, so channels the model leaves empty do not divide by zero
@@ -111,11 +106,6 @@ def _estimator(model, X, max_iter, tol, random_state):
     return est.set_params(random_state=random_state)
 
 
-def _tw1_sf(t):
-    """Survival function of the Tracy-Widom law of order 1 (gamma form)."""
-    return float(gamma.sf(t + _TW1_SHIFT, _TW1_SHAPE, scale=_TW1_SCALE))
-
-
 def _whitened_residual(est, X, W):
     WH = W @ est.components_
     if isinstance(est, PoissonNMF):
@@ -142,12 +132,8 @@ def _test_score(est, X, W, rng):
         R, 1, n_iter=_SVD_POWER_ITER, random_state=rng.randint(2**31)
     )
     K = est.n_components_
-    n, p = max(R.shape[0] - K, 2), max(R.shape[1] - K, 2)
-    n, p = max(n, p), min(n, p)
-    root = np.sqrt(n - 1) + np.sqrt(p)
-    mu = root**2
-    sigma = root * (1 / np.sqrt(n - 1) + 1 / np.sqrt(p)) ** (1 / 3)
-    return float(s[0] ** 2 / mu), _tw1_sf((s[0] ** 2 - mu) / sigma)
+    mu, sigma = noise_edge(R.shape[0] - K, R.shape[1] - K)
+    return float(s[0] ** 2 / mu), tw1_sf((s[0] ** 2 - mu) / sigma)
 
 
 def _loss(X, WH, poisson):

@@ -99,15 +99,31 @@ def _tiny(dtype):
     return np.finfo(dtype).tiny * _TINY_FACTOR
 
 
-def objective_converged(history, tol):
+# the Poisson objective needs the logarithm of the model at every entry, a
+# pass as costly as a W step; the stopping test reads it at the first
+# iteration and every this many (and at max_iter), which delays a stop by at
+# most that many iterations and saves the logarithm in the others
+CHECK_EVERY = 5
+
+
+def _gap(iters):
+    """Iterations between the last two evaluations of the objective."""
+    if iters is None:
+        return 1
+    return max(int(iters[-1]) - int(iters[-2]), 1)
+
+
+def objective_converged(history, tol, iters=None):
     """The one stopping test of the outer iterations.
 
-    True when the last decrease of the objective is at most ``tol`` times
-    the total decrease since the first iteration.
+    True when the last decrease of the objective per iteration is at most
+    ``tol`` times the total decrease since the first iteration.  ``iters``
+    (same length as ``history``) numbers the iterations at which the
+    objective was evaluated; None means every iteration.
     """
     if len(history) < _MIN_HISTORY:
         return False
-    drop = history[-2] - history[-1]
+    drop = (history[-2] - history[-1]) / _gap(iters)
     return drop <= tol * abs(history[0] - history[-1])
 
 
@@ -152,15 +168,17 @@ class RelevanceTracker:
 
 
 def _relative_test(tol):
-    return lambda history: objective_converged(history, tol)
+    return lambda history, iters: objective_converged(history, tol, iters)
 
 
-def log_likelihood_converged(history, model, step):
+def log_likelihood_converged(history, model, step, iters=None):
     """Stopping test of a refit on the scale of the log-likelihood.
 
     True when the last iteration improved the log-likelihood by at most
     ``step`` (log-likelihood units, so the same for any counts or scale of
-    X).  The unpenalised Gaussian objective is ``0.5 ||X - W H||^2``, whose
+    X); with ``iters`` (see :func:`objective_converged`) the mean improvement
+    per iteration since the previous evaluation.  The unpenalised Gaussian
+    objective is ``0.5 ||X - W H||^2``, whose
     log-likelihood with the noise variance profiled out is
     ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
     log-likelihoods already.
@@ -173,7 +191,7 @@ def log_likelihood_converged(history, model, step):
         drop = 0.5 * model.N * model.M * np.log(ratio)
     else:
         drop = prev - last
-    return drop <= step
+    return drop / _gap(iters) <= step
 
 
 # ---------------------------------------------------------------- data pass
@@ -378,7 +396,7 @@ def _w_root_step(Wb, RHt, d, Poff, dtype, tiny):
     return _flush(_root_update(p, d, qp, dtype), tiny)
 
 
-def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol):
+def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog):
     """``poisson_block`` through the non-zero counts of the block.
 
     ``flat`` holds the flat (row-major) indices of the non-zeros.
@@ -413,18 +431,28 @@ def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol):
             break
     model = ratio(Wb)
     B = np.asarray(R.T @ Wb).T.astype(np.float64)
-    xlog = float(np.dot(vals.astype(np.float64), np.log(model, dtype=np.float64)))
+    xlog = None
+    if need_xlog:
+        xlog = float(np.dot(vals.astype(np.float64), np.log(model, dtype=np.float64)))
     Wd = Wb.astype(np.float64)
     return Wb, B, Wd.T @ Wd, Wd.sum(axis=0), xlog
 
 
-def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
+def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog=True):
     """W step of the Poisson model on one block, then the H statistics.
 
     ``d`` is the linear part of the gradient (row sums of H plus penalties),
     ``Poff`` the overlap-penalty matrix or None.  Returns the updated block,
     ``W_b^T (X_b / (W_b H + eps))``, ``W_b^T W_b``, the column sums of
-    ``W_b`` and ``sum X_b log(W_b H + eps)`` at the updated ``W_b``.
+    ``W_b`` and ``sum X_b log(W_b H + eps)`` at the updated ``W_b`` (None
+    unless ``need_xlog``: only the objective reads it).
+
+    A sweep touches block-sized arrays three times: the model ``W_b H + eps``
+    is one matrix product (``eps`` enters as an extra column of ones in
+    ``W_b`` and a row ``eps`` in ``H``), the ratio overwrites it in place,
+    and one product with the ratio gives the statistic.  An iteration is
+    two such sweeps (the W step at the old ``W_b``, the H statistics at the
+    new one) and, when asked, the logarithm of the model.
     """
     # a few rows tell a dense block; otherwise count and find the non-zeros
     # on a boolean mask, several times faster than on the float block
@@ -434,30 +462,39 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol):
         if np.count_nonzero(mask) <= _SPARSE_FRACTION * Xb.size:
             flat = np.flatnonzero(mask)
             return _poisson_block_sparse(
-                Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol
+                Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog
             )
     dtype = Xb.dtype
     tiny = _tiny(dtype)
-    Wb = Wb.astype(dtype, copy=True)
-    H = np.ascontiguousarray(H, dtype=dtype)
-    # two block-sized buffers, reused: the model W_b H + eps and the ratio
-    WH = np.empty_like(Xb)
+    K = H.shape[0]
+    # [W_b, 1] @ [H; eps] is the model with eps added inside the product
+    Wa = np.ones((Xb.shape[0], K + 1), dtype=dtype)
+    Ha = np.empty((K + 1, H.shape[1]), dtype=dtype)
+    Ha[:K] = H
+    Ha[K] = eps
+    Ht = Ha[:K].T
+    Wa[:, :K] = Wb
+    # one block-sized buffer, reused: the model, then the ratio in its place
     R = np.empty_like(Xb)
     for _ in range(n_inner):
-        np.matmul(Wb, H, out=WH)
-        WH += eps
-        np.divide(Xb, WH, out=R)
-        new = _w_root_step(Wb, R @ H.T, d, Poff, dtype, tiny)
-        done = _converged(new, Wb, inner_tol, tiny)
-        Wb = new
+        np.matmul(Wa, Ha, out=R)
+        np.divide(Xb, R, out=R)
+        new = _w_root_step(Wa[:, :K], R @ Ht, d, Poff, dtype, tiny)
+        done = _converged(new, Wa[:, :K], inner_tol, tiny)
+        Wa[:, :K] = new
         if done:
             break
-    np.matmul(Wb, H, out=WH)
-    WH += eps
-    np.divide(Xb, WH, out=R)
+    Wb = np.ascontiguousarray(Wa[:, :K])
+    np.matmul(Wa, Ha, out=R)
+    xlog = None
+    if need_xlog:
+        WH = R
+        R = Xb / WH
+        np.log(WH, out=WH)
+        xlog = float(np.vdot(Xb, WH))
+    else:
+        np.divide(Xb, R, out=R)
     B = (Wb.T @ R).astype(np.float64)
-    np.log(WH, out=WH)
-    xlog = float(np.vdot(Xb, WH))
     Wd = Wb.astype(np.float64)
     G = Wd.T @ Wd
     return Wb, B, G, Wd.sum(axis=0), xlog
@@ -567,7 +604,8 @@ class Solver:
         for sl, r in zip(self.source.slices, res, strict=True):
             W[sl] = r[0]
         stats = [np.sum([r[i] for r in res], axis=0) for i in range(1, 4)]
-        return (*stats, sum(r[4] for r in res))
+        last = [r[4] for r in res]
+        return (*stats, None if last[0] is None else sum(last))
 
     def _gauss_objective(self, resid, G, s, wsum, sigma2, lam):
         m = self.model
@@ -628,10 +666,10 @@ class Solver:
             if callback is not None:
                 callback(n_iter, J)
             test = converged or _relative_test(tol)
-            if test(history) and tracker.settled():
+            if test(history, None) and tracker.settled():
                 break
         H = Hd.astype(m.dtype)
-        state = {"sigma2": sigma2, "lam": lam}
+        state = {"sigma2": sigma2, "lam": lam, "iters": list(range(1, n_iter + 1))}
         return W, H, history, n_iter, state
 
     def refine_gaussian(
@@ -649,7 +687,7 @@ class Solver:
         return W, J, resid, wsum
 
     # ---------------------------------------------------------- Poisson
-    def _poisson_pass(self, W, H, lam, n_inner, inner_tol):
+    def _poisson_pass(self, W, H, lam, n_inner, inner_tol, need_xlog=True):
         m = self.model
         dtype = m.dtype
         s = H.astype(np.float64).sum(axis=1)
@@ -659,7 +697,7 @@ class Solver:
             Poff = m.c_o * (np.outer(s, s) - np.diag(s * s))
             Poff = Poff.astype(dtype)
         shared = (H.astype(dtype), d.astype(dtype), Poff, dtype.type(m.eps))
-        return self._w_pass(poisson_block, W, shared + (n_inner, inner_tol))
+        return self._w_pass(poisson_block, W, shared + (n_inner, inner_tol, need_xlog))
 
     def _poisson_objective(self, xlog, G, s, wsum, lam):
         m = self.model
@@ -692,25 +730,34 @@ class Solver:
         s = Hd.sum(axis=1)
         wsum0 = W.astype(np.float64).sum(axis=0)
         lam = m.update_lambda(wsum0, s, np.ones(m.K))
-        history = []
+        history, iters = [], []
         tracker = RelevanceTracker(m)
+        test = converged or _relative_test(tol)
         n_iter = 0
         for it in range(max_iter):
-            B, G, wsum, xlog = self._poisson_pass(W, H, lam, 1, 0.0)
-            s = Hd.sum(axis=1)
-            J, _ = self._poisson_objective(xlog, G, s, wsum, lam)
-            history.append(J)
+            n_iter = it + 1
+            # the objective where the stopping test or a callback reads it
+            read = (
+                callback is not None
+                or n_iter == 1
+                or n_iter % CHECK_EVERY == 0
+                or n_iter == max_iter
+            )
+            B, G, wsum, xlog = self._poisson_pass(W, H, lam, 1, 0.0, need_xlog=read)
+            if read:
+                s = Hd.sum(axis=1)
+                J, _ = self._poisson_objective(xlog, G, s, wsum, lam)
+                history.append(J)
+                iters.append(n_iter)
             Hd = self._poisson_h_step(Hd, B, G, wsum, lam)
             lam = m.update_lambda(wsum, Hd.sum(axis=1), lam)
             tracker.update(wsum, Hd.sum(axis=1), lam)
             H = Hd.astype(m.dtype)
-            n_iter = it + 1
             if callback is not None:
                 callback(n_iter, J)
-            test = converged or _relative_test(tol)
-            if test(history) and tracker.settled():
+            if read and test(history, iters) and tracker.settled():
                 break
-        state = {"lam": lam}
+        state = {"lam": lam, "iters": iters}
         return W, H, history, n_iter, state
 
     def refine_poisson(

@@ -9,6 +9,8 @@ from skspectra.utils.validation import check_energy
 SCALE_BAR_FRACTION = 0.25
 # room above a spectrum for the rotated labels of its lines
 LABEL_HEADROOM = 1.35
+# opacity of an uncertainty band: the spectrum stays visible through it
+BAND_ALPHA = 0.3
 
 
 def _component_maps(components, maps):
@@ -30,6 +32,28 @@ def _component_maps(components, maps):
     if maps.shape[0] != k:
         maps = np.moveaxis(maps, -1, 0)
     return components, maps
+
+
+def _check_bands(bands, reappearance, shape):
+    """Validated bands (low, high) and reappearance fractions, or None."""
+    if bands is not None:
+        if len(bands) != 2:
+            raise ValueError("bands must be a pair (low, high) of arrays")
+        low, high = (np.asarray(b, dtype=float) for b in bands)
+        if low.shape != shape or high.shape != shape:
+            raise ValueError(
+                f"bands must have the shape of the components {shape}; got "
+                f"{low.shape} and {high.shape}"
+            )
+        bands = (low, high)
+    if reappearance is not None:
+        reappearance = np.asarray(reappearance, dtype=float)
+        if reappearance.shape != (shape[0],):
+            raise ValueError(
+                f"reappearance must hold one value per component ({shape[0]}); "
+                f"got shape {reappearance.shape}"
+            )
+    return bands, reappearance
 
 
 def _nice_length(span):
@@ -121,6 +145,8 @@ def plot_components(
     pixel_units="",
     map_label="abundance",
     title=None,
+    bands=None,
+    reappearance=None,
 ):
     """Component spectra beside their abundance maps.
 
@@ -153,6 +179,13 @@ def plot_components(
     title : str, default=None
         Title of the figure; default: ``"<k> components and their maps"``
         (the file name belongs in it when there is one).
+    bands : tuple of two array-likes of shape (n_components, n_channels), default=None
+        Lower and upper bounds drawn as a shaded band around every spectrum,
+        for example those of
+        :func:`~skspectra.decomposition.component_stability`.
+    reappearance : array-like of shape (n_components,), default=None
+        Fraction of refits in which each component reappeared, written on
+        its spectrum.
 
     Returns
     -------
@@ -175,6 +208,7 @@ def plot_components(
         raise ValueError(
             f"lines must hold one sequence per component ({k}); got {len(lines)}"
         )
+    bands, reappearance = _check_bands(bands, reappearance, components.shape)
     fig, axes = plt.subplots(
         k,
         2,
@@ -187,6 +221,20 @@ def plot_components(
         ax_s, ax_m = axes[i]
         color = f"C{i}"
         ax_s.plot(energy, components[i], color=color, lw=1)
+        if bands is not None:
+            ax_s.fill_between(
+                energy, bands[0][i], bands[1][i], color=color, alpha=BAND_ALPHA, lw=0
+            )
+        if reappearance is not None:
+            ax_s.text(
+                0.99,
+                0.95,
+                f"reappears in {100 * reappearance[i]:.0f} %",
+                transform=ax_s.transAxes,
+                ha="right",
+                va="top",
+                fontsize="small",
+            )
         ax_s.set_xlim(energy[0], energy[-1])
         ax_s.set_ylim(0 if components[i].min() >= 0 else None, None)
         ax_s.set_ylabel(titles[i] if titles else f"component {i}")

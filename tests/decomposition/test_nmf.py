@@ -74,7 +74,11 @@ def test_objective_never_increases(n, m, k, seed, ard, orth, sparsity, poisson):
         block_size=7,
     ).fit(X)
     J = est.objective_history_
-    assert J.shape == (est.n_iter_ + 1,)
+    it = est.objective_iterations_
+    assert J.shape == it.shape and it[0] == 1 and it[-1] == est.n_iter_ + 1
+    assert np.all(np.diff(it) >= 1)
+    if not poisson:
+        assert J.shape == (est.n_iter_ + 1,)
     assert np.all(np.isfinite(J))
     scale = np.max(np.abs(J)) + 1.0
     assert np.all(np.diff(J) <= 1e-9 * scale), np.diff(J).max()
@@ -572,3 +576,41 @@ def test_results_do_not_depend_on_n_jobs(cls):
         np.testing.assert_array_equal(
             est.objective_history_, fits[0].objective_history_
         )
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_poisson_log_only_where_the_stopping_test_reads_it(dense, monkeypatch):
+    # the logarithm of the model is as costly as a W step: an iteration
+    # without it is two model products, two ratios and two products with
+    # the ratio; the objective is evaluated at iteration 1, every 5th and
+    # the last, and at the final factors
+    import skspectra.decomposition._solver as solver
+
+    calls = []
+    original = solver.poisson_block
+
+    def counting(*args):
+        calls.append(args[-1])
+        return original(*args)
+
+    monkeypatch.setattr(solver, "poisson_block", counting)
+    if not dense:
+        monkeypatch.setattr(solver, "_SPARSE_FRACTION", 1.0)
+    X, _ = small_data(4, n=60, m=30)
+    kw = dict(max_iter=12, tol=0.0, random_state=0, block_size=12, ard=False)
+    est = PoissonNMF(3, **kw).fit(X)
+    n_blocks = 5
+    reads = np.asarray(calls).reshape(-1, n_blocks)
+    assert reads.shape[0] == 12 + 1
+    np.testing.assert_array_equal(reads[:, 0], reads[:, -1])
+    read_at = np.flatnonzero(reads[:, 0]) + 1
+    np.testing.assert_array_equal(read_at, [1, 5, 10, 12, 13])
+    np.testing.assert_array_equal(est.objective_iterations_, read_at)
+    # the objectives read are those of a fit that evaluates every iteration
+    calls.clear()
+    every = PoissonNMF(3, callback=lambda it, J: None, **kw).fit(X)
+    assert all(calls)
+    np.testing.assert_allclose(
+        est.objective_history_, every.objective_history_[read_at - 1], rtol=1e-12
+    )
+    np.testing.assert_array_equal(est.components_, every.components_)
