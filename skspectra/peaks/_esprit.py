@@ -1491,10 +1491,31 @@ def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
         # steps in the model, is no peak (ESPRIT's description of what the
         # straight line left of the steps): left out before the refinement
         owner = _step_owners(x, a, keep, n_steps)
-        a_lin, _, _ = _linear_start(X, x, np.where(keep, g, 1.0), keep, owner, C)
-        keep &= a_lin > 0
+        a_lin, c_lin, H_lin = _linear_start(
+            X, x, np.where(keep, g, 1.0), keep, owner, C
+        )
+        positive = keep & (a_lin > 0)
+        # rows that lost a candidate get a new linear start without it
+        changed = np.flatnonzero((positive != keep).any(axis=1))
+        keep = positive
+        owner = _step_owners(x, a, keep, n_steps)
+        if changed.size:
+            a_lin[changed], c_lin[changed], H_lin[changed] = _linear_start(
+                X[changed],
+                x[changed],
+                np.where(keep, g, 1.0)[changed],
+                keep[changed],
+                owner[changed],
+                C,
+            )
+        start = dict(c=c_lin, H=H_lin)
+        a = np.where(keep, a_lin, 0.0)
+    else:
+        owner, start = _step_owners(x, a, keep, n_steps), {}
     max_steps = _LM_MAX_STEPS if refine else 0
-    model = _fit_with_steps(X, x, g, a, keep, n_steps, C, max_steps, fixed)
+    model = _fit_model(
+        X, x, g, a, keep, owner, C, max_steps=max_steps, bounded=fixed, **start
+    )
     return _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
 
 
