@@ -47,13 +47,14 @@ from skspectra.peaks._edges import (
     _LM_MAX_STEPS,
     ModelFit,
     _detrend,
+    _evaluate,
     _fit_model,
     _height_map,
     _linear_start,
     _step_owners,
 )
 from skspectra.peaks._lsq import (
-    _lorentz_terms,
+    _robust_solve,
     _scaled_solve,
     _spd_inverse,
     _unit_diagonal,
@@ -126,9 +127,6 @@ _MIRROR_RTOL = 1e-4
 # reach rounding level
 _POLISH_STEPS = 8
 
-# spectra per block of the plain-model refinement: keeps the Jacobian of a
-# block ((3 K + 1) x N values per spectrum) in the processor's cache
-_REFINE_BLOCK = 8
 # a step that moves a centre by more than this many half-widths has left
 # the peak it started from: rejected
 _MAX_SHIFT = 5.0
@@ -843,25 +841,6 @@ def _peaks_inside(x, g, a, N):
     return (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
 
 
-def _plain_jacobian(u, inv, gg, f_a, a, out=None):
-    """Jacobian of the model: positions, half-widths, areas, then the constant.
-
-    Returns
-    -------
-    J : ndarray of shape (n_batch, 3 * K + 1, N)
-        One row per parameter, channels contiguous; written into ``out``
-        when it is given.
-    """
-    nb, K, N = f_a.shape
-    J = np.empty((nb, 3 * K + 1, N)) if out is None else out
-    h2 = (a[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
-    np.multiply(2.0 * u, h2, out=J[:, :K])  # d/dx
-    np.multiply(u * u - 1.0, h2, out=J[:, K : 2 * K])  # d/dg
-    J[:, 2 * K : 3 * K] = f_a
-    J[:, -1] = 1.0
-    return J
-
-
 def _area_t_values(A, mask, a, kp, cost, N):
     """Areas over their standard errors, from the normal matrix of the fit.
 
@@ -896,84 +875,42 @@ def _area_t_values(A, mask, a, kp, cost, N):
     return np.where(kp, t_val, 0.0)
 
 
-def _refine_block(X, x, g, a, kp, n_iter, start_cost, J):
-    """Gauss-Newton steps for one block of spectra (see :func:`_refine_plain`).
-
-    ``J``, of shape (n_block, 3 * K + 1, N), is the space for the Jacobian.
-
-    Returns
-    -------
-    x, g, a : ndarray of shape (n_block, K)
-    cost : ndarray of shape (n_block,)
-        Residual sum of squares after the last step taken.
-    t_value : ndarray of shape (n_block, K)
-        Areas over their standard errors.
-    """
-    nb, N = X.shape
-    K = kp.shape[1]
-    n = np.arange(N, dtype=np.float64)[None, None, :]
-    mask = np.concatenate([kp, kp, kp, np.ones((nb, 1), bool)], axis=1)
-    free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
-    a = np.where(kp, a, 0.0)
-    u, inv, gg, f_a = _lorentz_terms(n, x, g, a, kp)
-    peaks = (a[:, None, :] @ f_a)[:, 0]
-    c = (X - peaks).mean(axis=1)
-    resid = X - peaks - c[:, None]
-    cost = np.einsum("bn,bn->b", resid, resid)
-    if start_cost is not None:
-        start_cost[:] = cost
-    for it in range(n_iter):
-        _plain_jacobian(u, inv, gg, f_a, a, out=J)
-        A = np.matmul(J, J.transpose(0, 2, 1)) + free
-        rhs = np.matmul(J, resid[:, :, None])[..., 0]
-        try:
-            step = _scaled_solve(A, rhs)
-        except np.linalg.LinAlgError:
-            break
-        step = np.where(mask, step, 0.0)
-        xn = x + step[:, :K]
-        gn = g + step[:, K : 2 * K]
-        an = a + step[:, 2 * K : 3 * K]
-        cn = c + step[:, -1]
-        ok = np.all(~kp | ((gn > 0) & (np.abs(step[:, :K]) < _MAX_SHIFT * g)), axis=1)
-        gn = np.where(ok[:, None], gn, g)
-        u_n, inv_n, gg_n, f_a_n = _lorentz_terms(n, xn, gn, an, kp)
-        resid_n = X - (an[:, None, :] @ f_a_n)[:, 0] - cn[:, None]
-        cost_n = np.where(ok, np.einsum("bn,bn->b", resid_n, resid_n), np.inf)
-        better = cost_n < cost
-        if not np.any(better):
-            break
-        bc = better[:, None]
-        x, g, a, c = (
-            np.where(bc, xn, x),
-            np.where(bc, gn, g),
-            np.where(bc, an, a),
-            np.where(better, cn, c),
-        )
-        resid = np.where(bc, resid_n, resid)
-        cost = np.where(better, cost_n, cost)
-        if it == n_iter - 1:
-            break
-        b3 = better[:, None, None]
-        u, inv, gg, f_a = (
-            np.where(b3, u_n, u),
-            np.where(b3, inv_n, inv),
-            np.where(b3, gg_n, gg),
-            np.where(b3, f_a_n, f_a),
-        )
-    return x, g, a, cost, _area_t_values(A, mask, a, kp, cost, N)
+def _gauss_newton_trial(params, kp, act, step):
+    """Parameters after a Gauss-Newton step on the rows ``act``, and which
+    are admissible (positive half-widths, no centre moved by more than
+    ``_MAX_SHIFT`` half-widths)."""
+    x, g, a, c, H = params
+    K = x.shape[1]
+    kpa = kp[act]
+    xn = x[act] + step[:, :K]
+    gn = g[act] + step[:, K : 2 * K]
+    an = a[act] + step[:, 2 * K : 3 * K]
+    cn = c[act] + step[:, 3 * K]
+    shift_ok = np.abs(step[:, :K]) < _MAX_SHIFT * g[act]
+    ok = np.all(~kpa | ((gn > 0) & shift_ok), axis=1)
+    gn = np.where(ok[:, None], gn, g[act])
+    return (xn, gn, an, cn, H[act]), ok
 
 
-def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
+def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None, converge=None):
     """Gauss-Newton steps on plain Lorentzians plus a constant.
 
     Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
     g_j**2))**2`` over the peaks in ``keep`` (channel units), starting from
-    the ESPRIT estimate; this is the least-squares (maximum-likelihood under
-    white Gaussian noise) fit of the measured, window-truncated peaks.  A
-    step is taken only where it lowers the residual.  ``start_cost``, an
-    array of one value per spectrum, receives the residual before the first
-    step.  Spectra are taken ``_REFINE_BLOCK`` at a time.
+    the given peaks and the best constant under them; this is the
+    least-squares (maximum-likelihood under white Gaussian noise) fit of the
+    measured, window-truncated peaks.  A step is taken only where it lowers
+    the residual; a row whose step does not stops.  All rows step together,
+    evaluated in blocks (:func:`~skspectra.peaks._edges._evaluate`).
+    ``start_cost``, an array of one value per spectrum, receives the
+    residual before the first step.
+
+    ``converge``, a pair ``(prev_cost, dof)`` of arrays, makes the steps
+    run until each row has converged: a row gets another step while its
+    last one lowered chi^2 (the residual over the noise variance
+    ``cost / dof``) by more than ``_CHI2_TOL`` or multiplied the residual
+    by less than ``_STILL_HALVING``; ``prev_cost`` is the residual before
+    the step that led to the start.
 
     Returns
     -------
@@ -981,32 +918,57 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
     cost : ndarray of shape (n_batch,)
         Residual sum of squares (inf where no peak is kept).
     t_value : ndarray of shape (n_batch, K)
-        Areas over their standard errors (inf where no peak is kept).
+        Areas over their standard errors at the final parameters (inf
+        where no peak is kept).
     """
     n_rows, N = X.shape
     K = keep.shape[1]
-    final_cost = np.full(n_rows, np.inf)
-    t_values = np.full((n_rows, K), np.inf)
     if K == 0 or not np.any(keep):
-        return x, g, a, final_cost, t_values
-    x, g, a = x.copy(), g.copy(), a.copy()
-    # one Jacobian space for all blocks
-    jacobian = np.empty((min(n_rows, _REFINE_BLOCK), 3 * K + 1, N))
-    for start in range(0, n_rows, _REFINE_BLOCK):
-        sl = slice(start, start + _REFINE_BLOCK)
-        kp = keep[sl]
-        xb, gb, ab, final_cost[sl], t_values[sl] = _refine_block(
-            X[sl],
-            x[sl],
-            g[sl],
-            a[sl],
-            kp,
-            n_iter,
-            None if start_cost is None else start_cost[sl],
-            jacobian[: kp.shape[0]],
-        )
-        x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
-    return x, g, a, final_cost, t_values
+        return x, g, a, np.full(n_rows, np.inf), np.full((n_rows, K), np.inf)
+    owner, C = np.zeros((n_rows, 0), dtype=np.intp), np.eye(0)
+    params = [x.copy(), g.copy(), np.where(keep, a, 0.0), np.zeros(n_rows)]
+    params.append(np.zeros((n_rows, 0)))
+    resid, cost, A, rhs = _evaluate(X, params, keep, owner, C)
+    # the best constant under the start peaks; the constant's row of the
+    # Jacobian is all ones, so its column of A holds the row sums
+    shift = resid.mean(axis=1)
+    params[3] = shift
+    resid -= shift[:, None]
+    rhs -= shift[:, None] * A[:, :, 3 * K]
+    cost = np.einsum("bn,bn->b", resid, resid)
+    if start_cost is not None:
+        start_cost[:] = cost
+    mask = np.concatenate([keep, keep, keep, np.ones((n_rows, 1), bool)], axis=1)
+    free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
+    act = np.arange(n_rows)
+    if converge is not None:
+        prev_cost, dof = converge
+        act = act[_still_going(prev_cost, cost, dof)]
+    for _ in range(n_iter):
+        if not act.size:
+            break
+        step = np.where(mask[act], _robust_solve(A[act] + free[act], rhs[act]), 0.0)
+        new, ok = _gauss_newton_trial(params, keep, act, step)
+        _, cost_n, A_n, rhs_n = _evaluate(X[act], new, keep[act], owner[act], C)
+        better = ok & (cost_n < cost[act])
+        acc = act[better]
+        for old, part in zip(params, new, strict=True):
+            old[acc] = part[better]
+        before = cost[acc]
+        cost[acc], A[acc], rhs[acc] = cost_n[better], A_n[better], rhs_n[better]
+        act = acc
+        if converge is not None:
+            act = act[_still_going(before, cost[acc], dof[acc])]
+    x, g, a_fit = params[:3]
+    t_value = _area_t_values(A + free, mask, a_fit, keep, cost, N)
+    return x, g, np.where(keep, a_fit, a), cost, t_value
+
+
+def _still_going(prev_cost, cost, dof):
+    """Rows whose last step lowered chi^2 by more than ``_CHI2_TOL`` or
+    still multiplied the residual by less than ``_STILL_HALVING``."""
+    drop = prev_cost - cost
+    return (drop > _CHI2_TOL * cost / dof) | (cost < _STILL_HALVING * prev_cost)
 
 
 def _periodic_fit_cost(X, fit):
@@ -1076,19 +1038,18 @@ def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, rows):
     N = X.shape[1]
     idx = rows
     keep[idx] &= _peaks_inside(x, g, a, N)[idx]
-    dof = np.maximum(N - 3 * keep.sum(axis=1) - 1, 1)
-    prev_cost = start_cost[idx]
-    for _ in range(_MAX_EXTRA_STEPS):
-        drop = prev_cost - cost[idx]
-        going = (drop > _CHI2_TOL * cost[idx] / dof[idx]) | (
-            cost[idx] < _STILL_HALVING * prev_cost
-        )
-        idx = idx[going]
-        if not idx.size:
-            break
-        prev_cost = cost[idx]
+    dof = np.maximum(N - 3 * keep[idx].sum(axis=1) - 1, 1)
+    going = _still_going(start_cost[idx], cost[idx], dof)
+    idx, dof = idx[going], dof[going]
+    if idx.size:
         x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
-            X[idx], x[idx], g[idx], a[idx], keep[idx], n_iter=1
+            X[idx],
+            x[idx],
+            g[idx],
+            a[idx],
+            keep[idx],
+            n_iter=_MAX_EXTRA_STEPS,
+            converge=(cost[idx], dof),
         )
 
 
