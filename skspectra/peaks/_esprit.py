@@ -150,6 +150,15 @@ _PERIODIC_PREFERENCE = 0.5
 # spare ESPRIT candidates kept for a fixed count with edge steps: replace
 # the peaks that the refinement invalidates
 _SPARE_CANDIDATES = 2
+# points at which the sum of two neighbouring peaks is sampled between
+# their centres to look for a dip (odd, so the midpoint is among them), and
+# the relative depth below which a dip is rounding
+_DIP_SAMPLES = 33
+_DIP_RTOL = 1e-9
+# ... and closer than this many of the narrower half-width: two equal
+# Lorentzians show no dip below 2 / sqrt(3) = 1.15 half-widths apart, and a
+# broad line with a narrower shoulder further apart is two lines
+_SAME_LINE_WIDTHS = 1.25
 
 
 # ---------------------------------------------------------------------------
@@ -1422,7 +1431,87 @@ def _prune_model(X, model, pool, tried, options, n_steps, C, max_steps):
     return ModelFit(*fields)
 
 
-def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
+def _unresolved_pair(x, g, a, keep):
+    """The first pair of neighbouring peaks of each row that is one line.
+
+    Two Lorentzians are one line when their sum has no dip between their
+    centres (a single maximum; equal peaks closer than ``2 / sqrt(3)``
+    half-widths) and they are closer than ``_SAME_LINE_WIDTHS`` of the
+    narrower half-width (further apart, the narrower is a shoulder: a line
+    of its own).  The sum of the two is sampled at ``_DIP_SAMPLES`` points
+    from one centre to the other.
+
+    Returns
+    -------
+    first, second : ndarray of shape (n,), int
+        Slots of the pair, -1 where every neighbouring pair is resolved.
+    """
+    n_rows, K = x.shape
+    none = np.full(n_rows, -1, dtype=np.intp)
+    if K < 2:
+        return none, none
+    take = np.take_along_axis
+    order = np.argsort(np.where(keep, x, np.inf), axis=1, kind="stable")
+    xs, gs, as_, ks = (take(v, order, 1) for v in (x, g, a, keep))
+    lo, hi = slice(None, -1), slice(1, None)
+    pair = ks[:, lo] & ks[:, hi]
+    t = np.linspace(0.0, 1.0, _DIP_SAMPLES)
+    pts = xs[:, lo, None] + t * (xs[:, hi, None] - xs[:, lo, None])
+    with np.errstate(invalid="ignore", over="ignore"):
+        f = sum(
+            np.where(pair, as_[:, s], 0.0)[:, :, None]
+            / np.pi
+            * gs[:, s, None]
+            / ((pts - xs[:, s, None]) ** 2 + gs[:, s, None] ** 2)
+            for s in (lo, hi)
+        )
+    ends = np.minimum(f[:, :, 0], f[:, :, -1])
+    dip = f[:, :, 1:-1].min(axis=2) < (1.0 - _DIP_RTOL) * ends
+    close = np.diff(xs, axis=1) < _SAME_LINE_WIDTHS * np.minimum(gs[:, lo], gs[:, hi])
+    one = pair & ~dip & close & (ends > 0)
+    has = one.any(axis=1)
+    j = np.argmax(one, axis=1)
+    rows = np.arange(n_rows)
+    first = np.where(has, order[rows, j], -1)
+    second = np.where(has, order[rows, np.minimum(j + 1, K - 1)], -1)
+    return first, second
+
+
+def _merge_unresolved(X, model, n_steps, C, max_steps):
+    """Peaks that are one line (:func:`_unresolved_pair`) fitted as one.
+
+    A line that is not exactly Lorentzian (a Voigt line, or a white line on
+    a step that is not exactly an arctangent) is described by two
+    Lorentzians at nearly the same position; one pair per row at a time is
+    replaced by one Lorentzian (their total area at their area-weighted
+    centre) and the row refitted, until every pair is resolved.
+    """
+    fields = list(model)
+    for _ in range(model.keep.shape[1]):
+        x, g, a, keep, errors = fields[0], fields[1], fields[2], fields[3], fields[8]
+        first, second = _unresolved_pair(x, g, a, keep)
+        rows = np.flatnonzero(first >= 0)
+        if not rows.size:
+            break
+        j, k = first[rows], second[rows]
+        r = np.arange(rows.size)
+        xs, gs, as_, ks = x[rows].copy(), g[rows].copy(), a[rows].copy(), keep[rows]
+        total = as_[r, j] + as_[r, k]
+        half_gap = 0.5 * np.abs(xs[r, j] - xs[r, k])
+        xs[r, j] = (as_[r, j] * xs[r, j] + as_[r, k] * xs[r, k]) / total
+        gs[r, j] = np.maximum(gs[r, j], gs[r, k]) + half_gap
+        as_[r, j] = total
+        ks = ks.copy()
+        ks[r, k] = False
+        sub = _fit_with_steps(X[rows], xs, gs, as_, ks, n_steps, C, max_steps)
+        for f, part in zip(fields[:8], sub[:8], strict=True):
+            f[rows] = part
+        for key, part in sub.errors.items():
+            errors[key][rows] = part
+    return ModelFit(*fields)
+
+
+def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio, merge=False):
     """White lines on ``n_steps`` edge steps, plus a constant (channel units).
 
     ESPRIT runs on the spectra minus the straight line through their ends
@@ -1431,7 +1520,8 @@ def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
     them and the constant are then fitted together (with ``refine`` by
     Levenberg-Marquardt steps, else only the linear parameters; bounded for
     a fixed count), and the peaks that are not peaks dropped or replaced
-    (:func:`_prune_model`).
+    (:func:`_prune_model`).  With ``merge`` (and the automatic count), peaks
+    that are one line are fitted as one (:func:`_merge_unresolved`).
 
     Returns
     -------
@@ -1477,7 +1567,11 @@ def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
     model = _fit_model(
         X, x, g, a, keep, owner, C, max_steps=max_steps, bounded=fixed, **start
     )
-    return _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+    model = _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+    if merge and not fixed:
+        model = _merge_unresolved(X, model, n_steps, C, max_steps)
+        model = _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+    return model
 
 
 def _as_model(X, out):
@@ -1505,12 +1599,14 @@ def _bic(model, N):
     return N * np.log(cost / N) + n_free * np.log(N)
 
 
-def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio):
+def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio, merge=False):
     """The model of every spectrum of a batch: peaks, steps, constant.
 
     ``edge_steps=0`` is the plain path (:func:`_decompose_batch`);
     ``"auto"`` fits 0, 1 and 2 steps and keeps, per spectrum, the one with
-    the lowest Bayesian information criterion.
+    the lowest Bayesian information criterion.  With ``merge`` (and the
+    automatic count), peaks that are one line are fitted as one
+    (:func:`_merge_unresolved`).
 
     Returns
     -------
@@ -1521,15 +1617,22 @@ def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio):
     X = np.asarray(X, dtype=np.float64)
     N = X.shape[1]
     kw = dict(max_peaks=max_peaks, refine=refine)
+    merge = merge and options.n_peaks == "auto"
+
+    def plain():
+        model = _as_model(X, _decompose_batch(X, **options._asdict(), **kw))
+        if not merge:
+            return model
+        max_steps = _LM_MAX_STEPS if refine else 0
+        return _merge_unresolved(X, model, 0, np.eye(0), max_steps)
+
     if edge_steps == 0:
-        out = _decompose_batch(X, **options._asdict(), **kw)
-        return _as_model(X, out)
+        return plain()
+    edge_kw = dict(kw, ratio=ratio, merge=merge)
     if edge_steps != "auto":
-        return _edge_batch(X, options, n_steps=edge_steps, ratio=ratio, **kw)
-    plain = _as_model(X, _decompose_batch(X, **options._asdict(), **kw))
-    candidates = [plain] + [
-        _edge_batch(X, options, n_steps=s, ratio=ratio, **kw) for s in (1, 2)
-    ]
+        return _edge_batch(X, options, n_steps=edge_steps, **edge_kw)
+    candidates = [plain()]
+    candidates += [_edge_batch(X, options, n_steps=s, **edge_kw) for s in (1, 2)]
     best = np.argmin(np.stack([_bic(m, N) for m in candidates]), axis=0)
     return _merge_models(candidates, best, n_steps=2)
 
@@ -1769,6 +1872,18 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         With two steps, the height of the second (higher-energy) step over
         the first: 0.5 is the statistical 2:1 L3:L2 branching ratio.  None
         fits both heights freely.
+    merge_lines : bool or "auto", default="auto"
+        With ``n_peaks="auto"``, report as one line two neighbouring
+        Lorentzians whose sum has a single maximum (no dip between their
+        centres) and whose centres are closer than 1.25 times the narrower
+        half-width, fitted again as one Lorentzian (a narrower peak further
+        away is a shoulder: a line of its own).  A measured line that
+        is not exactly Lorentzian (a Voigt line, instrumental broadening, a
+        white line on a step that is not exactly an arctangent) is
+        otherwise described by two Lorentzians at nearly one position.
+        ``"auto"`` merges with edge steps (measured core-loss edges) and
+        not without them, where every Lorentzian of the sum is reported
+        (exact on sums of Lorentzians, however close).
 
     Attributes
     ----------
@@ -1834,7 +1949,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     the arctangent edge steps: a sloping background is not in the model and
     must be removed first.
     Non-Lorentzian line shapes (Gaussian or Voigt) are described by several
-    Lorentzians.  Only uniform energy grids are accepted; resample first.
+    Lorentzians; with ``merge_lines`` (by default with edge steps) those at
+    one position are fitted as one line.  Only uniform energy grids are accepted; resample first.
     Nearly noiseless spectra take the slower exact path (a second ESPRIT
     pass and many more Gauss-Newton steps).
 
@@ -1883,6 +1999,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         "fill_value": [Real],
         "edge_steps": [StrOptions({"auto"}), Interval(Integral, 0, 2, closed="both")],
         "step_ratio": [Interval(Real, 0, None, closed="left"), None],
+        "merge_lines": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -1901,6 +2018,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         fill_value=0.0,
         edge_steps=0,
         step_ratio=0.5,
+        merge_lines="auto",
     ):
         self.n_peaks = n_peaks
         self.max_peaks = max_peaks
@@ -1915,6 +2033,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         self.fill_value = fill_value
         self.edge_steps = edge_steps
         self.step_ratio = step_ratio
+        self.merge_lines = merge_lines
 
     def _n_lags(self, n_channels):
         if self.n_lags == "auto":
@@ -1990,6 +2109,10 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
             max_width=max_w,
             min_significance=self.min_significance,
         )
+        if self.merge_lines == "auto":
+            merge = self.edge_steps != 0
+        else:
+            merge = bool(self.merge_lines)
         parts = []
         with single_threaded("blas"):
             for start in range(0, X.shape[0], _CHUNK):
@@ -2000,6 +2123,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
                     refine=self.refine,
                     edge_steps=self.edge_steps,
                     ratio=self.step_ratio,
+                    merge=merge,
                 )
                 parts.append(_report_model(model, self.max_peaks, self._n_step_slots()))
         if parts:
