@@ -295,18 +295,16 @@ def _select_order(eigenvalues, n_snapshots, order_selection, threshold, max_orde
     lam = np.maximum(lam, floor)
     log_lam = np.log(lam)
     ks = np.arange(max_order + 1)
-    crit = np.empty((n_batch, ks.size))
-    for k in ks:
-        tail = lam[:, k:]
-        m = L - k
-        log_ratio = log_lam[:, k:].mean(axis=1) - np.log(tail.mean(axis=1))
-        n_free = k * (2 * L - k)
-        if order_selection == "mdl":
-            crit[:, k] = -n_snapshots * m * log_ratio + 0.5 * n_free * np.log(
-                n_snapshots
-            )
-        else:  # aic
-            crit[:, k] = -2.0 * n_snapshots * m * log_ratio + 2.0 * n_free
+    m = L - ks
+    # sums over the tails lam[:, k:], accumulated from the smallest value
+    tail_sum = np.cumsum(lam[:, ::-1], axis=1)[:, ::-1][:, ks]
+    tail_log = np.cumsum(log_lam[:, ::-1], axis=1)[:, ::-1][:, ks]
+    log_ratio = tail_log / m - np.log(tail_sum / m)
+    n_free = ks * (2 * L - ks)
+    if order_selection == "mdl":
+        crit = -n_snapshots * m * log_ratio + 0.5 * n_free * np.log(n_snapshots)
+    else:  # aic
+        crit = -2.0 * n_snapshots * m * log_ratio + 2.0 * n_free
     return np.argmin(crit, axis=1)
 
 
@@ -411,9 +409,11 @@ def _poly_eval(coef, w, block=_HORNER_BLOCK):
     padded = np.zeros((n_batch, n_blocks * block), dtype=np.complex128)
     padded[:, :S] = coef
     padded = padded.reshape(n_batch, n_blocks, block)
-    powers = np.ones((n_batch, w.shape[1], block), dtype=np.complex128)
-    for j in range(1, block):
-        powers[:, :, j] = powers[:, :, j - 1] * w
+    # w**0 .. w**(block - 1) by one running product
+    powers = np.empty((n_batch, w.shape[1], block), dtype=np.complex128)
+    powers[:, :, 0] = 1.0
+    powers[:, :, 1:] = w[:, :, None]
+    np.cumprod(powers, axis=2, out=powers)
     wb = powers[:, :, -1] * w  # w ** block
     sums = padded @ powers.transpose(0, 2, 1)
     acc = sums[:, -1]
@@ -1950,7 +1950,8 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     must be removed first.
     Non-Lorentzian line shapes (Gaussian or Voigt) are described by several
     Lorentzians; with ``merge_lines`` (by default with edge steps) those at
-    one position are fitted as one line.  Only uniform energy grids are accepted; resample first.
+    one position are fitted as one line.  Only uniform energy grids are
+    accepted; resample first.
     Nearly noiseless spectra take the slower exact path (a second ESPRIT
     pass and many more Gauss-Newton steps).
 
