@@ -44,6 +44,11 @@ _LM_START, _LM_UP, _LM_DOWN = 1e-3, 4.0, 1.0 / 3.0
 # _LM_GIVE_UP (no step of any length lowers the cost any more)
 _LM_CHI2_TOL = 1e-1
 _LM_GIVE_UP = 1e10
+# a step predicted to lower chi^2 by less than this many tolerances (one
+# unit of chi^2), from a point reached by accepted steps, is the last one
+# and is taken without evaluating it: its actual decrease differs from the
+# predicted one by terms of third order in the step
+_LM_TRUST = 10.0
 # most damped Gauss-Newton steps per refinement
 _LM_MAX_STEPS = 60
 # a step that moves a centre by more than this many half-widths has left
@@ -343,8 +348,11 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False, centre=F
     Every step is taken by all the rows still going at once.  A row stops
     before its next trial when the decrease of chi^2 that the step predicts
     is below ``_LM_CHI2_TOL`` (or, after an accepted step, the actual
-    decrease was), or when its damping exceeds ``_LM_GIVE_UP``; the normal
-    matrix of its last point is kept for the standard errors.
+    decrease was), or when its damping exceeds ``_LM_GIVE_UP``; a step
+    predicted to lower chi^2 by less than ``_LM_TRUST`` tolerances after
+    accepted steps is taken as the last one without a trial (not in a
+    projected fit).  The normal matrix and residual of the last evaluated
+    point give the standard errors.
     """
     nb, N = X.shape
     area_floor = _AREA_FLOOR * np.abs(X).max(axis=1)
@@ -375,11 +383,24 @@ def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False, centre=F
         # converged: even the decrease this step predicts (step . J r) is
         # below the tolerance
         tol = _LM_CHI2_TOL * cost[act] / dof[act]
-        going = np.sum(step * rhs[act], axis=1) >= tol
-        act, step = act[going], step[going]
+        predicted = np.sum(step * rhs[act], axis=1)
+        going = predicted >= tol
+        blind = going & (predicted < _LM_TRUST * tol) & (lam[act] < _LM_START)
+        act, step, blind = act[going], step[going], blind[going]
         if not act.size:
             break
         new, ok = _lm_trial((x, g, a, kp, c, H), act, step, bounded, area_floor, N)
+        if not bounded:
+            # the last small step of a converging row is taken without a
+            # trial: the quadratic model that predicts it is exact to far
+            # below the tolerance there
+            last = blind & ok
+            for old, part in zip(params, new, strict=True):
+                old[act[last]] = part[last]
+            act, step, ok = act[~last], step[~last], ok[~last]
+            new = tuple(part[~last] for part in new)
+            if not act.size:
+                break
         rn, cost_n, An, rhs_n = _evaluate(X[act], new, kp[act], owner[act], C)
         cost_n = np.where(ok, cost_n, np.inf)
         better = cost_n < cost[act]
