@@ -283,7 +283,9 @@ def _evaluate(X, params, kp, owner, C):
     """Residual, its sum of squares, the normal matrix and the gradient.
 
     Evaluated ``_MODEL_BLOCK`` spectra at a time, so that only the normal
-    matrices (not the Jacobians) of the whole batch are kept.
+    matrices (not the Jacobians) of the whole batch are kept.  The spectra
+    are grouped by the last slot they use, and each block is evaluated on
+    its own slots only (the rows and columns of unused slots are 0).
 
     Parameters
     ----------
@@ -302,20 +304,40 @@ def _evaluate(X, params, kp, owner, C):
     """
     nb, N = X.shape
     x, g, a, c, H = params
-    n_par = 3 * x.shape[1] + 1 + C.shape[0]
+    K, P = x.shape[1], C.shape[0]
+    n_par = 3 * K + 1 + P
     n = np.arange(N, dtype=np.float64)[None, None, :]
     resid = np.empty((nb, N))
-    A = np.empty((nb, n_par, n_par))
-    rhs = np.empty((nb, n_par))
+    A = np.zeros((nb, n_par, n_par))
+    rhs = np.zeros((nb, n_par))
+    # slots in use: up to the last kept one (at least one slot)
+    used = np.where(kp.any(axis=1), K - np.argmax(kp[:, ::-1], axis=1), 1)
+    order = np.argsort(used, kind="stable")
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, nb, _MODEL_BLOCK):
-            sl = slice(start, start + _MODEL_BLOCK)
-            model, J = _model_and_jacobian(
-                n, x[sl], g[sl], a[sl], kp[sl], c[sl], H[sl], owner[sl], C
+            rows = order[start : start + _MODEL_BLOCK]
+            k = int(used[rows].max())
+            slots = np.arange(k)
+            idx = np.concatenate(
+                [slots, K + slots, 2 * K + slots, 3 * K + np.arange(1 + P)]
             )
-            r = np.subtract(X[sl], model, out=resid[sl])
-            A[sl] = J @ J.transpose(0, 2, 1)
-            rhs[sl] = (J @ r[:, :, None])[..., 0]
+            model, J = _model_and_jacobian(
+                n,
+                x[rows, :k],
+                g[rows, :k],
+                a[rows, :k],
+                kp[rows, :k],
+                c[rows],
+                H[rows],
+                owner[rows],
+                C,
+            )
+            r = X[rows] - model
+            resid[rows] = r
+            A[rows[:, None, None], idx[:, None], idx[None, :]] = J @ J.transpose(
+                0, 2, 1
+            )
+            rhs[rows[:, None], idx] = (J @ r[:, :, None])[..., 0]
         cost = np.einsum("bn,bn->b", resid, resid)
     return resid, np.where(np.isfinite(cost), cost, np.inf), A, rhs
 
