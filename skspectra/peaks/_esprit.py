@@ -29,6 +29,7 @@ Stages 1-4 form :func:`_esprit_stage`, which needs no initial guess; the
 refinement takes its result and the spectra it is to fit.
 """
 
+import functools
 from collections import namedtuple
 from numbers import Integral, Real
 
@@ -215,6 +216,14 @@ def _fourier_coefficients(X, n_lags):
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _inverse_dft_rows(n_fft, n_lags):
+    """Cosines and sines of the first ``n_lags`` inverse-DFT outputs, over
+    ``n_fft``: ``ifft(p)[d] = p @ (cos[:, d] + 1j * sin[:, d])``."""
+    phase = 2.0 * np.pi / n_fft * np.outer(np.arange(n_fft), np.arange(n_lags))
+    return np.cos(phase) / n_fft, np.sin(phase) / n_fft
+
+
 def _lag_covariance(y, n_lags):
     """Lag covariance ``C = sum_m h_m h_m^H`` of a batch of sequences.
 
@@ -240,9 +249,12 @@ def _lag_covariance(y, n_lags):
     Q = S - L + 1
     n_fft = 1 << int(np.ceil(np.log2(2 * S)))
     F = np.fft.fft(y, n_fft, axis=1)
-    # total[d] = sum_t y[t] conj(y[t + d]), t = 0 .. S - 1 - d
+    # total[d] = sum_t y[t] conj(y[t + d]), t = 0 .. S - 1 - d: the first L
+    # terms of the inverse transform of the power, as two real products
+    # (a full inverse FFT would compute all n_fft of them)
     power = F.real**2 + F.imag**2
-    total = np.fft.ifft(power, axis=1)[:, :L].conj()
+    cos, sin = _inverse_dft_rows(n_fft, L)
+    total = power @ cos - 1j * (power @ sin)
     d = np.arange(L)
     # head[t, d] = y[t] conj(y[t + d]) for t < L - 1; C[i, i + d] misses the
     # terms t < i (head) and t >= i + Q (tail)
