@@ -275,20 +275,23 @@ def _edge_benchmark(quick):
         "position error median in half-widths)"
     )
     header = (
-        f"{'data':<28}{'SNR':>5}{'rule':>6}{'right':>8}{'over':>7}{'under':>7}"
+        f"{'data':<34}{'SNR':>5}{'rule':>6}{'right':>8}{'over':>7}{'under':>7}"
         f"{'pos err':>9}{'wall ms':>9}"
     )
     print(header)
     print("-" * len(header))
     untuned = dict(line_shape="voigt", step_shape="erf", slope=0.05, noise="gain")
-    for label, kw in (
-        ("Lorentz + arctan (model)", {}),
-        ("Voigt+erf+slope+gain", untuned),
-    ):
+    generators = (
+        ("Lorentz + arctan (model)", {}, {}),
+        ("Voigt lines", dict(line_shape="voigt"), {}),
+        ("Voigt+erf+slope+gain", untuned, {}),
+        ("Voigt+erf+slope+gain, no merge", untuned, dict(merge_lines=False)),
+    )
+    for label, kw, est_kw in generators:
         for snr in (30, 100, 300):
             Xs, ts = make_edge_peaks(n_curve, 1024, snr=snr, random_state=3, **kw)
             for rule in ("mdl", "aic"):
-                p, w, c, t = _esprit_edges(Xs, order_selection=rule)
+                p, w, c, t = _esprit_edges(Xs, order_selection=rule, **est_kw)
                 right, err = _errors(p, w, c, ts, np.arange(n_curve))
                 if snr == 100 and rule == "mdl":
                     record(
@@ -300,7 +303,7 @@ def _edge_benchmark(quick):
                         met=right >= 0.95 if not kw else None,
                     )
                 print(
-                    f"{label:<28}{snr:>5}{rule:>6}{right:>8.1%}"
+                    f"{label:<34}{snr:>5}{rule:>6}{right:>8.1%}"
                     f"{np.mean(c > ts.n_peaks):>7.1%}{np.mean(c < ts.n_peaks):>7.1%}"
                     f"{np.median(err):>9.4f}{t[0] / n_curve * 1e3:>9.2f}"
                 )
@@ -427,15 +430,16 @@ def _image_benchmark(n_pixels):
         f"{elapsed[0] / n_pixels * 1e3:.3f} ms wall per pixel, count right in "
         f"{right / n_pixels:.1%}"
     )
-    record(
-        "peaks",
-        f"spectrum image {_IMAGE_PIXELS:,} x {_IMAGE_CHANNELS}, edges: time (wall)"
-        + note,
-        full[0],
-        unit=" s",
-        target=f"< {_IMAGE_TARGET_S:.0f} s",
-        met=full[0] < _IMAGE_TARGET_S,
-    )
+    for kind, value in (("wall", full[0]), ("CPU", full[1])):
+        record(
+            "peaks",
+            f"spectrum image {_IMAGE_PIXELS:,} x {_IMAGE_CHANNELS}, edges: time "
+            f"({kind}){note}",
+            value,
+            unit=" s",
+            target=f"< {_IMAGE_TARGET_S:.0f} s",
+            met=value < _IMAGE_TARGET_S,
+        )
 
 
 def main(argv=None):
