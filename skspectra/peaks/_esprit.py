@@ -913,7 +913,31 @@ def _gauss_newton_trial(params, kp, act, step):
     return (xn, gn, an, cn, H[act]), ok
 
 
-def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None, converge=None):
+PlainState = namedtuple("PlainState", ["c", "A", "rhs", "cost"])
+PlainState.__doc__ = """Where a plain refinement stopped (:func:`_refine_plain`).
+
+The constant ``c`` (n,), and at the parameters returned the normal matrix
+``A``, the gradient ``rhs`` and the residual sum of squares ``cost``.
+"""
+
+
+def _centred_start(X, params, keep, owner, C):
+    """The best constant under the peaks of ``params`` (set in place), and
+    the normal matrix, gradient and residual sum of squares there."""
+    K = keep.shape[1]
+    resid, cost, A, rhs = _evaluate(X, params, keep, owner, C)
+    # the constant's row of the Jacobian is all ones, so its column of A
+    # holds the row sums of the others
+    shift = resid.mean(axis=1)
+    params[3] = params[3] + shift
+    resid -= shift[:, None]
+    rhs -= shift[:, None] * A[:, :, 3 * K]
+    return np.einsum("bn,bn->b", resid, resid), A, rhs
+
+
+def _refine_plain(
+    X, x, g, a, keep, n_iter=1, start_cost=None, converge=None, state=None
+):
     """Gauss-Newton steps on plain Lorentzians plus a constant.
 
     Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
@@ -926,12 +950,13 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None, converge=None):
     ``start_cost``, an array of one value per spectrum, receives the
     residual before the first step.
 
-    ``converge``, a pair ``(prev_cost, dof)`` of arrays, makes the steps
+    ``converge``, an array of degrees of freedom per row, makes the steps
     run until each row has converged: a row gets another step while its
     last one lowered chi^2 (the residual over the noise variance
     ``cost / dof``) by more than ``_CHI2_TOL`` or multiplied the residual
-    by less than ``_STILL_HALVING``; ``prev_cost`` is the residual before
-    the step that led to the start.
+    by less than ``_STILL_HALVING``.  ``state``, a :class:`PlainState` of a
+    previous refinement that stopped at ``x, g, a``, continues from there
+    (with its constant) instead of evaluating the start again.
 
     Returns
     -------
@@ -941,30 +966,28 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None, converge=None):
     t_value : ndarray of shape (n_batch, K)
         Areas over their standard errors at the final parameters (inf
         where no peak is kept).
+    state : PlainState
+        Where each row stopped.
     """
     n_rows, N = X.shape
     K = keep.shape[1]
     if K == 0 or not np.any(keep):
-        return x, g, a, np.full(n_rows, np.inf), np.full((n_rows, K), np.inf)
+        inf = np.full(n_rows, np.inf)
+        empty = PlainState(np.zeros(n_rows), None, None, inf)
+        return x, g, a, inf, np.full((n_rows, K), np.inf), empty
     owner, C = np.zeros((n_rows, 0), dtype=np.intp), np.eye(0)
     params = [x.copy(), g.copy(), np.where(keep, a, 0.0), np.zeros(n_rows)]
     params.append(np.zeros((n_rows, 0)))
-    resid, cost, A, rhs = _evaluate(X, params, keep, owner, C)
-    # the best constant under the start peaks; the constant's row of the
-    # Jacobian is all ones, so its column of A holds the row sums
-    shift = resid.mean(axis=1)
-    params[3] = shift
-    resid -= shift[:, None]
-    rhs -= shift[:, None] * A[:, :, 3 * K]
-    cost = np.einsum("bn,bn->b", resid, resid)
+    if state is None:
+        cost, A, rhs = _centred_start(X, params, keep, owner, C)
+    else:
+        params[3] = state.c.copy()
+        cost, A, rhs = state.cost.copy(), state.A.copy(), state.rhs.copy()
     if start_cost is not None:
         start_cost[:] = cost
     mask = np.concatenate([keep, keep, keep, np.ones((n_rows, 1), bool)], axis=1)
     free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
     act = np.arange(n_rows)
-    if converge is not None:
-        prev_cost, dof = converge
-        act = act[_still_going(prev_cost, cost, dof)]
     for _ in range(n_iter):
         if not act.size:
             break
@@ -979,10 +1002,11 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None, converge=None):
         cost[acc], A[acc], rhs[acc] = cost_n[better], A_n[better], rhs_n[better]
         act = acc
         if converge is not None:
-            act = act[_still_going(before, cost[acc], dof[acc])]
+            act = act[_still_going(before, cost[acc], converge[acc])]
     x, g, a_fit = params[:3]
     t_value = _area_t_values(A + free, mask, a_fit, keep, cost, N)
-    return x, g, np.where(keep, a_fit, a), cost, t_value
+    state = PlainState(params[3], A, rhs, cost.copy())
+    return x, g, np.where(keep, a_fit, a), cost, t_value, state
 
 
 def _still_going(prev_cost, cost, dof):
@@ -1023,16 +1047,19 @@ def _first_plain_steps(X, fit, done):
     cost, t_value, start_cost : ndarray
         Residual after the steps, areas over their standard errors, and the
         residual before the first step (inf on rows not refined).
+    state : tuple or None
+        The noisy rows and the :class:`PlainState` where their step ended.
     """
     x, g, a = fit.x.copy(), fit.g.copy(), fit.a.copy()
     cost = np.full(X.shape[0], np.inf)
     t_value = np.full(x.shape, np.inf)
     start_cost = np.full(X.shape[0], np.inf)
+    state = None
     for group, n_iter in ((~fit.exact, 1), (fit.exact & ~done, _EXACT_STEPS)):
         idx = np.flatnonzero(group)
         if idx.size:
             start = np.empty(idx.size)
-            x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
+            x[idx], g[idx], a[idx], cost[idx], t_value[idx], st = _refine_plain(
                 X[idx],
                 fit.x[idx],
                 fit.g[idx],
@@ -1042,11 +1069,13 @@ def _first_plain_steps(X, fit, done):
                 start_cost=start,
             )
             start_cost[idx] = start
-    return x, g, a, cost, t_value, start_cost
+            if n_iter == 1:
+                state = (idx, st)
+    return x, g, a, cost, t_value, start_cost, state
 
 
-def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, rows):
-    """Further steps on ``rows`` until the fit has converged.
+def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, state):
+    """Further steps on the noisy rows until the fit has converged.
 
     A row gets another step while its last step lowered chi^2 by more than
     ``_CHI2_TOL`` or still halved the residual (as on nearly noiseless
@@ -1054,23 +1083,33 @@ def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, rows):
     A peak that the first step moved out of the window, or to a width or
     area that is not positive, is no peak and is dropped first: converging
     with it in the fit would let it trade off against its neighbours.
-    ``keep`` and the parameter arrays are updated in place.
+    ``state`` is that of :func:`_first_plain_steps`; rows that kept all
+    their peaks continue from it.  ``keep`` and the parameter arrays are
+    updated in place.
     """
+    if state is None:
+        return
     N = X.shape[1]
-    idx = rows
-    keep[idx] &= _peaks_inside(x, g, a, N)[idx]
-    dof = np.maximum(N - 3 * keep[idx].sum(axis=1) - 1, 1)
-    going = _still_going(start_cost[idx], cost[idx], dof)
-    idx, dof = idx[going], dof[going]
-    if idx.size:
-        x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
+    rows, st = state
+    inside = keep[rows] & _peaks_inside(x, g, a, N)[rows]
+    same = np.all(inside == keep[rows], axis=1)
+    keep[rows] = inside
+    dof = np.maximum(N - 3 * inside.sum(axis=1) - 1, 1)
+    going = _still_going(start_cost[rows], cost[rows], dof)
+    for part, reuse in ((going & same, True), (going & ~same, False)):
+        idx = rows[part]
+        if not idx.size:
+            continue
+        sub = PlainState(*(v[part] for v in st)) if reuse else None
+        x[idx], g[idx], a[idx], cost[idx], t_value[idx], _ = _refine_plain(
             X[idx],
             x[idx],
             g[idx],
             a[idx],
             keep[idx],
             n_iter=_MAX_EXTRA_STEPS,
-            converge=(cost[idx], dof),
+            converge=dof[part],
+            state=sub,
         )
 
 
@@ -1093,13 +1132,13 @@ def _drop_insignificant(X, x, g, a, keep, t_value, use_plain, exact, min_sig):
             break
         worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
         keep[r, worst[r]] = False
-        x[r], g[r], a[r], _, t_value[r] = _refine_plain(
+        x[r], g[r], a[r], _, t_value[r], _ = _refine_plain(
             X[r], x[r], g[r], a[r], keep[r], n_iter=1
         )
         keep[r] &= _peaks_inside(x[r], g[r], a[r], N)
     again = np.flatnonzero(exact & use_plain & (keep.sum(axis=1) < before))
     if again.size:
-        x[again], g[again], a[again], _, _ = _refine_plain(
+        x[again], g[again], a[again], *_ = _refine_plain(
             X[again], x[again], g[again], a[again], keep[again], n_iter=_EXACT_STEPS
         )
 
@@ -1123,10 +1162,9 @@ def _refine_stage(X, fit, options):
     cost_per = _periodic_fit_cost(X, fit)
     signal = np.einsum("bn,bn->b", X, X)
     done = fit.exact & (cost_per <= _ROUNDING_RTOL * signal)
-    xr, gr, ar, cost, t_value, start_cost = _first_plain_steps(X, fit, done)
+    xr, gr, ar, cost, t_value, start_cost, state = _first_plain_steps(X, fit, done)
     keep = fit.keep
-    noisy = np.flatnonzero(~fit.exact)
-    _converge_noisy(X, xr, gr, ar, keep, cost, t_value, start_cost, noisy)
+    _converge_noisy(X, xr, gr, ar, keep, cost, t_value, start_cost, state)
     use_plain = ~(cost_per < _PERIODIC_PREFERENCE * cost)
     x = np.where(use_plain[:, None], xr, fit.x)
     g = np.where(use_plain[:, None], gr, fit.g)

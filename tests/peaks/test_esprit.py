@@ -396,7 +396,7 @@ def test_refinement_steps_never_worsen_the_fit():
     fit = _esprit_stage(X, _options(order_selection="mdl"))
     assert fit.rows.size == X.shape[0]
     start = np.empty(X.shape[0])
-    x, g, a, cost, t_value = _refine_plain(
+    x, g, a, cost, t_value, _ = _refine_plain(
         X, fit.x, fit.g, fit.a, fit.keep, n_iter=3, start_cost=start
     )
     assert np.all(cost <= start)
