@@ -31,10 +31,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from skspectra.peaks._lsq import _lorentz_terms, _robust_solve, _spd_inverse
+from skspectra.peaks._lsq import _robust_solve, _spd_inverse
 
-# spectra per block of the model refinement: bounds the memory of the
-# Jacobian ((3 K + 1 + n_heights) x N values per spectrum)
+# spectra per block of the model evaluation: keeps the Jacobian of a block
+# ((3 K + 1 + n_heights) x N values per spectrum) in the processor's cache
 _MODEL_BLOCK = 16
 # Levenberg-Marquardt: starting damping, and its change after a rejected /
 # accepted step (the usual factors: quick to back off, slow to trust)
@@ -44,6 +44,11 @@ _LM_START, _LM_UP, _LM_DOWN = 1e-3, 4.0, 1.0 / 3.0
 # _LM_GIVE_UP (no step of any length lowers the cost any more)
 _LM_CHI2_TOL = 1e-1
 _LM_GIVE_UP = 1e10
+# a step predicted to lower chi^2 by less than this many tolerances (one
+# unit of chi^2), from a point reached by accepted steps, is the last one
+# and is taken without evaluating it: its actual decrease differs from the
+# predicted one by terms of third order in the step
+_LM_TRUST = 10.0
 # most damped Gauss-Newton steps per refinement
 _LM_MAX_STEPS = 60
 # a step that moves a centre by more than this many half-widths has left
@@ -152,8 +157,11 @@ def _step_basis(u, owner, C):
     """
     has = owner >= 0
     own = np.where(has, owner, 0)
-    u_own = np.take_along_axis(u, own[:, :, None], axis=1)
-    B = (0.5 + np.arctan(u_own) / np.pi) * has[:, :, None]
+    B = np.arctan(u[np.arange(u.shape[0])[:, None], own])
+    B *= 1.0 / np.pi
+    B += 0.5
+    if not np.all(has):
+        B *= has[:, :, None]
     return B, C[None] @ B
 
 
@@ -162,8 +170,10 @@ def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C, linear_only=False):
 
     Parameters, in order: positions, half-widths, areas (K each), the
     constant, the free heights ``H`` (P).  With ``linear_only`` the rows of
-    the positions and half-widths are left unset (a linear solve needs only
-    the others).
+    the positions and half-widths hold intermediate values (a linear solve
+    needs only the others).  The per-peak terms are written straight into
+    the rows of the Jacobian, so each value of the (nb, K, N) arrays is
+    computed in few passes.
 
     Returns
     -------
@@ -174,9 +184,16 @@ def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C, linear_only=False):
     N = n.shape[-1]
     P = C.shape[0]
     a = np.where(kp, a, 0.0)
-    u, inv, gg, f_a = _lorentz_terms(n, x, g, a, kp)
+    gg = np.where(kp, g, 1.0)
     J = np.empty((nb, 3 * K + 1 + P, N))
-    J[:, 2 * K : 3 * K] = f_a
+    # rows of the positions (u), half-widths (u**2) and areas (unit peaks)
+    u, uu, f_a = J[:, :K], J[:, K : 2 * K], J[:, 2 * K : 3 * K]
+    np.subtract(n, np.where(kp, x, 0.0)[:, :, None], out=u)
+    u *= (kp / gg)[:, :, None]
+    np.multiply(u, u, out=uu)
+    inv = uu + 1.0
+    np.reciprocal(inv, out=inv)
+    np.multiply(inv, (kp / (np.pi * gg))[:, :, None], out=f_a)
     J[:, 3 * K] = 1.0
     model = (a[:, None, :] @ f_a)[:, 0]
     model += c[:, None]
@@ -186,26 +203,33 @@ def _model_and_jacobian(n, x, g, a, kp, c, H, owner, C, linear_only=False):
         model += (heights[:, None, :] @ B)[:, 0]
     if linear_only:
         return model, J
-    jx, jg = J[:, :K], J[:, K : 2 * K]
     # h2 = a inv**2 / (pi g**2); d/dx = 2 u h2, d/dg = (u**2 - 1) h2
     h2 = np.multiply(inv, f_a, out=inv)
-    h2 *= (a / gg[:, :, 0])[:, :, None]
-    np.multiply(u, h2, out=jx)
-    np.multiply(u, jx, out=jg)
-    jg -= h2
-    jx *= 2.0
-    if P:
-        # a step moves and widens with its white line: d/dx -= h f_a,
-        # d/dg -= h u f_a, for the total step height h attached to the peak
-        has = owner >= 0
-        attached = np.zeros((nb, K))
-        idx = (np.arange(nb)[:, None], np.where(has, owner, 0))
-        np.add.at(attached, idx, np.where(has, heights, 0.0))
-        for k in np.flatnonzero(np.any(attached != 0, axis=0)):
-            hs = attached[:, k, None] * f_a[:, k]
-            jx[:, k] -= hs
-            jg[:, k] -= u[:, k] * hs
+    h2 *= (a / gg)[:, :, None]
+    uu -= 1.0
+    uu *= h2
+    attached = _attached_heights(owner, heights, K) if P else None
+    # a step moves and widens with its white line: d/dx -= h f_a, d/dg -=
+    # h u f_a, for the total step height h attached to the peak
+    owners = [] if attached is None else np.flatnonzero(np.any(attached != 0, axis=0))
+    hs = {k: attached[:, k, None] * f_a[:, k] for k in owners}
+    for k in owners:
+        uu[:, k] -= u[:, k] * hs[k]
+    u *= h2
+    u *= 2.0
+    for k in owners:
+        u[:, k] -= hs[k]
     return model, J
+
+
+def _attached_heights(owner, heights, K):
+    """Total step height attached to each peak, of shape (nb, K)."""
+    nb = owner.shape[0]
+    has = owner >= 0
+    attached = np.zeros((nb, K))
+    idx = (np.arange(nb)[:, None], np.where(has, owner, 0))
+    np.add.at(attached, idx, np.where(has, heights, 0.0))
+    return attached
 
 
 def _param_mask(kp, owner, C):
@@ -227,94 +251,196 @@ def _linear_start(X, x, g, kp, owner, C):
     K = x.shape[1]
     P = C.shape[0]
     n = np.arange(N, dtype=np.float64)[None, None, :]
-    _, J = _model_and_jacobian(
-        n,
-        x,
-        g,
-        np.ones_like(x),
-        kp,
-        np.zeros(nb),
-        np.zeros((nb, P)),
-        owner,
-        C,
-        linear_only=True,
-    )
-    lin = J[:, 2 * K :]
     mask = _param_mask(kp, owner, C)[:, 2 * K :]
-    lin = lin * mask[:, :, None]
-    A = lin @ lin.transpose(0, 2, 1) + np.eye(lin.shape[1])[None] * (~mask)[:, :, None]
-    sol = _robust_solve(A, (lin @ X[:, :, None])[..., 0])
+    n_lin = mask.shape[1]
+    A = np.empty((nb, n_lin, n_lin))
+    rhs = np.empty((nb, n_lin))
+    for start in range(0, nb, _MODEL_BLOCK):
+        sl = slice(start, start + _MODEL_BLOCK)
+        m = mask[sl]
+        _, J = _model_and_jacobian(
+            n,
+            x[sl],
+            g[sl],
+            np.ones_like(x[sl]),
+            kp[sl],
+            np.zeros(m.shape[0]),
+            np.zeros((m.shape[0], P)),
+            owner[sl],
+            C,
+            linear_only=True,
+        )
+        lin = J[:, 2 * K :]
+        lin *= m[:, :, None]
+        A[sl] = lin @ lin.transpose(0, 2, 1)
+        rhs[sl] = (lin @ X[sl, :, None])[..., 0]
+    A += np.eye(n_lin)[None] * (~mask)[:, :, None]
+    sol = _robust_solve(A, rhs)
     return np.where(kp, sol[:, :K], 0.0), sol[:, K], sol[:, K + 1 :]
 
 
+def _evaluate(X, params, kp, owner, C):
+    """Residual, its sum of squares, the normal matrix and the gradient.
+
+    Evaluated ``_MODEL_BLOCK`` spectra at a time, so that only the normal
+    matrices (not the Jacobians) of the whole batch are kept.  The spectra
+    are grouped by the last slot they use, and each block is evaluated on
+    its own slots only (the rows and columns of unused slots are 0).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, N)
+    params : tuple of ndarray
+        ``x, g, a`` (n, K), ``c`` (n,) and ``H`` (n, P).
+    kp, owner, C
+        As in :func:`_fit_model`.
+
+    Returns
+    -------
+    resid : ndarray of shape (n, N)
+    cost : ndarray of shape (n,), inf where not finite
+    A : ndarray of shape (n, n_par, n_par), ``J J^T``
+    rhs : ndarray of shape (n, n_par), ``J resid``
+    """
+    nb, N = X.shape
+    x, g, a, c, H = params
+    K, P = x.shape[1], C.shape[0]
+    n_par = 3 * K + 1 + P
+    n = np.arange(N, dtype=np.float64)[None, None, :]
+    resid = np.empty((nb, N))
+    A = np.zeros((nb, n_par, n_par))
+    rhs = np.zeros((nb, n_par))
+    # slots in use: up to the last kept one (at least one slot)
+    used = np.where(kp.any(axis=1), K - np.argmax(kp[:, ::-1], axis=1), 1)
+    order = np.argsort(used, kind="stable")
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, nb, _MODEL_BLOCK):
+            rows = order[start : start + _MODEL_BLOCK]
+            k = int(used[rows].max())
+            slots = np.arange(k)
+            idx = np.concatenate(
+                [slots, K + slots, 2 * K + slots, 3 * K + np.arange(1 + P)]
+            )
+            model, J = _model_and_jacobian(
+                n,
+                x[rows, :k],
+                g[rows, :k],
+                a[rows, :k],
+                kp[rows, :k],
+                c[rows],
+                H[rows],
+                owner[rows],
+                C,
+            )
+            r = X[rows] - model
+            resid[rows] = r
+            A[rows[:, None, None], idx[:, None], idx[None, :]] = J @ J.transpose(
+                0, 2, 1
+            )
+            rhs[rows[:, None], idx] = (J @ r[:, :, None])[..., 0]
+        cost = np.einsum("bn,bn->b", resid, resid)
+    return resid, np.where(np.isfinite(cost), cost, np.inf), A, rhs
+
+
+def _lm_trial(state, act, step, bounded, area_floor, N):
+    """The parameters after ``step`` on the rows ``act``, and which of them
+    are admissible (every centre moved by less than ``_MAX_SHIFT``
+    half-widths, every half-width positive)."""
+    x, g, a, kp, c, H = state
+    K = x.shape[1]
+    xn = x[act] + step[:, :K]
+    gn = g[act] + step[:, K : 2 * K]
+    an = a[act] + step[:, 2 * K : 3 * K]
+    if bounded:
+        # projected steps: every peak stays a peak of the window
+        xn = np.clip(xn, 0.0, N - 1.0)
+        gn = np.maximum(gn, _BOUND_WIDTH)
+        an = np.maximum(an, area_floor[act, None])
+    cn = c[act] + step[:, 3 * K]
+    Hn = H[act] + step[:, 3 * K + 1 :]
+    kpa = kp[act]
+    ok = np.all(~kpa | ((gn > 0) & (np.abs(step[:, :K]) < _MAX_SHIFT * g[act])), axis=1)
+    gn = np.where(ok[:, None], gn, g[act])
+    return (xn, gn, an, cn, Hn), ok
+
+
 def _lm_block(X, x, g, a, kp, c, H, owner, C, max_steps, bounded=False, centre=False):
-    """Levenberg-Marquardt steps on one block (see :func:`_fit_model`)."""
+    """Levenberg-Marquardt steps on a batch (see :func:`_fit_model`).
+
+    Every step is taken by all the rows still going at once.  A row stops
+    before its next trial when the decrease of chi^2 that the step predicts
+    is below ``_LM_CHI2_TOL`` (or, after an accepted step, the actual
+    decrease was), or when its damping exceeds ``_LM_GIVE_UP``; a step
+    predicted to lower chi^2 by less than ``_LM_TRUST`` tolerances after
+    accepted steps is taken as the last one without a trial (not in a
+    projected fit).  The normal matrix and residual of the last evaluated
+    point give the standard errors.
+    """
     nb, N = X.shape
     area_floor = _AREA_FLOOR * np.abs(X).max(axis=1)
-    K = x.shape[1]
-    n = np.arange(N, dtype=np.float64)[None, None, :]
     mask = _param_mask(kp, owner, C)
     n_par = mask.shape[1]
     dof = np.maximum(N - mask.sum(axis=1), 1)
     fixed = np.eye(n_par)[None] * (~mask)[:, :, None]
-    model, J = _model_and_jacobian(n, x, g, a, kp, c, H, owner, C)
-    resid = X - model
+    params = [x, g, a, c, H]
+    resid, cost, A, rhs = _evaluate(X, params, kp, owner, C)
     if centre:
-        # the constant that fits best under the other terms
+        # the constant that fits best under the other terms (it does not
+        # change the normal matrix)
         shift = resid.mean(axis=1)
-        c = c + shift
-        resid -= shift[:, None]
-    cost = np.einsum("bn,bn->b", resid, resid)
+        params[3] = c = c + shift
+        if max_steps:
+            resid, cost, A, rhs = _evaluate(X, params, kp, owner, C)
+        else:
+            resid -= shift[:, None]
+            cost = np.einsum("bn,bn->b", resid, resid)
     lam = np.full(nb, _LM_START)
     act = np.arange(nb)
     for _ in range(max_steps):
+        Aa = A[act]
+        diag = np.diagonal(Aa, axis1=1, axis2=2)
+        damped = Aa + lam[act, None, None] * diag[:, :, None] * np.eye(n_par)[None]
+        step = _robust_solve(damped + fixed[act], rhs[act])
+        step = np.where(mask[act], step, 0.0)
+        # converged: even the decrease this step predicts (step . J r) is
+        # below the tolerance
+        tol = _LM_CHI2_TOL * cost[act] / dof[act]
+        predicted = np.sum(step * rhs[act], axis=1)
+        going = predicted >= tol
+        blind = going & (predicted < _LM_TRUST * tol) & (lam[act] < _LM_START)
+        act, step, blind = act[going], step[going], blind[going]
         if not act.size:
             break
-        Ja, ra = J[act], resid[act]
-        A = Ja @ Ja.transpose(0, 2, 1)
-        rhs = (Ja @ ra[:, :, None])[..., 0]
-        diag = np.diagonal(A, axis1=1, axis2=2)
-        damped = A + lam[act, None, None] * diag[:, :, None] * np.eye(n_par)[None]
-        try:
-            step = _robust_solve(damped + fixed[act], rhs)
-        except np.linalg.LinAlgError:
-            break
-        step = np.where(mask[act], step, 0.0)
-        kpa = kp[act]
-        xn = x[act] + step[:, :K]
-        gn = g[act] + step[:, K : 2 * K]
-        an = a[act] + step[:, 2 * K : 3 * K]
-        if bounded:
-            # projected steps: every peak stays a peak of the window
-            xn = np.clip(xn, 0.0, N - 1.0)
-            gn = np.maximum(gn, _BOUND_WIDTH)
-            an = np.maximum(an, area_floor[act, None])
-        cn = c[act] + step[:, 3 * K]
-        Hn = H[act] + step[:, 3 * K + 1 :]
-        ok = np.all(
-            ~kpa | ((gn > 0) & (np.abs(step[:, :K]) < _MAX_SHIFT * g[act])), axis=1
-        )
-        gn = np.where(ok[:, None], gn, g[act])
-        with np.errstate(over="ignore", invalid="ignore"):
-            mn, Jn = _model_and_jacobian(n, xn, gn, an, kpa, cn, Hn, owner[act], C)
-            rn = X[act] - mn
-            cost_n = np.einsum("bn,bn->b", rn, rn)
-        cost_n = np.where(ok & np.isfinite(cost_n), cost_n, np.inf)
+        new, ok = _lm_trial((x, g, a, kp, c, H), act, step, bounded, area_floor, N)
+        if not bounded:
+            # the last small step of a converging row is taken without a
+            # trial: the quadratic model that predicts it is exact to far
+            # below the tolerance there
+            last = blind & ok
+            for old, part in zip(params, new, strict=True):
+                old[act[last]] = part[last]
+            act, step, ok = act[~last], step[~last], ok[~last]
+            new = tuple(part[~last] for part in new)
+            if not act.size:
+                break
+        rn, cost_n, An, rhs_n = _evaluate(X[act], new, kp[act], owner[act], C)
+        cost_n = np.where(ok, cost_n, np.inf)
         better = cost_n < cost[act]
         drop = cost[act] - cost_n
         acc = act[better]
-        x[acc], g[acc], a[acc] = xn[better], gn[better], an[better]
-        c[acc], H[acc] = cn[better], Hn[better]
-        J[acc], resid[acc], cost[acc] = Jn[better], rn[better], cost_n[better]
+        for old, part in zip(params, new, strict=True):
+            old[acc] = part[better]
+        resid[acc], cost[acc] = rn[better], cost_n[better]
+        A[acc], rhs[acc] = An[better], rhs_n[better]
         lam[act] = np.where(better, lam[act] * _LM_DOWN, lam[act] * _LM_UP)
-        # converged: the step lowered chi^2 by less than the tolerance, or
-        # even the predicted decrease (step . J r) is below it
-        tol = _LM_CHI2_TOL * cost[act] / dof[act]
-        predicted = np.sum(step * rhs, axis=1)
-        done = (better & (drop < tol)) | (predicted < tol)
+        # converged: the accepted step lowered chi^2 by less than the
+        # tolerance; or no step of any length lowers it any more
+        done = better & (drop < _LM_CHI2_TOL * cost[act] / dof[act])
         done |= lam[act] > _LM_GIVE_UP
         act = act[~done]
-    A = J @ J.transpose(0, 2, 1)
+        if not act.size:
+            break
+    x, g, a, c, H = params
     return x, g, a, c, H, cost, A, mask, _noise_variance(resid)
 
 
@@ -404,35 +530,16 @@ def _fit_model(
     -------
     fit : ModelFit
     """
-    n_rows, N = X.shape
     K = x.shape[1]
-    P = C.shape[0]
     x, g = x.copy(), np.where(keep, g, 1.0)
     if c is None:
         a, c, H = _linear_start(X, x, g, keep, owner, C)
     else:
         a, c, H = a.copy(), c.copy(), H.copy()
-    cost = np.empty(n_rows)
-    err = np.zeros((n_rows, 3 * K + 1 + P))
-    for start in range(0, n_rows, _MODEL_BLOCK):
-        sl = slice(start, start + _MODEL_BLOCK)
-        xb, gb, ab, cb, Hb, cost[sl], A, mask, noise_b = _lm_block(
-            X[sl],
-            x[sl],
-            g[sl],
-            a[sl],
-            keep[sl],
-            c[sl],
-            H[sl],
-            owner[sl],
-            C,
-            max_steps,
-            bounded,
-            centre,
-        )
-        x[sl], g[sl], a[sl], c[sl], H[sl] = xb, gb, ab, cb, Hb
-        var = noise_b if noise is None else noise[sl]
-        err[sl] = _standard_errors(A, mask, var)
+    x, g, a, c, H, cost, A, mask, noise_b = _lm_block(
+        X, x, g, a, keep, c, H, owner, C, max_steps, bounded, centre
+    )
+    err = _standard_errors(A, mask, noise_b if noise is None else noise)
     errors = {
         "x": err[:, :K],
         "g": err[:, K : 2 * K],

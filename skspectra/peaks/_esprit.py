@@ -29,6 +29,7 @@ Stages 1-4 form :func:`_esprit_stage`, which needs no initial guess; the
 refinement takes its result and the spectra it is to fit.
 """
 
+import functools
 from collections import namedtuple
 from numbers import Integral, Real
 
@@ -47,13 +48,14 @@ from skspectra.peaks._edges import (
     _LM_MAX_STEPS,
     ModelFit,
     _detrend,
+    _evaluate,
     _fit_model,
     _height_map,
     _linear_start,
     _step_owners,
 )
 from skspectra.peaks._lsq import (
-    _lorentz_terms,
+    _robust_solve,
     _scaled_solve,
     _spd_inverse,
     _unit_diagonal,
@@ -126,9 +128,6 @@ _MIRROR_RTOL = 1e-4
 # reach rounding level
 _POLISH_STEPS = 8
 
-# spectra per block of the plain-model refinement: keeps the Jacobian of a
-# block ((3 K + 1) x N values per spectrum) in the processor's cache
-_REFINE_BLOCK = 8
 # a step that moves a centre by more than this many half-widths has left
 # the peak it started from: rejected
 _MAX_SHIFT = 5.0
@@ -152,6 +151,15 @@ _PERIODIC_PREFERENCE = 0.5
 # spare ESPRIT candidates kept for a fixed count with edge steps: replace
 # the peaks that the refinement invalidates
 _SPARE_CANDIDATES = 2
+# points at which the sum of two neighbouring peaks is sampled between
+# their centres to look for a dip (odd, so the midpoint is among them), and
+# the relative depth below which a dip is rounding
+_DIP_SAMPLES = 33
+_DIP_RTOL = 1e-9
+# ... and closer than this many of the narrower half-width: two equal
+# Lorentzians show no dip below 2 / sqrt(3) = 1.15 half-widths apart, and a
+# broad line with a narrower shoulder further apart is two lines
+_SAME_LINE_WIDTHS = 1.25
 
 
 # ---------------------------------------------------------------------------
@@ -208,6 +216,14 @@ def _fourier_coefficients(X, n_lags):
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _inverse_dft_rows(n_fft, n_lags):
+    """Cosines and sines of the first ``n_lags`` inverse-DFT outputs, over
+    ``n_fft``: ``ifft(p)[d] = p @ (cos[:, d] + 1j * sin[:, d])``."""
+    phase = 2.0 * np.pi / n_fft * np.outer(np.arange(n_fft), np.arange(n_lags))
+    return np.cos(phase) / n_fft, np.sin(phase) / n_fft
+
+
 def _lag_covariance(y, n_lags):
     """Lag covariance ``C = sum_m h_m h_m^H`` of a batch of sequences.
 
@@ -233,9 +249,12 @@ def _lag_covariance(y, n_lags):
     Q = S - L + 1
     n_fft = 1 << int(np.ceil(np.log2(2 * S)))
     F = np.fft.fft(y, n_fft, axis=1)
-    # total[d] = sum_t y[t] conj(y[t + d]), t = 0 .. S - 1 - d
+    # total[d] = sum_t y[t] conj(y[t + d]), t = 0 .. S - 1 - d: the first L
+    # terms of the inverse transform of the power, as two real products
+    # (a full inverse FFT would compute all n_fft of them)
     power = F.real**2 + F.imag**2
-    total = np.fft.ifft(power, axis=1)[:, :L].conj()
+    cos, sin = _inverse_dft_rows(n_fft, L)
+    total = power @ cos - 1j * (power @ sin)
     d = np.arange(L)
     # head[t, d] = y[t] conj(y[t + d]) for t < L - 1; C[i, i + d] misses the
     # terms t < i (head) and t >= i + Q (tail)
@@ -288,18 +307,16 @@ def _select_order(eigenvalues, n_snapshots, order_selection, threshold, max_orde
     lam = np.maximum(lam, floor)
     log_lam = np.log(lam)
     ks = np.arange(max_order + 1)
-    crit = np.empty((n_batch, ks.size))
-    for k in ks:
-        tail = lam[:, k:]
-        m = L - k
-        log_ratio = log_lam[:, k:].mean(axis=1) - np.log(tail.mean(axis=1))
-        n_free = k * (2 * L - k)
-        if order_selection == "mdl":
-            crit[:, k] = -n_snapshots * m * log_ratio + 0.5 * n_free * np.log(
-                n_snapshots
-            )
-        else:  # aic
-            crit[:, k] = -2.0 * n_snapshots * m * log_ratio + 2.0 * n_free
+    m = L - ks
+    # sums over the tails lam[:, k:], accumulated from the smallest value
+    tail_sum = np.cumsum(lam[:, ::-1], axis=1)[:, ::-1][:, ks]
+    tail_log = np.cumsum(log_lam[:, ::-1], axis=1)[:, ::-1][:, ks]
+    log_ratio = tail_log / m - np.log(tail_sum / m)
+    n_free = ks * (2 * L - ks)
+    if order_selection == "mdl":
+        crit = -n_snapshots * m * log_ratio + 0.5 * n_free * np.log(n_snapshots)
+    else:  # aic
+        crit = -2.0 * n_snapshots * m * log_ratio + 2.0 * n_free
     return np.argmin(crit, axis=1)
 
 
@@ -404,9 +421,11 @@ def _poly_eval(coef, w, block=_HORNER_BLOCK):
     padded = np.zeros((n_batch, n_blocks * block), dtype=np.complex128)
     padded[:, :S] = coef
     padded = padded.reshape(n_batch, n_blocks, block)
-    powers = np.ones((n_batch, w.shape[1], block), dtype=np.complex128)
-    for j in range(1, block):
-        powers[:, :, j] = powers[:, :, j - 1] * w
+    # w**0 .. w**(block - 1) by one running product
+    powers = np.empty((n_batch, w.shape[1], block), dtype=np.complex128)
+    powers[:, :, 0] = 1.0
+    powers[:, :, 1:] = w[:, :, None]
+    np.cumprod(powers, axis=2, out=powers)
     wb = powers[:, :, -1] * w  # w ** block
     sums = padded @ powers.transpose(0, 2, 1)
     acc = sums[:, -1]
@@ -843,25 +862,6 @@ def _peaks_inside(x, g, a, N):
     return (x >= 0) & (x <= N - 1) & (g > 0) & (a > 0)
 
 
-def _plain_jacobian(u, inv, gg, f_a, a, out=None):
-    """Jacobian of the model: positions, half-widths, areas, then the constant.
-
-    Returns
-    -------
-    J : ndarray of shape (n_batch, 3 * K + 1, N)
-        One row per parameter, channels contiguous; written into ``out``
-        when it is given.
-    """
-    nb, K, N = f_a.shape
-    J = np.empty((nb, 3 * K + 1, N)) if out is None else out
-    h2 = (a[:, :, None] / gg) * inv * f_a  # a inv**2 / (pi g**2)
-    np.multiply(2.0 * u, h2, out=J[:, :K])  # d/dx
-    np.multiply(u * u - 1.0, h2, out=J[:, K : 2 * K])  # d/dg
-    J[:, 2 * K : 3 * K] = f_a
-    J[:, -1] = 1.0
-    return J
-
-
 def _area_t_values(A, mask, a, kp, cost, N):
     """Areas over their standard errors, from the normal matrix of the fit.
 
@@ -896,84 +896,67 @@ def _area_t_values(A, mask, a, kp, cost, N):
     return np.where(kp, t_val, 0.0)
 
 
-def _refine_block(X, x, g, a, kp, n_iter, start_cost, J):
-    """Gauss-Newton steps for one block of spectra (see :func:`_refine_plain`).
-
-    ``J``, of shape (n_block, 3 * K + 1, N), is the space for the Jacobian.
-
-    Returns
-    -------
-    x, g, a : ndarray of shape (n_block, K)
-    cost : ndarray of shape (n_block,)
-        Residual sum of squares after the last step taken.
-    t_value : ndarray of shape (n_block, K)
-        Areas over their standard errors.
-    """
-    nb, N = X.shape
-    K = kp.shape[1]
-    n = np.arange(N, dtype=np.float64)[None, None, :]
-    mask = np.concatenate([kp, kp, kp, np.ones((nb, 1), bool)], axis=1)
-    free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
-    a = np.where(kp, a, 0.0)
-    u, inv, gg, f_a = _lorentz_terms(n, x, g, a, kp)
-    peaks = (a[:, None, :] @ f_a)[:, 0]
-    c = (X - peaks).mean(axis=1)
-    resid = X - peaks - c[:, None]
-    cost = np.einsum("bn,bn->b", resid, resid)
-    if start_cost is not None:
-        start_cost[:] = cost
-    for it in range(n_iter):
-        _plain_jacobian(u, inv, gg, f_a, a, out=J)
-        A = np.matmul(J, J.transpose(0, 2, 1)) + free
-        rhs = np.matmul(J, resid[:, :, None])[..., 0]
-        try:
-            step = _scaled_solve(A, rhs)
-        except np.linalg.LinAlgError:
-            break
-        step = np.where(mask, step, 0.0)
-        xn = x + step[:, :K]
-        gn = g + step[:, K : 2 * K]
-        an = a + step[:, 2 * K : 3 * K]
-        cn = c + step[:, -1]
-        ok = np.all(~kp | ((gn > 0) & (np.abs(step[:, :K]) < _MAX_SHIFT * g)), axis=1)
-        gn = np.where(ok[:, None], gn, g)
-        u_n, inv_n, gg_n, f_a_n = _lorentz_terms(n, xn, gn, an, kp)
-        resid_n = X - (an[:, None, :] @ f_a_n)[:, 0] - cn[:, None]
-        cost_n = np.where(ok, np.einsum("bn,bn->b", resid_n, resid_n), np.inf)
-        better = cost_n < cost
-        if not np.any(better):
-            break
-        bc = better[:, None]
-        x, g, a, c = (
-            np.where(bc, xn, x),
-            np.where(bc, gn, g),
-            np.where(bc, an, a),
-            np.where(better, cn, c),
-        )
-        resid = np.where(bc, resid_n, resid)
-        cost = np.where(better, cost_n, cost)
-        if it == n_iter - 1:
-            break
-        b3 = better[:, None, None]
-        u, inv, gg, f_a = (
-            np.where(b3, u_n, u),
-            np.where(b3, inv_n, inv),
-            np.where(b3, gg_n, gg),
-            np.where(b3, f_a_n, f_a),
-        )
-    return x, g, a, cost, _area_t_values(A, mask, a, kp, cost, N)
+def _gauss_newton_trial(params, kp, act, step):
+    """Parameters after a Gauss-Newton step on the rows ``act``, and which
+    are admissible (positive half-widths, no centre moved by more than
+    ``_MAX_SHIFT`` half-widths)."""
+    x, g, a, c, H = params
+    K = x.shape[1]
+    kpa = kp[act]
+    xn = x[act] + step[:, :K]
+    gn = g[act] + step[:, K : 2 * K]
+    an = a[act] + step[:, 2 * K : 3 * K]
+    cn = c[act] + step[:, 3 * K]
+    shift_ok = np.abs(step[:, :K]) < _MAX_SHIFT * g[act]
+    ok = np.all(~kpa | ((gn > 0) & shift_ok), axis=1)
+    gn = np.where(ok[:, None], gn, g[act])
+    return (xn, gn, an, cn, H[act]), ok
 
 
-def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
+PlainState = namedtuple("PlainState", ["c", "A", "rhs", "cost"])
+PlainState.__doc__ = """Where a plain refinement stopped (:func:`_refine_plain`).
+
+The constant ``c`` (n,), and at the parameters returned the normal matrix
+``A``, the gradient ``rhs`` and the residual sum of squares ``cost``.
+"""
+
+
+def _centred_start(X, params, keep, owner, C):
+    """The best constant under the peaks of ``params`` (set in place), and
+    the normal matrix, gradient and residual sum of squares there."""
+    K = keep.shape[1]
+    resid, cost, A, rhs = _evaluate(X, params, keep, owner, C)
+    # the constant's row of the Jacobian is all ones, so its column of A
+    # holds the row sums of the others
+    shift = resid.mean(axis=1)
+    params[3] = params[3] + shift
+    resid -= shift[:, None]
+    rhs -= shift[:, None] * A[:, :, 3 * K]
+    return np.einsum("bn,bn->b", resid, resid), A, rhs
+
+
+def _refine_plain(
+    X, x, g, a, keep, n_iter=1, start_cost=None, converge=None, state=None
+):
     """Gauss-Newton steps on plain Lorentzians plus a constant.
 
     Minimises ``sum_n (X_n - c - sum_j a_j / pi * g_j / ((n - x_j)**2 +
     g_j**2))**2`` over the peaks in ``keep`` (channel units), starting from
-    the ESPRIT estimate; this is the least-squares (maximum-likelihood under
-    white Gaussian noise) fit of the measured, window-truncated peaks.  A
-    step is taken only where it lowers the residual.  ``start_cost``, an
-    array of one value per spectrum, receives the residual before the first
-    step.  Spectra are taken ``_REFINE_BLOCK`` at a time.
+    the given peaks and the best constant under them; this is the
+    least-squares (maximum-likelihood under white Gaussian noise) fit of the
+    measured, window-truncated peaks.  A step is taken only where it lowers
+    the residual; a row whose step does not stops.  All rows step together,
+    evaluated in blocks (:func:`~skspectra.peaks._edges._evaluate`).
+    ``start_cost``, an array of one value per spectrum, receives the
+    residual before the first step.
+
+    ``converge``, an array of degrees of freedom per row, makes the steps
+    run until each row has converged: a row gets another step while its
+    last one lowered chi^2 (the residual over the noise variance
+    ``cost / dof``) by more than ``_CHI2_TOL`` or multiplied the residual
+    by less than ``_STILL_HALVING``.  ``state``, a :class:`PlainState` of a
+    previous refinement that stopped at ``x, g, a``, continues from there
+    (with its constant) instead of evaluating the start again.
 
     Returns
     -------
@@ -981,32 +964,56 @@ def _refine_plain(X, x, g, a, keep, n_iter=1, start_cost=None):
     cost : ndarray of shape (n_batch,)
         Residual sum of squares (inf where no peak is kept).
     t_value : ndarray of shape (n_batch, K)
-        Areas over their standard errors (inf where no peak is kept).
+        Areas over their standard errors at the final parameters (inf
+        where no peak is kept).
+    state : PlainState
+        Where each row stopped.
     """
     n_rows, N = X.shape
     K = keep.shape[1]
-    final_cost = np.full(n_rows, np.inf)
-    t_values = np.full((n_rows, K), np.inf)
     if K == 0 or not np.any(keep):
-        return x, g, a, final_cost, t_values
-    x, g, a = x.copy(), g.copy(), a.copy()
-    # one Jacobian space for all blocks
-    jacobian = np.empty((min(n_rows, _REFINE_BLOCK), 3 * K + 1, N))
-    for start in range(0, n_rows, _REFINE_BLOCK):
-        sl = slice(start, start + _REFINE_BLOCK)
-        kp = keep[sl]
-        xb, gb, ab, final_cost[sl], t_values[sl] = _refine_block(
-            X[sl],
-            x[sl],
-            g[sl],
-            a[sl],
-            kp,
-            n_iter,
-            None if start_cost is None else start_cost[sl],
-            jacobian[: kp.shape[0]],
-        )
-        x[sl], g[sl], a[sl] = xb, gb, np.where(kp, ab, a[sl])
-    return x, g, a, final_cost, t_values
+        inf = np.full(n_rows, np.inf)
+        empty = PlainState(np.zeros(n_rows), None, None, inf)
+        return x, g, a, inf, np.full((n_rows, K), np.inf), empty
+    owner, C = np.zeros((n_rows, 0), dtype=np.intp), np.eye(0)
+    params = [x.copy(), g.copy(), np.where(keep, a, 0.0), np.zeros(n_rows)]
+    params.append(np.zeros((n_rows, 0)))
+    if state is None:
+        cost, A, rhs = _centred_start(X, params, keep, owner, C)
+    else:
+        params[3] = state.c.copy()
+        cost, A, rhs = state.cost.copy(), state.A.copy(), state.rhs.copy()
+    if start_cost is not None:
+        start_cost[:] = cost
+    mask = np.concatenate([keep, keep, keep, np.ones((n_rows, 1), bool)], axis=1)
+    free = np.eye(3 * K + 1)[None] * (~mask)[:, :, None]
+    act = np.arange(n_rows)
+    for _ in range(n_iter):
+        if not act.size:
+            break
+        step = np.where(mask[act], _robust_solve(A[act] + free[act], rhs[act]), 0.0)
+        new, ok = _gauss_newton_trial(params, keep, act, step)
+        _, cost_n, A_n, rhs_n = _evaluate(X[act], new, keep[act], owner[act], C)
+        better = ok & (cost_n < cost[act])
+        acc = act[better]
+        for old, part in zip(params, new, strict=True):
+            old[acc] = part[better]
+        before = cost[acc]
+        cost[acc], A[acc], rhs[acc] = cost_n[better], A_n[better], rhs_n[better]
+        act = acc
+        if converge is not None:
+            act = act[_still_going(before, cost[acc], converge[acc])]
+    x, g, a_fit = params[:3]
+    t_value = _area_t_values(A + free, mask, a_fit, keep, cost, N)
+    state = PlainState(params[3], A, rhs, cost.copy())
+    return x, g, np.where(keep, a_fit, a), cost, t_value, state
+
+
+def _still_going(prev_cost, cost, dof):
+    """Rows whose last step lowered chi^2 by more than ``_CHI2_TOL`` or
+    still multiplied the residual by less than ``_STILL_HALVING``."""
+    drop = prev_cost - cost
+    return (drop > _CHI2_TOL * cost / dof) | (cost < _STILL_HALVING * prev_cost)
 
 
 def _periodic_fit_cost(X, fit):
@@ -1040,16 +1047,19 @@ def _first_plain_steps(X, fit, done):
     cost, t_value, start_cost : ndarray
         Residual after the steps, areas over their standard errors, and the
         residual before the first step (inf on rows not refined).
+    state : tuple or None
+        The noisy rows and the :class:`PlainState` where their step ended.
     """
     x, g, a = fit.x.copy(), fit.g.copy(), fit.a.copy()
     cost = np.full(X.shape[0], np.inf)
     t_value = np.full(x.shape, np.inf)
     start_cost = np.full(X.shape[0], np.inf)
+    state = None
     for group, n_iter in ((~fit.exact, 1), (fit.exact & ~done, _EXACT_STEPS)):
         idx = np.flatnonzero(group)
         if idx.size:
             start = np.empty(idx.size)
-            x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
+            x[idx], g[idx], a[idx], cost[idx], t_value[idx], st = _refine_plain(
                 X[idx],
                 fit.x[idx],
                 fit.g[idx],
@@ -1059,11 +1069,13 @@ def _first_plain_steps(X, fit, done):
                 start_cost=start,
             )
             start_cost[idx] = start
-    return x, g, a, cost, t_value, start_cost
+            if n_iter == 1:
+                state = (idx, st)
+    return x, g, a, cost, t_value, start_cost, state
 
 
-def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, rows):
-    """Further steps on ``rows`` until the fit has converged.
+def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, state):
+    """Further steps on the noisy rows until the fit has converged.
 
     A row gets another step while its last step lowered chi^2 by more than
     ``_CHI2_TOL`` or still halved the residual (as on nearly noiseless
@@ -1071,24 +1083,33 @@ def _converge_noisy(X, x, g, a, keep, cost, t_value, start_cost, rows):
     A peak that the first step moved out of the window, or to a width or
     area that is not positive, is no peak and is dropped first: converging
     with it in the fit would let it trade off against its neighbours.
-    ``keep`` and the parameter arrays are updated in place.
+    ``state`` is that of :func:`_first_plain_steps`; rows that kept all
+    their peaks continue from it.  ``keep`` and the parameter arrays are
+    updated in place.
     """
+    if state is None:
+        return
     N = X.shape[1]
-    idx = rows
-    keep[idx] &= _peaks_inside(x, g, a, N)[idx]
-    dof = np.maximum(N - 3 * keep.sum(axis=1) - 1, 1)
-    prev_cost = start_cost[idx]
-    for _ in range(_MAX_EXTRA_STEPS):
-        drop = prev_cost - cost[idx]
-        going = (drop > _CHI2_TOL * cost[idx] / dof[idx]) | (
-            cost[idx] < _STILL_HALVING * prev_cost
-        )
-        idx = idx[going]
+    rows, st = state
+    inside = keep[rows] & _peaks_inside(x, g, a, N)[rows]
+    same = np.all(inside == keep[rows], axis=1)
+    keep[rows] = inside
+    dof = np.maximum(N - 3 * inside.sum(axis=1) - 1, 1)
+    going = _still_going(start_cost[rows], cost[rows], dof)
+    for part, reuse in ((going & same, True), (going & ~same, False)):
+        idx = rows[part]
         if not idx.size:
-            break
-        prev_cost = cost[idx]
-        x[idx], g[idx], a[idx], cost[idx], t_value[idx] = _refine_plain(
-            X[idx], x[idx], g[idx], a[idx], keep[idx], n_iter=1
+            continue
+        sub = PlainState(*(v[part] for v in st)) if reuse else None
+        x[idx], g[idx], a[idx], cost[idx], t_value[idx], _ = _refine_plain(
+            X[idx],
+            x[idx],
+            g[idx],
+            a[idx],
+            keep[idx],
+            n_iter=_MAX_EXTRA_STEPS,
+            converge=dof[part],
+            state=sub,
         )
 
 
@@ -1111,13 +1132,13 @@ def _drop_insignificant(X, x, g, a, keep, t_value, use_plain, exact, min_sig):
             break
         worst = np.argmin(np.where(fail, t_value, np.inf), axis=1)
         keep[r, worst[r]] = False
-        x[r], g[r], a[r], _, t_value[r] = _refine_plain(
+        x[r], g[r], a[r], _, t_value[r], _ = _refine_plain(
             X[r], x[r], g[r], a[r], keep[r], n_iter=1
         )
         keep[r] &= _peaks_inside(x[r], g[r], a[r], N)
     again = np.flatnonzero(exact & use_plain & (keep.sum(axis=1) < before))
     if again.size:
-        x[again], g[again], a[again], _, _ = _refine_plain(
+        x[again], g[again], a[again], *_ = _refine_plain(
             X[again], x[again], g[again], a[again], keep[again], n_iter=_EXACT_STEPS
         )
 
@@ -1141,10 +1162,9 @@ def _refine_stage(X, fit, options):
     cost_per = _periodic_fit_cost(X, fit)
     signal = np.einsum("bn,bn->b", X, X)
     done = fit.exact & (cost_per <= _ROUNDING_RTOL * signal)
-    xr, gr, ar, cost, t_value, start_cost = _first_plain_steps(X, fit, done)
+    xr, gr, ar, cost, t_value, start_cost, state = _first_plain_steps(X, fit, done)
     keep = fit.keep
-    noisy = np.flatnonzero(~fit.exact)
-    _converge_noisy(X, xr, gr, ar, keep, cost, t_value, start_cost, noisy)
+    _converge_noisy(X, xr, gr, ar, keep, cost, t_value, start_cost, state)
     use_plain = ~(cost_per < _PERIODIC_PREFERENCE * cost)
     x = np.where(use_plain[:, None], xr, fit.x)
     g = np.where(use_plain[:, None], gr, fit.g)
@@ -1461,7 +1481,87 @@ def _prune_model(X, model, pool, tried, options, n_steps, C, max_steps):
     return ModelFit(*fields)
 
 
-def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
+def _unresolved_pair(x, g, a, keep):
+    """The first pair of neighbouring peaks of each row that is one line.
+
+    Two Lorentzians are one line when their sum has no dip between their
+    centres (a single maximum; equal peaks closer than ``2 / sqrt(3)``
+    half-widths) and they are closer than ``_SAME_LINE_WIDTHS`` of the
+    narrower half-width (further apart, the narrower is a shoulder: a line
+    of its own).  The sum of the two is sampled at ``_DIP_SAMPLES`` points
+    from one centre to the other.
+
+    Returns
+    -------
+    first, second : ndarray of shape (n,), int
+        Slots of the pair, -1 where every neighbouring pair is resolved.
+    """
+    n_rows, K = x.shape
+    none = np.full(n_rows, -1, dtype=np.intp)
+    if K < 2:
+        return none, none
+    take = np.take_along_axis
+    order = np.argsort(np.where(keep, x, np.inf), axis=1, kind="stable")
+    xs, gs, as_, ks = (take(v, order, 1) for v in (x, g, a, keep))
+    lo, hi = slice(None, -1), slice(1, None)
+    pair = ks[:, lo] & ks[:, hi]
+    t = np.linspace(0.0, 1.0, _DIP_SAMPLES)
+    pts = xs[:, lo, None] + t * (xs[:, hi, None] - xs[:, lo, None])
+    with np.errstate(invalid="ignore", over="ignore"):
+        f = sum(
+            np.where(pair, as_[:, s], 0.0)[:, :, None]
+            / np.pi
+            * gs[:, s, None]
+            / ((pts - xs[:, s, None]) ** 2 + gs[:, s, None] ** 2)
+            for s in (lo, hi)
+        )
+    ends = np.minimum(f[:, :, 0], f[:, :, -1])
+    dip = f[:, :, 1:-1].min(axis=2) < (1.0 - _DIP_RTOL) * ends
+    close = np.diff(xs, axis=1) < _SAME_LINE_WIDTHS * np.minimum(gs[:, lo], gs[:, hi])
+    one = pair & ~dip & close & (ends > 0)
+    has = one.any(axis=1)
+    j = np.argmax(one, axis=1)
+    rows = np.arange(n_rows)
+    first = np.where(has, order[rows, j], -1)
+    second = np.where(has, order[rows, np.minimum(j + 1, K - 1)], -1)
+    return first, second
+
+
+def _merge_unresolved(X, model, n_steps, C, max_steps):
+    """Peaks that are one line (:func:`_unresolved_pair`) fitted as one.
+
+    A line that is not exactly Lorentzian (a Voigt line, or a white line on
+    a step that is not exactly an arctangent) is described by two
+    Lorentzians at nearly the same position; one pair per row at a time is
+    replaced by one Lorentzian (their total area at their area-weighted
+    centre) and the row refitted, until every pair is resolved.
+    """
+    fields = list(model)
+    for _ in range(model.keep.shape[1]):
+        x, g, a, keep, errors = fields[0], fields[1], fields[2], fields[3], fields[8]
+        first, second = _unresolved_pair(x, g, a, keep)
+        rows = np.flatnonzero(first >= 0)
+        if not rows.size:
+            break
+        j, k = first[rows], second[rows]
+        r = np.arange(rows.size)
+        xs, gs, as_, ks = x[rows].copy(), g[rows].copy(), a[rows].copy(), keep[rows]
+        total = as_[r, j] + as_[r, k]
+        half_gap = 0.5 * np.abs(xs[r, j] - xs[r, k])
+        xs[r, j] = (as_[r, j] * xs[r, j] + as_[r, k] * xs[r, k]) / total
+        gs[r, j] = np.maximum(gs[r, j], gs[r, k]) + half_gap
+        as_[r, j] = total
+        ks = ks.copy()
+        ks[r, k] = False
+        sub = _fit_with_steps(X[rows], xs, gs, as_, ks, n_steps, C, max_steps)
+        for f, part in zip(fields[:8], sub[:8], strict=True):
+            f[rows] = part
+        for key, part in sub.errors.items():
+            errors[key][rows] = part
+    return ModelFit(*fields)
+
+
+def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio, merge=False):
     """White lines on ``n_steps`` edge steps, plus a constant (channel units).
 
     ESPRIT runs on the spectra minus the straight line through their ends
@@ -1470,7 +1570,8 @@ def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
     them and the constant are then fitted together (with ``refine`` by
     Levenberg-Marquardt steps, else only the linear parameters; bounded for
     a fixed count), and the peaks that are not peaks dropped or replaced
-    (:func:`_prune_model`).
+    (:func:`_prune_model`).  With ``merge`` (and the automatic count), peaks
+    that are one line are fitted as one (:func:`_merge_unresolved`).
 
     Returns
     -------
@@ -1491,11 +1592,36 @@ def _edge_batch(X, options, *, max_peaks, refine, n_steps, ratio):
         # steps in the model, is no peak (ESPRIT's description of what the
         # straight line left of the steps): left out before the refinement
         owner = _step_owners(x, a, keep, n_steps)
-        a_lin, _, _ = _linear_start(X, x, np.where(keep, g, 1.0), keep, owner, C)
-        keep &= a_lin > 0
+        a_lin, c_lin, H_lin = _linear_start(
+            X, x, np.where(keep, g, 1.0), keep, owner, C
+        )
+        positive = keep & (a_lin > 0)
+        # rows that lost a candidate get a new linear start without it
+        changed = np.flatnonzero((positive != keep).any(axis=1))
+        keep = positive
+        owner = _step_owners(x, a, keep, n_steps)
+        if changed.size:
+            a_lin[changed], c_lin[changed], H_lin[changed] = _linear_start(
+                X[changed],
+                x[changed],
+                np.where(keep, g, 1.0)[changed],
+                keep[changed],
+                owner[changed],
+                C,
+            )
+        start = dict(c=c_lin, H=H_lin)
+        a = np.where(keep, a_lin, 0.0)
+    else:
+        owner, start = _step_owners(x, a, keep, n_steps), {}
     max_steps = _LM_MAX_STEPS if refine else 0
-    model = _fit_with_steps(X, x, g, a, keep, n_steps, C, max_steps, fixed)
-    return _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+    model = _fit_model(
+        X, x, g, a, keep, owner, C, max_steps=max_steps, bounded=fixed, **start
+    )
+    model = _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+    if merge and not fixed:
+        model = _merge_unresolved(X, model, n_steps, C, max_steps)
+        model = _prune_model(X, model, pool, tried, options, n_steps, C, max_steps)
+    return model
 
 
 def _as_model(X, out):
@@ -1523,12 +1649,14 @@ def _bic(model, N):
     return N * np.log(cost / N) + n_free * np.log(N)
 
 
-def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio):
+def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio, merge=False):
     """The model of every spectrum of a batch: peaks, steps, constant.
 
     ``edge_steps=0`` is the plain path (:func:`_decompose_batch`);
     ``"auto"`` fits 0, 1 and 2 steps and keeps, per spectrum, the one with
-    the lowest Bayesian information criterion.
+    the lowest Bayesian information criterion.  With ``merge`` (and the
+    automatic count), peaks that are one line are fitted as one
+    (:func:`_merge_unresolved`).
 
     Returns
     -------
@@ -1539,15 +1667,22 @@ def _model_batch(X, options, *, max_peaks, refine, edge_steps, ratio):
     X = np.asarray(X, dtype=np.float64)
     N = X.shape[1]
     kw = dict(max_peaks=max_peaks, refine=refine)
+    merge = merge and options.n_peaks == "auto"
+
+    def plain():
+        model = _as_model(X, _decompose_batch(X, **options._asdict(), **kw))
+        if not merge:
+            return model
+        max_steps = _LM_MAX_STEPS if refine else 0
+        return _merge_unresolved(X, model, 0, np.eye(0), max_steps)
+
     if edge_steps == 0:
-        out = _decompose_batch(X, **options._asdict(), **kw)
-        return _as_model(X, out)
+        return plain()
+    edge_kw = dict(kw, ratio=ratio, merge=merge)
     if edge_steps != "auto":
-        return _edge_batch(X, options, n_steps=edge_steps, ratio=ratio, **kw)
-    plain = _as_model(X, _decompose_batch(X, **options._asdict(), **kw))
-    candidates = [plain] + [
-        _edge_batch(X, options, n_steps=s, ratio=ratio, **kw) for s in (1, 2)
-    ]
+        return _edge_batch(X, options, n_steps=edge_steps, **edge_kw)
+    candidates = [plain()]
+    candidates += [_edge_batch(X, options, n_steps=s, **edge_kw) for s in (1, 2)]
     best = np.argmin(np.stack([_bic(m, N) for m in candidates]), axis=0)
     return _merge_models(candidates, best, n_steps=2)
 
@@ -1787,6 +1922,18 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         With two steps, the height of the second (higher-energy) step over
         the first: 0.5 is the statistical 2:1 L3:L2 branching ratio.  None
         fits both heights freely.
+    merge_lines : bool or "auto", default="auto"
+        With ``n_peaks="auto"``, report as one line two neighbouring
+        Lorentzians whose sum has a single maximum (no dip between their
+        centres) and whose centres are closer than 1.25 times the narrower
+        half-width, fitted again as one Lorentzian (a narrower peak further
+        away is a shoulder: a line of its own).  A measured line that
+        is not exactly Lorentzian (a Voigt line, instrumental broadening, a
+        white line on a step that is not exactly an arctangent) is
+        otherwise described by two Lorentzians at nearly one position.
+        ``"auto"`` merges with edge steps (measured core-loss edges) and
+        not without them, where every Lorentzian of the sum is reported
+        (exact on sums of Lorentzians, however close).
 
     Attributes
     ----------
@@ -1852,7 +1999,9 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
     the arctangent edge steps: a sloping background is not in the model and
     must be removed first.
     Non-Lorentzian line shapes (Gaussian or Voigt) are described by several
-    Lorentzians.  Only uniform energy grids are accepted; resample first.
+    Lorentzians; with ``merge_lines`` (by default with edge steps) those at
+    one position are fitted as one line.  Only uniform energy grids are
+    accepted; resample first.
     Nearly noiseless spectra take the slower exact path (a second ESPRIT
     pass and many more Gauss-Newton steps).
 
@@ -1901,6 +2050,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         "fill_value": [Real],
         "edge_steps": [StrOptions({"auto"}), Interval(Integral, 0, 2, closed="both")],
         "step_ratio": [Interval(Real, 0, None, closed="left"), None],
+        "merge_lines": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -1919,6 +2069,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         fill_value=0.0,
         edge_steps=0,
         step_ratio=0.5,
+        merge_lines="auto",
     ):
         self.n_peaks = n_peaks
         self.max_peaks = max_peaks
@@ -1933,6 +2084,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
         self.fill_value = fill_value
         self.edge_steps = edge_steps
         self.step_ratio = step_ratio
+        self.merge_lines = merge_lines
 
     def _n_lags(self, n_channels):
         if self.n_lags == "auto":
@@ -2008,6 +2160,10 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
             max_width=max_w,
             min_significance=self.min_significance,
         )
+        if self.merge_lines == "auto":
+            merge = self.edge_steps != 0
+        else:
+            merge = bool(self.merge_lines)
         parts = []
         with single_threaded("blas"):
             for start in range(0, X.shape[0], _CHUNK):
@@ -2018,6 +2174,7 @@ class ESPRITPeaks(TransformerMixin, BaseEstimator):
                     refine=self.refine,
                     edge_steps=self.edge_steps,
                     ratio=self.step_ratio,
+                    merge=merge,
                 )
                 parts.append(_report_model(model, self.max_peaks, self._n_step_slots()))
         if parts:

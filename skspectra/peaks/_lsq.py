@@ -31,18 +31,6 @@ def _scaled_solve(A, rhs):
     return np.linalg.solve(As, (rhs / dg)[..., None])[..., 0] / dg
 
 
-def _lorentz_terms(n, x, g, a, kp):
-    """Per-peak plain Lorentzians and pieces of their derivatives.
-
-    Arrays of shape (n_batch, K, N): one row per peak, channels contiguous.
-    """
-    gg = np.where(kp, g, 1.0)[:, :, None]
-    u = (n - np.where(kp, x, 0.0)[:, :, None]) / gg
-    inv = 1.0 / (1.0 + u * u)
-    f_a = inv / (np.pi * gg) * kp[:, :, None]  # unit-area peaks
-    return u, inv, gg, f_a
-
-
 def _robust_solve(A, rhs):
     """``A step = rhs`` as :func:`_scaled_solve`, by pseudo-inverse if singular.
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skspectra.datasets import lorentzian, make_edge_peaks, make_lorentzian_peaks
 from skspectra.peaks import EdgeModel, ESPRITPeaks
@@ -184,3 +186,84 @@ def test_single_step_for_a_k_edge():
     np.testing.assert_allclose([p.position for p in model.peaks], [150, 170], atol=1e-4)
     assert len(model.steps) == 1
     assert model.steps[0].height == pytest.approx(2.0, rel=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.floats(2.0, 10.0),
+    ratio=st.floats(0.7, 1.4),
+    share=st.floats(0.2, 0.8),
+    gap=st.floats(0.0, 1.0),
+)
+def test_two_lorentzians_at_one_position_are_one_line(width, ratio, share, gap):
+    # closer than a narrower half-width with no dip: one line; the same pair
+    # three (wider) half-widths apart: two
+    from skspectra.peaks._esprit import _unresolved_pair
+
+    g = np.array([[width, width * ratio]])
+    a = np.array([[share, 1.0 - share]])
+    keep = np.ones((1, 2), dtype=bool)
+    near = np.array([[100.0, 100.0 + gap * g.min()]])
+    first, second = _unresolved_pair(near, g, a, keep)
+    assert {int(first[0]), int(second[0])} == {0, 1}
+    far = np.array([[100.0, 100.0 + 3.0 * g.max()]])
+    first, second = _unresolved_pair(far, g, a, keep)
+    assert first[0] == -1 and second[0] == -1
+    # a peak left out of the model pairs with nothing
+    first, _ = _unresolved_pair(near, g, a, np.array([[True, False]]))
+    assert first[0] == -1
+
+
+def test_lines_outside_the_model_are_counted_once():
+    # Voigt lines on error-function steps, a sloped background and
+    # gain-normalised noise: each line that two Lorentzians describe is one
+    untuned = dict(line_shape="voigt", step_shape="erf", slope=0.05, noise="gain")
+    X, truth = make_edge_peaks(40, 1024, snr=100, random_state=3, **untuned)
+    merged = ESPRITPeaks(edge_steps=2, max_peaks=6).fit(X).transform(X)[:, -1]
+    plain = ESPRITPeaks(edge_steps=2, max_peaks=6, merge_lines=False)
+    every = plain.fit(X).transform(X)[:, -1]
+    assert np.mean(merged == truth.n_peaks) >= 0.85
+    assert np.mean(merged == truth.n_peaks) > np.mean(every == truth.n_peaks)
+    assert np.all(merged <= every)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_rows=st.integers(1, 40))
+def test_blocked_evaluation_equals_full_slots_row_by_row(seed, n_rows):
+    # the evaluation groups spectra by the slots they use and trims the
+    # unused ones: the same residuals, normal matrices and gradients as the
+    # model over every slot, one spectrum at a time
+    from skspectra.peaks._edges import _evaluate
+
+    rng = np.random.default_rng(seed)
+    K, N = 5, 96
+    x = rng.uniform(10.0, 80.0, (n_rows, K))
+    g = rng.uniform(1.0, 6.0, (n_rows, K))
+    a = rng.uniform(0.5, 3.0, (n_rows, K))
+    kp = rng.random((n_rows, K)) < 0.6
+    c, H = rng.normal(size=n_rows), rng.uniform(0.1, 1.0, (n_rows, 1))
+    C = _height_map(2, 0.5)
+    owner = _step_owners(x, a, kp, 2)
+    X = rng.normal(size=(n_rows, N))
+    resid, cost, A, rhs = _evaluate(X, (x, g, a, c, H), kp, owner, C)
+    n = np.arange(N, dtype=np.float64)[None, None, :]
+    for i in range(n_rows):
+        r = slice(i, i + 1)
+        model, J = _model_and_jacobian(
+            n, x[r], g[r], a[r], kp[r], c[r], H[r], owner[r], C
+        )
+        ref = X[r] - model
+        np.testing.assert_allclose(resid[r], ref, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(cost[i], np.sum(ref**2), rtol=1e-12)
+        np.testing.assert_allclose(A[r], J @ J.transpose(0, 2, 1), atol=1e-10)
+        np.testing.assert_allclose(rhs[r], (J @ ref[:, :, None])[..., 0], atol=1e-10)
+
+
+def test_edge_model_batched_equals_one_by_one():
+    X, _ = make_edge_peaks(8, 512, snr=100, random_state=4)
+    est = ESPRITPeaks(edge_steps=2, max_peaks=6).fit(X)
+    batch = est.transform(X)
+    for i in range(X.shape[0]):
+        np.testing.assert_allclose(
+            est.transform(X[i : i + 1])[0], batch[i], rtol=1e-7, atol=1e-9
+        )

@@ -389,21 +389,19 @@ def test_refinement_steps_never_worsen_the_fit():
     # a Gauss-Newton step is taken only where it lowers the residual of plain
     # Lorentzians plus a constant, and the residual reported is that of the
     # parameters returned
-    from skspectra.peaks._esprit import _esprit_stage, _lorentz_terms, _refine_plain
+    from skspectra.peaks._esprit import _esprit_stage, _refine_plain
 
     X, _ = make_lorentzian_peaks(20, 512, n_peaks=(2, 5), snr=50, random_state=2)
     X = X + 0.7
     fit = _esprit_stage(X, _options(order_selection="mdl"))
     assert fit.rows.size == X.shape[0]
-    n = np.arange(512.0)[None, None, :]
     start = np.empty(X.shape[0])
-    x, g, a, cost, t_value = _refine_plain(
+    x, g, a, cost, t_value, _ = _refine_plain(
         X, fit.x, fit.g, fit.a, fit.keep, n_iter=3, start_cost=start
     )
     assert np.all(cost <= start)
     assert np.any(cost < start)
-    *_, f = _lorentz_terms(n, x, g, a, fit.keep)
-    r = X - (np.where(fit.keep, a, 0.0)[:, None, :] @ f)[:, 0]
+    r = X - lorentzian(np.arange(512.0), np.where(fit.keep, x, np.nan), g, a)
     r -= r.mean(axis=1, keepdims=True)
     # the best constant for the returned peaks fits at least as well
     rss = np.einsum("bn,bn->b", r, r)
@@ -413,12 +411,15 @@ def test_refinement_steps_never_worsen_the_fit():
 
 
 def test_plain_jacobian_matches_finite_differences():
-    from skspectra.peaks._esprit import _lorentz_terms, _plain_jacobian
+    # the model without steps (as the plain refinement evaluates it):
+    # positions, half-widths, areas, then the constant
+    from skspectra.peaks._edges import _model_and_jacobian
 
     rng = np.random.default_rng(0)
     K, N = 3, 64
     n = np.arange(N, dtype=np.float64)[None, None, :]
     keep = np.ones((2, K), dtype=bool)
+    owner, C, H = np.zeros((2, 0), dtype=np.intp), np.eye(0), np.zeros((2, 0))
     p0 = np.hstack(
         [
             rng.uniform(10.0, 50.0, (2, K)),
@@ -428,13 +429,16 @@ def test_plain_jacobian_matches_finite_differences():
         ]
     )
 
-    def model(p):
-        x, g, a, c = p[:, :K], p[:, K : 2 * K], p[:, 2 * K : 3 * K], p[:, -1]
-        *_, f = _lorentz_terms(n, x, g, a, keep)
-        return (a[:, None, :] @ f)[:, 0] + c[:, None]
+    def split(p):
+        return p[:, :K], p[:, K : 2 * K], p[:, 2 * K : 3 * K], p[:, -1]
 
-    x, g, a = p0[:, :K], p0[:, K : 2 * K], p0[:, 2 * K : 3 * K]
-    J = _plain_jacobian(*_lorentz_terms(n, x, g, a, keep), a)
+    def model(p):
+        x, g, a, c = split(p)
+        return lorentzian(np.arange(N, dtype=np.float64), x, g, a) + c[:, None]
+
+    x, g, a, c = split(p0)
+    m, J = _model_and_jacobian(n, x, g, a, keep, c, H, owner, C)
+    np.testing.assert_allclose(m, model(p0), rtol=1e-12)
     h = 1e-6
     for j in range(3 * K + 1):
         dp = np.zeros_like(p0)
