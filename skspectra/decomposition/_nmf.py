@@ -270,6 +270,16 @@ class _BaseSpectrumNMF(
                     "X is zero everywhere (after clipping negative values); there "
                     "is nothing to factorise."
                 )
+            if self._loss == "poisson" and self.ard and not stats["counts"]:
+                warnings.warn(
+                    f"{type(self).__name__}: X is not whole counts, but ARD reads "
+                    "the number of components from a Poisson likelihood, which "
+                    f"takes X as counts ({stats['sum']:.3g} in all): the number "
+                    "found depends on the scale of X. Give X in counts, or use "
+                    "SparseNMF for data with Gaussian noise.",
+                    UserWarning,
+                    stacklevel=4,
+                )
             learned = np.ones(K, dtype=bool)
             learned[:n_fixed] = False
             model = Model(
@@ -791,6 +801,9 @@ _DOC_COMMON = """
         ``min(n_pixels, n_channels)`` are reduced to it with a warning.
     ard : bool, default=True
         Automatic relevance determination: learn the number of components.
+        :class:`PoissonNMF` reads X as counts, so the number it keeps depends
+        on how many counts X holds (more counts reveal weaker components); it
+        warns when X is not whole numbers.
     orthogonality : float, default=0.0
         Weight of the soft orthogonality penalty on the maps (overlap of the
         maps in counts, on the scale of the data term); 0 switches it off,

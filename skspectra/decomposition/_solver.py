@@ -211,8 +211,11 @@ def _stats_block(Xb, need_xlogx):
         "col_sum": Xd.sum(axis=0),
         "zero_rows": int(np.count_nonzero(row_sum == 0)),
         "xlogx": 0.0,
+        "counts": True,
     }
     if need_xlogx:
+        # whether the block holds whole numbers, as Poisson counts do
+        out["counts"] = bool(np.all(Xd == np.rint(Xd)))
         pos = Xd[Xd > 0]
         out["xlogx"] = float(np.sum(pos * np.log(pos)))
     return out
@@ -243,6 +246,7 @@ def data_statistics(source, *, need_xlogx):
         "col_sum": np.sum([p["col_sum"] for p in parts], axis=0),
         "zero_rows": sum(p["zero_rows"] for p in parts),
         "xlogx": sum(p["xlogx"] for p in parts),
+        "counts": all(p["counts"] for p in parts),
     }
     stats["mean"] = stats["sum"] / (N * M)
     stats["zero_cols"] = int(np.count_nonzero(stats["col_sum"] == 0))
