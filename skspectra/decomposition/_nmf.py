@@ -387,6 +387,8 @@ class _BaseSpectrumNMF(
         best = None
         for run in range(self.n_init):
             W0, H0 = self._initialize(solver.source, stats, K, rng, fixed)
+            if solver.model.spatial is not None:
+                W0 = solver.model.spatial.smooth(W0)
             fit = self._run(solver, W0.astype(dtype), H0.astype(dtype), run)
             if best is None or fit["J"] < best["J"]:
                 best = fit
