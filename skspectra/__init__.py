@@ -35,6 +35,7 @@ _LAZY = {
     "EdgeAligner": "skspectra.preprocessing",
     "PowerLawBackground": "skspectra.preprocessing",
     "SavitzkyGolay": "skspectra.preprocessing",
+    "SpatialBinning": "skspectra.preprocessing",
     "RandomShift": "skspectra.preprocessing",
     "RandomBroadening": "skspectra.preprocessing",
     "RandomBackground": "skspectra.preprocessing",

@@ -25,6 +25,7 @@ from skspectra.preprocessing import (
     RandomBroadening,
     RandomShift,
     SavitzkyGolay,
+    SpatialBinning,
     SpectrumNormalizer,
     XANESNormalizer,
 )
@@ -70,6 +71,7 @@ INIT_PARAMS = {
     # data, and the fitted-exponent paths are tested in tests/preprocessing
     PowerLawBackground: {"exponent": 3.0},
     SavitzkyGolay: {"window_length": 3, "polyorder": 1, "mode": "nearest"},
+    SpatialBinning: {},
     SpectrumNormalizer: {},
     # generic check data have no absorption edge, so the fitted edge step is
     # often negative and the transformer refuses; with a given edge step every
@@ -97,6 +99,13 @@ _PIPELINE_STEPS = (
     "the fitted clones there when it caches or fills in an energy), so the "
     "steps after fit are fitted estimators; scikit-learn's own Pipeline fails "
     "these two checks for the same reason"
+)
+
+# why spatial binning fails the checks that expect one output row per input
+# row or rows that are independent of each other
+_BINNING = (
+    "binning sums blocks of neighbouring pixels, so transform returns one row "
+    "per block, not per input row, and takes only X of the grid seen in fit"
 )
 
 EXPECTED_FAILED_CHECKS = {
@@ -129,7 +138,18 @@ EXPECTED_FAILED_CHECKS = {
         "check_methods_subset_invariance": _BATCH_DRAWS,
         "check_methods_sample_order_invariance": _BATCH_DRAWS,
     },
+    SpatialBinning: {
+        "check_transformer_data_not_an_array": _BINNING,
+        "check_transformer_general": _BINNING,
+        "check_methods_sample_order_invariance": _BINNING,
+        "check_methods_subset_invariance": _BINNING,
+        "check_fit_idempotent": _BINNING,
+    },
 }
+
+# transformers whose pandas output cannot carry the input's index, with the
+# reason; tests/test_common.py asserts that the check fails as described
+PANDAS_INDEX_CHANGES = {SpatialBinning: _BINNING}
 
 
 def construct_instances():

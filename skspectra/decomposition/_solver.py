@@ -49,10 +49,13 @@ the classical alternating order (all of W, then H), not an approximation, and
 X is read once per iteration; no N x M temporary is formed.
 """
 
+from functools import partial
+
 import numpy as np
 import scipy.sparse as sp
 
 from skspectra.decomposition._block import BlockSource
+from skspectra.decomposition._spatial import penalised_step
 
 # blocks with at most this fraction of non-zero counts take the Poisson W step
 # through their non-zeros (same arithmetic, fewer operations): sparse EDS
@@ -363,22 +366,30 @@ def _converged(new, Wb, inner_tol, tiny):
     return change <= inner_tol * (np.linalg.norm(new) + tiny)
 
 
-def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
+def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol, terms=None):
     """W step of the Gaussian model on one block, then the H statistics.
 
     Minimises ``0.5 tr(W P W^T) - tr(W^T X H^T) + lin . colsum(W)`` over the
     block's rows by multiplicative updates (``P`` has non-negative entries),
     ``n_inner`` times or until the relative change is below ``inner_tol``.
+    ``terms`` are the spatial prior's ``(num, den)`` for this block, which
+    hold for one sweep from the given ``W_b`` (see ``_spatial``).
     """
     dtype = Xb.dtype
     tiny = _tiny(dtype)
     XHt = Xb @ H.T
     Wb = Wb.astype(dtype, copy=True)
+    if terms is not None:
+        n_inner = min(n_inner, 1)
     for _ in range(n_inner):
         den = Wb @ P
         den += lin
+        num = XHt
+        if terms is not None:
+            den += terms[1]
+            num = XHt + terms[0]
         np.maximum(den, tiny, out=den)
-        new = Wb * XHt
+        new = Wb * num
         new /= den
         _flush(new, tiny)
         done = _converged(new, Wb, inner_tol, tiny)
@@ -392,15 +403,25 @@ def gaussian_block(Xb, Wb, H, P, lin, n_inner, inner_tol):
     return Wb, A, G, Wd.sum(axis=0), cross
 
 
-def _w_root_step(Wb, RHt, d, Poff, dtype, tiny):
-    """The multiplicative Poisson W update from ``R H^T``."""
+def _w_root_step(Wb, RHt, d, Poff, dtype, tiny, terms=None):
+    """The multiplicative Poisson W update from ``R H^T``.
+
+    ``terms`` (the spatial prior's ``(num, den)``) add to ``R H^T`` and to
+    ``W_b Poff``.
+    """
+    if terms is not None:
+        RHt = RHt + terms[0]
     p = Wb * RHt
     # q = (W_b Poff) / W_b, so q p = (W_b Poff) * (R H^T)
     qp = None if Poff is None else (Wb @ Poff) * RHt
+    if terms is not None:
+        qp = terms[1] * RHt if qp is None else qp + terms[1] * RHt
     return _flush(_root_update(p, d, qp, dtype), tiny)
 
 
-def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog):
+def _poisson_block_sparse(
+    Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog, terms=None
+):
     """``poisson_block`` through the non-zero counts of the block.
 
     ``flat`` holds the flat (row-major) indices of the non-zeros.
@@ -428,7 +449,7 @@ def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, nee
     Wb = Wb.astype(dtype, copy=True)
     for _ in range(n_inner):
         ratio(Wb)
-        new = _w_root_step(Wb, np.asarray(R @ Ht), d, Poff, dtype, tiny)
+        new = _w_root_step(Wb, np.asarray(R @ Ht), d, Poff, dtype, tiny, terms)
         done = _converged(new, Wb, inner_tol, tiny)
         Wb = new
         if done:
@@ -442,7 +463,9 @@ def _poisson_block_sparse(Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, nee
     return Wb, B, Wd.T @ Wd, Wd.sum(axis=0), xlog
 
 
-def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog=True):
+def poisson_block(
+    Xb, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog=True, terms=None
+):
     """W step of the Poisson model on one block, then the H statistics.
 
     ``d`` is the linear part of the gradient (row sums of H plus penalties),
@@ -457,7 +480,10 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog=True):
     and one product with the ratio gives the statistic.  An iteration is
     two such sweeps (the W step at the old ``W_b``, the H statistics at the
     new one) and, when asked, the logarithm of the model.
+    ``terms``: the spatial prior's ``(num, den)`` for one sweep.
     """
+    if terms is not None:
+        n_inner = min(n_inner, 1)
     # a few rows tell a dense block; otherwise count and find the non-zeros
     # on a boolean mask, several times faster than on the float block
     head = Xb[:_SPARSE_PROBE_ROWS]
@@ -466,7 +492,7 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog=True):
         if np.count_nonzero(mask) <= _SPARSE_FRACTION * Xb.size:
             flat = np.flatnonzero(mask)
             return _poisson_block_sparse(
-                Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog
+                Xb, flat, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog, terms
             )
     dtype = Xb.dtype
     tiny = _tiny(dtype)
@@ -483,7 +509,7 @@ def poisson_block(Xb, Wb, H, d, Poff, eps, n_inner, inner_tol, need_xlog=True):
     for _ in range(n_inner):
         np.matmul(Wa, Ha, out=R)
         np.divide(Xb, R, out=R)
-        new = _w_root_step(Wa[:, :K], R @ Ht, d, Poff, dtype, tiny)
+        new = _w_root_step(Wa[:, :K], R @ Ht, d, Poff, dtype, tiny, terms)
         done = _converged(new, Wa[:, :K], inner_tol, tiny)
         Wa[:, :K] = new
         if done:
@@ -521,6 +547,7 @@ class Model:
         sparsity,
         dtype,
         prune_tol=0.0,
+        spatial=None,
     ):
         N, M = stats["N"], stats["M"]
         self.loss = loss
@@ -546,7 +573,9 @@ class Model:
         self.sum = stats["sum"]
         self.xlogx = stats["xlogx"]
         self.eps = _POISSON_EPS * mean if loss == "poisson" else 0.0
-        self.penalised = self.ard or self.c_o > 0 or self.c_s > 0
+        # the smoothness prior on the maps (a SpatialPenalty), or None
+        self.spatial = spatial
+        self.penalised = self.ard or self.c_o > 0 or self.c_s > 0 or spatial is not None
         self.sigma2_floor = _SIGMA2_FLOOR * stats["sumsq"] / (N * M)
 
     # ---- parts of the objective
@@ -595,18 +624,32 @@ class Solver:
             P = P + sigma2 * m.c_o * (np.outer(s, s) - np.diag(s * s))
         lin = sigma2 * (m.c_s * s + m.inv_lam(lam))
         shared = (H.astype(dtype), P.astype(dtype), lin.astype(dtype))
-        return self._w_pass(gaussian_block, W, shared + (n_inner, inner_tol))
+        terms = None
+        if m.spatial is not None:
+            terms = m.spatial.block_terms(W, s, self.source.slices, dtype, sigma2)
+        return self._w_pass(gaussian_block, W, shared + (n_inner, inner_tol), terms)
 
-    def _w_pass(self, block_step, W, shared_args):
+    def _w_pass(self, block_step, W, shared_args, terms=None):
         """One pass over X: ``block_step`` updates each block's rows of ``W``
-        in place and returns statistics, which are summed over the blocks."""
+        in place and returns statistics, which are summed over the blocks.
+
+        ``terms`` are the spatial prior's per-block terms, formed from the
+        ``W`` before the pass; the roughness of the updated ``W`` is then
+        kept in ``self.rough`` for the H step and the objective.
+        """
+        per_block = [(W[sl],) for sl in self.source.slices]
+        if terms is not None:
+            block_step = partial(penalised_step, block_step)
+            per_block = [(*a, t) for a, t in zip(per_block, terms, strict=True)]
         res = self.source.run(
             block_step,
-            per_block_args=[(W[sl],) for sl in self.source.slices],
+            per_block_args=per_block,
             shared_args=shared_args,
         )
         for sl, r in zip(self.source.slices, res, strict=True):
             W[sl] = r[0]
+        if self.model.spatial is not None:
+            self.rough = self.model.spatial.roughness(W)
         stats = [np.sum([r[i] for r in res], axis=0) for i in range(1, 4)]
         last = [r[4] for r in res]
         return (*stats, None if last[0] is None else sum(last))
@@ -619,6 +662,8 @@ class Solver:
         J += 0.5 * m.c_o * Model.overlap(G, s)
         J += m.c_s * float(wsum @ s)
         J += m.ard_term(wsum, s, lam)
+        if m.spatial is not None:
+            J += m.spatial.objective(self.rough, s)
         return float(J)
 
     def _gauss_sigma2(self, resid):
@@ -653,6 +698,8 @@ class Solver:
                 Goff = G - np.diag(np.diag(G))
                 den += sigma2 * m.c_o * (Goff @ s)[:, None]
             den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
+            if m.spatial is not None:
+                den += sigma2 * m.spatial.h_linear(self.rough, s)[:, None]
             newH = _flush(Hd * A / np.maximum(den, tiny), _tiny(m.dtype))
             Hd[L] = newH[L]
             s = Hd.sum(axis=1)
@@ -701,7 +748,12 @@ class Solver:
             Poff = m.c_o * (np.outer(s, s) - np.diag(s * s))
             Poff = Poff.astype(dtype)
         shared = (H.astype(dtype), d.astype(dtype), Poff, dtype.type(m.eps))
-        return self._w_pass(poisson_block, W, shared + (n_inner, inner_tol, need_xlog))
+        terms = None
+        if m.spatial is not None:
+            terms = m.spatial.block_terms(W, s, self.source.slices, dtype)
+        return self._w_pass(
+            poisson_block, W, shared + (n_inner, inner_tol, need_xlog), terms
+        )
 
     def _poisson_objective(self, xlog, G, s, wsum, lam):
         m = self.model
@@ -711,6 +763,8 @@ class Solver:
             J += 0.5 * m.c_o * Model.overlap(G, s)
         J += m.c_s * float(wsum @ s)
         J += m.ard_term(wsum, s, lam)
+        if m.spatial is not None:
+            J += m.spatial.objective(self.rough, s)
         return float(J), float(kl)
 
     def _poisson_h_step(self, Hd, B, G, wsum, lam):
@@ -723,6 +777,10 @@ class Solver:
             Goff = G - np.diag(np.diag(G))
             # q = c_o (Goff s) / H, so q p = c_o (Goff s) * B
             qp = m.c_o * (Goff @ s)[:, None] * B
+        if m.spatial is not None:
+            # q = beta l_k s_k / H (a quadratic in the sum s_k)
+            extra = m.spatial.h_linear(self.rough, Hd.sum(axis=1))[:, None] * B
+            qp = extra if qp is None else qp + extra
         d = np.broadcast_to(d, Hd.shape)
         newH = _flush(_root_update(p, d, qp, np.float64), _tiny(m.dtype))
         Hd[m.learned] = newH[m.learned]

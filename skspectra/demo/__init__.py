@@ -18,7 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-from skspectra.demo._decomposition import line_owners, split_half_reproducibility
+from skspectra.demo._decomposition import (
+    haadf_prediction,
+    held_out_n_components,
+    line_owners,
+    load_eds_tem,
+    split_half_maps,
+    split_half_reproducibility,
+)
 from skspectra.demo._neighbors import (
     NORMALIZATION_RANGE,
     REAL_ELEMENTS,
@@ -51,10 +58,14 @@ __all__ = [
     "REAL_ELEMENTS",
     "REAL_PARAMS",
     "RELATIVE_ENERGY",
+    "haadf_prediction",
+    "held_out_n_components",
     "leave_one_compound_out",
     "line_owners",
+    "load_eds_tem",
     "parts",
     "run",
+    "split_half_maps",
     "split_half_reproducibility",
     "ti_l23_crystal_field_peaks",
     "ti_l23_peaks",
@@ -102,7 +113,8 @@ def run(only=None, data_dir=None, seed=0, figures=None):
         Random seed handed to every part.
     figures : path-like, default=None
         Folder for the demo's figures (created if needed): the components of
-        the measured EDS image named by their lines, the ESPRIT peaks of the
+        the measured EDS image named by their lines, the maps of the
+        TEM-EDS image beside its HAADF image, the ESPRIT peaks of the
         Ti L2,3 white lines, the similarity map of Mn XANES references and
         the dendrogram with its decision tree (synthetic data without a data
         folder).  None writes no figure.

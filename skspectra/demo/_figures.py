@@ -12,6 +12,7 @@ import numpy as np
 
 # the measured files the figures are drawn from, in the shared data folder
 EDS_FILE = "eds_sem_si_30x30.npz"
+TEM_FILE = "eds_tem_si_64x64.npz"
 EELS_FILE = "eels/srtio3_core_loss.msa"
 # energy window of the EDS decomposition (keV): above the zero peak, up to
 # the last line of the specimen at 20 kV
@@ -80,6 +81,39 @@ def _decomposition(data_dir, random_state):
         title=f"{path.name}: PoissonNMF, 3 components named by their X-ray lines",
     )
     return f"decomposition_{path.stem}.png", fig
+
+
+def _tem_maps(data_dir, random_state):
+    """Maps of the sparse TEM-EDS image beside its HAADF image, without and
+    with the spatial prior (None without the file)."""
+    path = _measured(data_dir, TEM_FILE)
+    if path is None:
+        return None
+    import matplotlib.pyplot as plt
+
+    from skspectra.decomposition import PoissonNMF
+    from skspectra.demo._decomposition import haadf_prediction, load_eds_tem
+
+    image, _, haadf = load_eds_tem(path)
+    fits = {
+        "PoissonNMF": PoissonNMF(3, ard=False, random_state=random_state),
+        "with spatial_smoothness='auto'": PoissonNMF(
+            3, ard=False, spatial_smoothness="auto", random_state=random_state
+        ),
+    }
+    fig, axes = plt.subplots(2, 4, figsize=(12, 6), constrained_layout=True)
+    for row, (label, est) in zip(axes, fits.items(), strict=True):
+        maps = est.fit_image(image).maps_
+        row[0].imshow(haadf, cmap="gray")
+        row[0].set_title("HAADF")
+        r = haadf_prediction(maps, haadf)
+        for k, ax in enumerate(row[1:]):
+            ax.imshow(maps[..., k], cmap="viridis")
+            ax.set_title(f"{label}\ncomponent {k} (HAADF fit r = {r:.2f})", fontsize=8)
+        for ax in row:
+            ax.set_axis_off()
+    fig.suptitle(f"{path.name}: ~6 counts per pixel, maps beside the HAADF image")
+    return f"maps_{path.stem}.png", fig
 
 
 def _peaks(data_dir):
@@ -195,6 +229,7 @@ def write_figures(folder, *, data_dir, random_state, report):
     folder.mkdir(parents=True, exist_ok=True)
     makers = (
         lambda: _decomposition(data_dir, random_state),
+        lambda: _tem_maps(data_dir, random_state),
         lambda: _peaks(data_dir),
         lambda: _similarity(data_dir, random_state),
         lambda: _dendrogram(data_dir, random_state),
@@ -202,7 +237,10 @@ def write_figures(folder, *, data_dir, random_state, report):
     written, failed = [], 0
     for make in makers:
         try:
-            name, fig = make()
+            made = make()
+            if made is None:  # its measured file is not in the data folder
+                continue
+            name, fig = made
         except Exception as exc:  # draw every figure, then report the failures
             failed += 1
             report(f"   figure FAILED: {type(exc).__name__}: {exc}")

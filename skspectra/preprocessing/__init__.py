@@ -1,4 +1,4 @@
-"""Preprocessing of spectra: grid, crop, normalisation, background, augmentation.
+"""Preprocessing of spectra: grid, crop, normalisation, background, binning, noise.
 
 Measured spectra arrive on different grids, with backgrounds and arbitrary
 scales; these functions and transformers bring them to one ``X`` that the
@@ -20,6 +20,7 @@ from skspectra.preprocessing._augment import (
     shift_spectra,
 )
 from skspectra.preprocessing._background import PowerLawBackground
+from skspectra.preprocessing._binning import SpatialBinning
 from skspectra.preprocessing._crop import EnergyCrop
 from skspectra.preprocessing._normalize import (
     SpectrumNormalizer,
@@ -38,6 +39,7 @@ __all__ = [
     "RandomBroadening",
     "RandomShift",
     "SavitzkyGolay",
+    "SpatialBinning",
     "SpectrumNormalizer",
     "XANESNormalizer",
     "add_background",

@@ -16,6 +16,16 @@ def test_demo_reports_against_truth(shared_data):
     pois = float(tem.split("r = ")[1].split(" ")[0])
     gaus = float(tem.split("(PoissonNMF) and ")[1].split(" ")[0])
     assert pois > gaus
+    assert "shows no spatial structure" not in text
+    # the spatial prior's maps predict the independent HAADF image
+    haadf = next(line for line in lines if "against its HAADF image" in line)
+    plain = float(haadf.split("r = ")[1].split(" ")[0])
+    smooth = float(haadf.split("r = ")[2].split(" ")[0])
+    assert smooth >= 0.6 and smooth > plain + 0.3
+    halves = haadf.split("agree at r = ")[1]
+    assert float(halves.split(" with it")[0].split()[-1]) > float(halves.split()[0])
+    count = next(line for line in lines if "number of components by" in line)
+    assert int(count.split("spatial prior: ")[1].split(" ")[0]) > 1
 
 
 def test_demo_without_data():
