@@ -417,6 +417,7 @@ _SCALING = {
     "SimilarityKNNClassifier": "invariant",  # cosine neighbours
     "SimilarityKNNEstimator": "invariant",
     "SparseNMF": "scaled",
+    "SpatialBinning": "scaled",  # sums of neighbouring pixels
     "SpectralDendrogramTree": "invariant",  # descriptors: thresholds scale
     "SpectralPipeline": "invariant",  # a crop, then a normaliser
     "SpectrumNormalizer": "invariant",
