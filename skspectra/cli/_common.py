@@ -26,6 +26,16 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def add_energy_window_options(parser):
+    """``--energy-min`` and ``--energy-max``, the window that :func:`crop` keeps."""
+    parser.add_argument(
+        "--energy-min", type=float, help="lowest energy kept (default: all)"
+    )
+    parser.add_argument(
+        "--energy-max", type=float, help="highest energy kept (default: all)"
+    )
+
+
 def add_output_options(parser):
     """``--out``, ``--no-figure``, ``--quiet`` and ``--seed``."""
     parser.add_argument(

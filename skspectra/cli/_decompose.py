@@ -7,6 +7,7 @@ from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
+    add_energy_window_options,
     add_output_options,
     crop,
     csv_text,
@@ -103,10 +104,7 @@ def add_parser(sub):
         help="stop when the last decrease of the objective is below this "
         "fraction of the total decrease (default: %(default)s)",
     )
-    p.add_argument("--energy-min", type=float, help="lowest energy kept (default: all)")
-    p.add_argument(
-        "--energy-max", type=float, help="highest energy kept (default: all)"
-    )
+    add_energy_window_options(p)
     add_output_options(p)
     p.set_defaults(func=run)
     return p

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
+    add_energy_window_options,
     add_output_options,
     crop,
     csv_text,
@@ -75,10 +76,7 @@ def add_parser(sub):
         "for a K edge, 2 for L2,3 / M4,5 (2:1), auto to choose (default: "
         "%(default)s)",
     )
-    p.add_argument("--energy-min", type=float, help="lowest energy kept (default: all)")
-    p.add_argument(
-        "--energy-max", type=float, help="highest energy kept (default: all)"
-    )
+    add_energy_window_options(p)
     add_output_options(p)
     p.set_defaults(func=run)
     return p

@@ -64,6 +64,7 @@ def test_demo_figures_on_the_measured_files(capsys, shared_data, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "decomposition_eds_sem_si_30x30.png",
         "dendrogram_tree_xanes.png",
+        "maps_eds_tem_si_64x64.png",
         "peaks_srtio3_core_loss.png",
         "similarity_map_mn_xanes.png",
     ]
