@@ -55,6 +55,12 @@ _VARIANCE_FLOOR = 1e-12
 # deviation is inflated: 1 % of spectra like the training ones are
 _RESIDUAL_QUANTILE = 0.99
 
+# with learning_rate_schedule="plateau", the step size is cut this many
+# times, by this factor, before a plateau stops training: two cuts take Adam
+# from a coarse search to fine convergence
+_LEARNING_RATE_DROPS = 2
+_LEARNING_RATE_FACTOR = 0.1
+
 
 def _normalize(X, method):
     """Per-spectrum normalisation, in place on a float array; returns X."""
@@ -118,6 +124,54 @@ def _train_member(estimator, X, Y, seed, augmenting):
     # more than the threads save
     with single_threaded("blas"):
         return estimator._fit_one(X, Y, rng, augmenting)
+
+
+class _PlateauSchedule:
+    """Stopping and step-size rule on a monitored loss.
+
+    A loss lower than the best by more than ``tol`` resets the count of
+    stalled epochs (and, with ``keep_best``, stores the weights).  After
+    ``patience`` stalled epochs the optimiser's step is multiplied by
+    ``_LEARNING_RATE_FACTOR`` and the best weights are restored, ``drops``
+    times at most; the next plateau stops training.
+    """
+
+    def __init__(self, params, optimizer, tol, patience, drops, keep_best):
+        self.params = params
+        self.optimizer = optimizer
+        self.tol = tol
+        self.patience = patience
+        self.drops_left = drops
+        self.keep_best = keep_best
+        self.best = np.inf
+        self.best_params = None
+        self.stall = 0
+
+    def update(self, monitored):
+        """Record an epoch's loss; True when training should stop."""
+        if monitored < self.best - self.tol:
+            self.best = monitored
+            self.stall = 0
+            if self.keep_best:
+                self.best_params = [p.copy() for p in self.params]
+            return False
+        self.stall += 1
+        if self.stall < self.patience:
+            return False
+        if self.drops_left == 0:
+            return True
+        # plateau: go back to the best weights, take smaller steps
+        self.drops_left -= 1
+        self.stall = 0
+        self.optimizer.learning_rate *= _LEARNING_RATE_FACTOR
+        self.restore_best()
+        return False
+
+    def restore_best(self):
+        """Copy the best stored weights (if any) back into the parameters."""
+        if self.best_params is not None:
+            for p, q in zip(self.params, self.best_params, strict=True):
+                p[...] = q
 
 
 class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
@@ -799,8 +853,46 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.target_scale_ = scale
 
     def _fit_one(self, X, Y, rng, augmenting):
-        """Train one network; returns its weights, curves and convergence."""
-        n_samples = X.shape[0]
+        """Train one network; returns its weights, curves and convergence.
+
+        The stages draw from ``rng`` in a fixed order (split, bootstrap,
+        validation noise, noisy copies, initial weights, epochs), so a seed
+        gives one network.
+        """
+        train_idx, val_idx = self._member_split(X.shape[0], rng)
+        validation = None
+        if val_idx is not None:
+            raw = X[val_idx]
+            if augmenting:
+                raw = self._augment(raw, rng)
+            validation = self._standardize(raw), Y[val_idx]
+        per_epoch = augmenting and self.augment == "epoch"
+        if per_epoch:
+            # raw spectra, perturbed and standardised batch by batch
+            X_train, Y_train = X[train_idx], Y[train_idx]
+        else:
+            X_train, Y_train = self._fixed_training_set(
+                X[train_idx], Y[train_idx], rng, augmenting
+            )
+        sizes = [self.input_mean_.size, *self._hidden, Y.shape[1]]
+        coefs, intercepts = init_network(sizes, self.activation, rng)
+        losses, val_losses, converged = self._train_network(
+            coefs, intercepts, X_train, Y_train, validation, rng, per_epoch
+        )
+        return (
+            coefs,
+            intercepts,
+            np.asarray(losses),
+            np.asarray(val_losses) if validation is not None else None,
+            converged,
+        )
+
+    def _member_split(self, n_samples, rng):
+        """Training and validation rows of one network (validation may be None).
+
+        Early stopping is skipped when either side would have fewer than 2
+        spectra; with ``bootstrap`` the training rows are resampled.
+        """
         idx = rng.permutation(n_samples)
         n_val = int(np.ceil(self.validation_fraction * n_samples))
         use_val = self.early_stopping and n_val >= 2 and n_samples - n_val >= 2
@@ -810,106 +902,84 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             val_idx, train_idx = None, idx
         if self.bootstrap:
             train_idx = rng.choice(train_idx, size=train_idx.size, replace=True)
+        return train_idx, val_idx
 
-        X_val = Y_val = None
-        if use_val:
-            raw = X[val_idx]
-            if augmenting:
-                raw = self._augment(raw, rng)
-            X_val = self._standardize(raw)
-            Y_val = Y[val_idx]
+    def _fixed_training_set(self, raw, Y, rng, augmenting):
+        """Standardised spectra and targets trained on for every epoch.
 
-        per_epoch = augmenting and self.augment == "epoch"
-        if per_epoch:
-            X_train = X[train_idx]  # raw; standardised batch by batch
-        else:
-            raw = X[train_idx]
-            Y_rep = Y[train_idx]
-            if augmenting:
-                copies = [raw] + [self._augment(raw, rng) for _ in range(self.augment)]
-                raw = np.concatenate(copies)
-                Y_rep = np.tile(Y_rep, (self.augment + 1, 1))
-            X_train = np.concatenate(
-                [
-                    self._standardize(raw[s : s + _CHUNK])
-                    for s in range(0, len(raw), _CHUNK)
-                ]
-            )
-            train_idx = None
-        Y_train = Y[train_idx] if train_idx is not None else Y_rep
+        With an integer ``augment`` and some augmentation, the clean spectra
+        are followed by ``augment`` perturbed copies of them.
+        """
+        if augmenting:
+            copies = [raw] + [self._augment(raw, rng) for _ in range(self.augment)]
+            raw = np.concatenate(copies)
+            Y = np.tile(Y, (self.augment + 1, 1))
+        X_train = np.concatenate(
+            [self._standardize(raw[s : s + _CHUNK]) for s in range(0, len(raw), _CHUNK)]
+        )
+        return X_train, Y
 
-        n_train = X_train.shape[0]
-        batch = min(self.batch_size, n_train)
-        sizes = [self.input_mean_.size, *self._hidden, Y.shape[1]]
-        coefs, intercepts = init_network(sizes, self.activation, rng)
+    def _train_network(
+        self, coefs, intercepts, X_train, Y_train, validation, rng, per_epoch
+    ):
+        """Epochs of Adam on one network, in place; returns curves, convergence.
+
+        The monitored loss is the validation loss when ``validation`` is
+        given (and the best weights are restored at the end), else the
+        training loss.
+        """
         params = coefs + intercepts
         opt = Adam(params, learning_rate=self.learning_rate)
-        alpha = np.float32(self.alpha)
-
+        drops = _LEARNING_RATE_DROPS if self.learning_rate_schedule == "plateau" else 0
+        schedule = _PlateauSchedule(
+            params, opt, self.tol, self.n_iter_no_change, drops, validation is not None
+        )
         losses, val_losses = [], []
-        best = np.inf
-        best_params = None
-        stall = 0
-        drops_left = 2 if self.learning_rate_schedule == "plateau" else 0
         converged = False
         for epoch in range(self.max_iter):
-            order = rng.permutation(n_train)
-            total = 0.0
-            for s in range(0, n_train, batch):
-                b = order[s : s + batch]
-                xb = X_train[b]
-                if per_epoch:
-                    xb = self._standardize(self._augment(xb, rng))
-                acts = forward(xb, coefs, intercepts, self.activation)
-                loss, gc, gi = gradients(
-                    acts, Y_train[b], coefs, self.activation, alpha
+            losses.append(
+                self._run_epoch(
+                    coefs, intercepts, opt, X_train, Y_train, rng, per_epoch
                 )
-                opt.step(gc + gi)
-                total += loss * len(b)
-            losses.append(total / n_train)
-            if use_val:
+            )
+            monitored = losses[-1]
+            if validation is not None:
+                X_val, Y_val = validation
                 d = forward(X_val, coefs, intercepts, self.activation)[-1] - Y_val
                 monitored = 0.5 * float(np.vdot(d, d)) / d.size
                 val_losses.append(monitored)
-            else:
-                monitored = losses[-1]
             if self.verbose:
                 msg = f"epoch {epoch + 1}: loss {losses[-1]:.5f}"
-                if use_val:
+                if validation is not None:
                     msg += f", validation {monitored:.5f}"
                 print(msg)
             if not np.isfinite(monitored):
                 raise FloatingPointError(
                     "training diverged (non-finite loss); lower learning_rate."
                 )
-            if monitored < best - self.tol:
-                best = monitored
-                stall = 0
-                if use_val:
-                    best_params = [p.copy() for p in params]
-            else:
-                stall += 1
-                if stall >= self.n_iter_no_change:
-                    if drops_left == 0:
-                        converged = True
-                        break
-                    # plateau: go back to the best weights, take smaller steps
-                    drops_left -= 1
-                    stall = 0
-                    opt.learning_rate *= 0.1
-                    if best_params is not None:
-                        for p, q in zip(params, best_params, strict=True):
-                            p[...] = q
-        if best_params is not None:
-            for p, q in zip(params, best_params, strict=True):
-                p[...] = q
-        return (
-            coefs,
-            intercepts,
-            np.asarray(losses),
-            np.asarray(val_losses) if use_val else None,
-            converged,
-        )
+            if schedule.update(monitored):
+                converged = True
+                break
+        schedule.restore_best()
+        return losses, val_losses, converged
+
+    def _run_epoch(self, coefs, intercepts, opt, X_train, Y_train, rng, per_epoch):
+        """One pass over shuffled mini-batches; returns the mean training loss."""
+        n_train = X_train.shape[0]
+        batch = min(self.batch_size, n_train)
+        alpha = np.float32(self.alpha)
+        order = rng.permutation(n_train)
+        total = 0.0
+        for s in range(0, n_train, batch):
+            b = order[s : s + batch]
+            xb = X_train[b]
+            if per_epoch:
+                xb = self._standardize(self._augment(xb, rng))
+            acts = forward(xb, coefs, intercepts, self.activation)
+            loss, gc, gi = gradients(acts, Y_train[b], coefs, self.activation, alpha)
+            opt.step(gc + gi)
+            total += loss * len(b)
+        return total / n_train
 
     # -- prediction -------------------------------------------------------
 
