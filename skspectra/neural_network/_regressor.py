@@ -51,6 +51,13 @@ _RESIDUAL_VARIANCE = 1e-4
 # variance added to the modelled one, relative to the mean squared residual,
 # so that the likelihood stays finite where a residual and a spread are 0
 _VARIANCE_FLOOR = 1e-12
+# calibration_fraction="auto": hold out this share when it gives at least
+# this many spectra.  From 100 residuals a variance is known to about
+# sqrt(2/100) = 14 %, a std to 7 %, which keeps nominal 95 % intervals
+# between about 93 and 96 %; fewer spectra calibrate too loosely to be a
+# default, and a tenth costs the networks little accuracy
+_AUTO_CALIBRATION_FRACTION = 0.1
+_AUTO_MIN_CALIBRATION = 100
 # quantile of the residuals of the held-out spectra above which the standard
 # deviation is inflated: 1 % of spectra like the training ones are
 _RESIDUAL_QUANTILE = 0.99
@@ -208,8 +215,10 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     an integer draws that many noisy copies once, before training.
 
     The spread of the ensemble measures only what the networks do not know
-    (epistemic uncertainty).  With ``calibration_fraction``, a share of the
-    training spectra is held out of every network, perturbed once with the
+    (epistemic uncertainty), and on spectra like the training ones it is
+    smaller than the error.  With ``calibration_fraction`` (by default for
+    1000 training spectra or more), a share of the training spectra is held
+    out of every network, perturbed once with the
     training augmentation, and the variance of a prediction is modelled as
 
     .. math::
@@ -314,11 +323,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         almost wholly in a few components.  None: the networks see every
         channel.  Must not exceed the number of channels or training
         spectra.
-    calibration_fraction : float or None, default=None
+    calibration_fraction : float, "auto" or None, default="auto"
         Fraction of the training spectra held out of every network to
-        calibrate the predicted standard deviation (see above).  None: the
-        standard deviation is the spread of the ensemble, and every spectrum
-        trains the networks.
+        calibrate the predicted standard deviation (see above).  "auto":
+        0.1 when that holds out at least 100 spectra (1000 training spectra
+        or more), else no calibration.  None: the standard deviation is the
+        spread of the ensemble, and every spectrum trains the networks.
     energy : array-like of shape (n_channels,) or None, default=None
         Channel energies (used by ``max_shift``, ``max_broadening`` and
         ``background``); None is the channel index.
@@ -365,12 +375,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         scale would blow up the noise in flat channels.
     std_calibration_ : ndarray of shape (`n_outputs_`, 2) or None
         Per target, the noise level :math:`a` (in target units) and the
-        factor :math:`b` on the ensemble spread; None without
-        ``calibration_fraction``.
+        factor :math:`b` on the ensemble spread; None when no spectra
+        were held out for calibration.
     residual_components_ : ndarray of shape (n_kept, n_channels) or None
         Principal axes of the prepared clean training spectra that keep all
         but 1e-4 of their variance; the residual of a spectrum is measured
-        outside them.  None without ``calibration_fraction``.
+        outside them.  None without calibration.
     residual_mean_ : ndarray of shape (n_channels,) or None
         Mean prepared training spectrum, subtracted before the residual.
     residual_limit_ : float or None
@@ -479,7 +489,11 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         "smoothing_polyorder": [Interval(Integral, 0, None, closed="left")],
         "normalization": [None, StrOptions(set(NORMALIZATIONS))],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
-        "calibration_fraction": [None, Interval(Real, 0, 1, closed="neither")],
+        "calibration_fraction": [
+            None,
+            StrOptions({"auto"}),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
         "energy": [None, "array-like"],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
@@ -513,7 +527,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         smoothing_polyorder=2,
         normalization=None,
         n_components=None,
-        calibration_fraction=None,
+        calibration_fraction="auto",
         energy=None,
         n_jobs=None,
         random_state=None,
@@ -739,8 +753,11 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         rs = check_random_state(self.random_state)
         seeds = rs.randint(0, np.iinfo(np.int32).max, size=self.n_estimators)
         cal_idx = None
-        if self.calibration_fraction is not None:
-            X32, Ys, cal_idx, X_all, Y_all = self._calibration_split(X32, Ys, rs)
+        fraction = self._calibration_share(n_samples)
+        if fraction is not None:
+            X32, Ys, cal_idx, X_all, Y_all = self._calibration_split(
+                X32, Ys, fraction, rs
+            )
         self.coefs_, self.intercepts_ = [], []
         self.loss_curves_, self.validation_curves_ = [], []
         self._converged = []
@@ -775,13 +792,21 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.fit_time_ = time.perf_counter() - start
         return self
 
-    def _calibration_split(self, X32, Ys, rs):
-        """Hold out ``calibration_fraction`` of the spectra from every network."""
+    def _calibration_share(self, n_samples):
+        """The fraction held out for calibration, or None for none."""
+        if self.calibration_fraction != "auto":
+            return self.calibration_fraction
+        if _AUTO_CALIBRATION_FRACTION * n_samples >= _AUTO_MIN_CALIBRATION:
+            return _AUTO_CALIBRATION_FRACTION
+        return None
+
+    def _calibration_split(self, X32, Ys, fraction, rs):
+        """Hold out ``fraction`` of the spectra from every network."""
         n_samples = X32.shape[0]
-        n_cal = int(np.ceil(self.calibration_fraction * n_samples))
+        n_cal = int(np.ceil(fraction * n_samples))
         if n_cal < _MIN_CALIBRATION or n_samples - n_cal < 2:
             raise ValueError(
-                f"calibration_fraction={self.calibration_fraction} of "
+                f"calibration_fraction={fraction} of "
                 f"{n_samples} spectra leaves {n_cal} for calibration and "
                 f"{n_samples - n_cal} for training; at least "
                 f"{_MIN_CALIBRATION} and 2 are needed."
@@ -1035,8 +1060,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         return_std : bool, default=False
             Also return the standard deviation of the prediction: the spread
             of the networks, which grows for spectra unlike the training
-            spectra, and with ``calibration_fraction`` the calibrated
-            :math:`\\sqrt{a^2 + b^2 \\hat\\sigma^2}`.
+            spectra, and when calibrated (``calibration_fraction``) the
+            :math:`\\sqrt{a^2 + b^2 \\hat\\sigma^2}` of the class docstring.
 
         Returns
         -------
