@@ -51,9 +51,22 @@ _RESIDUAL_VARIANCE = 1e-4
 # variance added to the modelled one, relative to the mean squared residual,
 # so that the likelihood stays finite where a residual and a spread are 0
 _VARIANCE_FLOOR = 1e-12
+# calibration_fraction="auto": hold out this share when it gives at least
+# this many spectra.  From 100 residuals a variance is known to about
+# sqrt(2/100) = 14 %, a std to 7 %, which keeps nominal 95 % intervals
+# between about 93 and 96 %; fewer spectra calibrate too loosely to be a
+# default, and a tenth costs the networks little accuracy
+_AUTO_CALIBRATION_FRACTION = 0.1
+_AUTO_MIN_CALIBRATION = 100
 # quantile of the residuals of the held-out spectra above which the standard
 # deviation is inflated: 1 % of spectra like the training ones are
 _RESIDUAL_QUANTILE = 0.99
+
+# with learning_rate_schedule="plateau", the step size is cut this many
+# times, by this factor, before a plateau stops training: two cuts take Adam
+# from a coarse search to fine convergence
+_LEARNING_RATE_DROPS = 2
+_LEARNING_RATE_FACTOR = 0.1
 
 
 def _normalize(X, method):
@@ -120,6 +133,54 @@ def _train_member(estimator, X, Y, seed, augmenting):
         return estimator._fit_one(X, Y, rng, augmenting)
 
 
+class _PlateauSchedule:
+    """Stopping and step-size rule on a monitored loss.
+
+    A loss lower than the best by more than ``tol`` resets the count of
+    stalled epochs (and, with ``keep_best``, stores the weights).  After
+    ``patience`` stalled epochs the optimiser's step is multiplied by
+    ``_LEARNING_RATE_FACTOR`` and the best weights are restored, ``drops``
+    times at most; the next plateau stops training.
+    """
+
+    def __init__(self, params, optimizer, tol, patience, drops, keep_best):
+        self.params = params
+        self.optimizer = optimizer
+        self.tol = tol
+        self.patience = patience
+        self.drops_left = drops
+        self.keep_best = keep_best
+        self.best = np.inf
+        self.best_params = None
+        self.stall = 0
+
+    def update(self, monitored):
+        """Record an epoch's loss; True when training should stop."""
+        if monitored < self.best - self.tol:
+            self.best = monitored
+            self.stall = 0
+            if self.keep_best:
+                self.best_params = [p.copy() for p in self.params]
+            return False
+        self.stall += 1
+        if self.stall < self.patience:
+            return False
+        if self.drops_left == 0:
+            return True
+        # plateau: go back to the best weights, take smaller steps
+        self.drops_left -= 1
+        self.stall = 0
+        self.optimizer.learning_rate *= _LEARNING_RATE_FACTOR
+        self.restore_best()
+        return False
+
+    def restore_best(self):
+        """Copy the best stored weights (if any) back into the parameters."""
+        if self.best_params is not None:
+            for p, q in zip(self.params, self.best_params, strict=True):
+                p[...] = q
+
+
 class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     r"""Ensemble of neural networks predicting properties from spectra.
 
@@ -154,8 +215,10 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
     an integer draws that many noisy copies once, before training.
 
     The spread of the ensemble measures only what the networks do not know
-    (epistemic uncertainty).  With ``calibration_fraction``, a share of the
-    training spectra is held out of every network, perturbed once with the
+    (epistemic uncertainty), and on spectra like the training ones it is
+    smaller than the error.  With ``calibration_fraction`` (by default for
+    1000 training spectra or more), a share of the training spectra is held
+    out of every network, perturbed once with the
     training augmentation, and the variance of a prediction is modelled as
 
     .. math::
@@ -260,11 +323,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         almost wholly in a few components.  None: the networks see every
         channel.  Must not exceed the number of channels or training
         spectra.
-    calibration_fraction : float or None, default=None
+    calibration_fraction : float, "auto" or None, default="auto"
         Fraction of the training spectra held out of every network to
-        calibrate the predicted standard deviation (see above).  None: the
-        standard deviation is the spread of the ensemble, and every spectrum
-        trains the networks.
+        calibrate the predicted standard deviation (see above).  "auto":
+        0.1 when that holds out at least 100 spectra (1000 training spectra
+        or more), else no calibration.  None: the standard deviation is the
+        spread of the ensemble, and every spectrum trains the networks.
     energy : array-like of shape (n_channels,) or None, default=None
         Channel energies (used by ``max_shift``, ``max_broadening`` and
         ``background``); None is the channel index.
@@ -311,12 +375,12 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         scale would blow up the noise in flat channels.
     std_calibration_ : ndarray of shape (`n_outputs_`, 2) or None
         Per target, the noise level :math:`a` (in target units) and the
-        factor :math:`b` on the ensemble spread; None without
-        ``calibration_fraction``.
+        factor :math:`b` on the ensemble spread; None when no spectra
+        were held out for calibration.
     residual_components_ : ndarray of shape (n_kept, n_channels) or None
         Principal axes of the prepared clean training spectra that keep all
         but 1e-4 of their variance; the residual of a spectrum is measured
-        outside them.  None without ``calibration_fraction``.
+        outside them.  None without calibration.
     residual_mean_ : ndarray of shape (n_channels,) or None
         Mean prepared training spectrum, subtracted before the residual.
     residual_limit_ : float or None
@@ -425,7 +489,11 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         "smoothing_polyorder": [Interval(Integral, 0, None, closed="left")],
         "normalization": [None, StrOptions(set(NORMALIZATIONS))],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
-        "calibration_fraction": [None, Interval(Real, 0, 1, closed="neither")],
+        "calibration_fraction": [
+            None,
+            StrOptions({"auto"}),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
         "energy": [None, "array-like"],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
@@ -459,7 +527,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         smoothing_polyorder=2,
         normalization=None,
         n_components=None,
-        calibration_fraction=None,
+        calibration_fraction="auto",
         energy=None,
         n_jobs=None,
         random_state=None,
@@ -685,8 +753,11 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         rs = check_random_state(self.random_state)
         seeds = rs.randint(0, np.iinfo(np.int32).max, size=self.n_estimators)
         cal_idx = None
-        if self.calibration_fraction is not None:
-            X32, Ys, cal_idx, X_all, Y_all = self._calibration_split(X32, Ys, rs)
+        fraction = self._calibration_share(n_samples)
+        if fraction is not None:
+            X32, Ys, cal_idx, X_all, Y_all = self._calibration_split(
+                X32, Ys, fraction, rs
+            )
         self.coefs_, self.intercepts_ = [], []
         self.loss_curves_, self.validation_curves_ = [], []
         self._converged = []
@@ -721,13 +792,21 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.fit_time_ = time.perf_counter() - start
         return self
 
-    def _calibration_split(self, X32, Ys, rs):
-        """Hold out ``calibration_fraction`` of the spectra from every network."""
+    def _calibration_share(self, n_samples):
+        """The fraction held out for calibration, or None for none."""
+        if self.calibration_fraction != "auto":
+            return self.calibration_fraction
+        if _AUTO_CALIBRATION_FRACTION * n_samples >= _AUTO_MIN_CALIBRATION:
+            return _AUTO_CALIBRATION_FRACTION
+        return None
+
+    def _calibration_split(self, X32, Ys, fraction, rs):
+        """Hold out ``fraction`` of the spectra from every network."""
         n_samples = X32.shape[0]
-        n_cal = int(np.ceil(self.calibration_fraction * n_samples))
+        n_cal = int(np.ceil(fraction * n_samples))
         if n_cal < _MIN_CALIBRATION or n_samples - n_cal < 2:
             raise ValueError(
-                f"calibration_fraction={self.calibration_fraction} of "
+                f"calibration_fraction={fraction} of "
                 f"{n_samples} spectra leaves {n_cal} for calibration and "
                 f"{n_samples - n_cal} for training; at least "
                 f"{_MIN_CALIBRATION} and 2 are needed."
@@ -799,8 +878,46 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         self.target_scale_ = scale
 
     def _fit_one(self, X, Y, rng, augmenting):
-        """Train one network; returns its weights, curves and convergence."""
-        n_samples = X.shape[0]
+        """Train one network; returns its weights, curves and convergence.
+
+        The stages draw from ``rng`` in a fixed order (split, bootstrap,
+        validation noise, noisy copies, initial weights, epochs), so a seed
+        gives one network.
+        """
+        train_idx, val_idx = self._member_split(X.shape[0], rng)
+        validation = None
+        if val_idx is not None:
+            raw = X[val_idx]
+            if augmenting:
+                raw = self._augment(raw, rng)
+            validation = self._standardize(raw), Y[val_idx]
+        per_epoch = augmenting and self.augment == "epoch"
+        if per_epoch:
+            # raw spectra, perturbed and standardised batch by batch
+            X_train, Y_train = X[train_idx], Y[train_idx]
+        else:
+            X_train, Y_train = self._fixed_training_set(
+                X[train_idx], Y[train_idx], rng, augmenting
+            )
+        sizes = [self.input_mean_.size, *self._hidden, Y.shape[1]]
+        coefs, intercepts = init_network(sizes, self.activation, rng)
+        losses, val_losses, converged = self._train_network(
+            coefs, intercepts, X_train, Y_train, validation, rng, per_epoch
+        )
+        return (
+            coefs,
+            intercepts,
+            np.asarray(losses),
+            np.asarray(val_losses) if validation is not None else None,
+            converged,
+        )
+
+    def _member_split(self, n_samples, rng):
+        """Training and validation rows of one network (validation may be None).
+
+        Early stopping is skipped when either side would have fewer than 2
+        spectra; with ``bootstrap`` the training rows are resampled.
+        """
         idx = rng.permutation(n_samples)
         n_val = int(np.ceil(self.validation_fraction * n_samples))
         use_val = self.early_stopping and n_val >= 2 and n_samples - n_val >= 2
@@ -810,106 +927,84 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
             val_idx, train_idx = None, idx
         if self.bootstrap:
             train_idx = rng.choice(train_idx, size=train_idx.size, replace=True)
+        return train_idx, val_idx
 
-        X_val = Y_val = None
-        if use_val:
-            raw = X[val_idx]
-            if augmenting:
-                raw = self._augment(raw, rng)
-            X_val = self._standardize(raw)
-            Y_val = Y[val_idx]
+    def _fixed_training_set(self, raw, Y, rng, augmenting):
+        """Standardised spectra and targets trained on for every epoch.
 
-        per_epoch = augmenting and self.augment == "epoch"
-        if per_epoch:
-            X_train = X[train_idx]  # raw; standardised batch by batch
-        else:
-            raw = X[train_idx]
-            Y_rep = Y[train_idx]
-            if augmenting:
-                copies = [raw] + [self._augment(raw, rng) for _ in range(self.augment)]
-                raw = np.concatenate(copies)
-                Y_rep = np.tile(Y_rep, (self.augment + 1, 1))
-            X_train = np.concatenate(
-                [
-                    self._standardize(raw[s : s + _CHUNK])
-                    for s in range(0, len(raw), _CHUNK)
-                ]
-            )
-            train_idx = None
-        Y_train = Y[train_idx] if train_idx is not None else Y_rep
+        With an integer ``augment`` and some augmentation, the clean spectra
+        are followed by ``augment`` perturbed copies of them.
+        """
+        if augmenting:
+            copies = [raw] + [self._augment(raw, rng) for _ in range(self.augment)]
+            raw = np.concatenate(copies)
+            Y = np.tile(Y, (self.augment + 1, 1))
+        X_train = np.concatenate(
+            [self._standardize(raw[s : s + _CHUNK]) for s in range(0, len(raw), _CHUNK)]
+        )
+        return X_train, Y
 
-        n_train = X_train.shape[0]
-        batch = min(self.batch_size, n_train)
-        sizes = [self.input_mean_.size, *self._hidden, Y.shape[1]]
-        coefs, intercepts = init_network(sizes, self.activation, rng)
+    def _train_network(
+        self, coefs, intercepts, X_train, Y_train, validation, rng, per_epoch
+    ):
+        """Epochs of Adam on one network, in place; returns curves, convergence.
+
+        The monitored loss is the validation loss when ``validation`` is
+        given (and the best weights are restored at the end), else the
+        training loss.
+        """
         params = coefs + intercepts
         opt = Adam(params, learning_rate=self.learning_rate)
-        alpha = np.float32(self.alpha)
-
+        drops = _LEARNING_RATE_DROPS if self.learning_rate_schedule == "plateau" else 0
+        schedule = _PlateauSchedule(
+            params, opt, self.tol, self.n_iter_no_change, drops, validation is not None
+        )
         losses, val_losses = [], []
-        best = np.inf
-        best_params = None
-        stall = 0
-        drops_left = 2 if self.learning_rate_schedule == "plateau" else 0
         converged = False
         for epoch in range(self.max_iter):
-            order = rng.permutation(n_train)
-            total = 0.0
-            for s in range(0, n_train, batch):
-                b = order[s : s + batch]
-                xb = X_train[b]
-                if per_epoch:
-                    xb = self._standardize(self._augment(xb, rng))
-                acts = forward(xb, coefs, intercepts, self.activation)
-                loss, gc, gi = gradients(
-                    acts, Y_train[b], coefs, self.activation, alpha
+            losses.append(
+                self._run_epoch(
+                    coefs, intercepts, opt, X_train, Y_train, rng, per_epoch
                 )
-                opt.step(gc + gi)
-                total += loss * len(b)
-            losses.append(total / n_train)
-            if use_val:
+            )
+            monitored = losses[-1]
+            if validation is not None:
+                X_val, Y_val = validation
                 d = forward(X_val, coefs, intercepts, self.activation)[-1] - Y_val
                 monitored = 0.5 * float(np.vdot(d, d)) / d.size
                 val_losses.append(monitored)
-            else:
-                monitored = losses[-1]
             if self.verbose:
                 msg = f"epoch {epoch + 1}: loss {losses[-1]:.5f}"
-                if use_val:
+                if validation is not None:
                     msg += f", validation {monitored:.5f}"
                 print(msg)
             if not np.isfinite(monitored):
                 raise FloatingPointError(
                     "training diverged (non-finite loss); lower learning_rate."
                 )
-            if monitored < best - self.tol:
-                best = monitored
-                stall = 0
-                if use_val:
-                    best_params = [p.copy() for p in params]
-            else:
-                stall += 1
-                if stall >= self.n_iter_no_change:
-                    if drops_left == 0:
-                        converged = True
-                        break
-                    # plateau: go back to the best weights, take smaller steps
-                    drops_left -= 1
-                    stall = 0
-                    opt.learning_rate *= 0.1
-                    if best_params is not None:
-                        for p, q in zip(params, best_params, strict=True):
-                            p[...] = q
-        if best_params is not None:
-            for p, q in zip(params, best_params, strict=True):
-                p[...] = q
-        return (
-            coefs,
-            intercepts,
-            np.asarray(losses),
-            np.asarray(val_losses) if use_val else None,
-            converged,
-        )
+            if schedule.update(monitored):
+                converged = True
+                break
+        schedule.restore_best()
+        return losses, val_losses, converged
+
+    def _run_epoch(self, coefs, intercepts, opt, X_train, Y_train, rng, per_epoch):
+        """One pass over shuffled mini-batches; returns the mean training loss."""
+        n_train = X_train.shape[0]
+        batch = min(self.batch_size, n_train)
+        alpha = np.float32(self.alpha)
+        order = rng.permutation(n_train)
+        total = 0.0
+        for s in range(0, n_train, batch):
+            b = order[s : s + batch]
+            xb = X_train[b]
+            if per_epoch:
+                xb = self._standardize(self._augment(xb, rng))
+            acts = forward(xb, coefs, intercepts, self.activation)
+            loss, gc, gi = gradients(acts, Y_train[b], coefs, self.activation, alpha)
+            opt.step(gc + gi)
+            total += loss * len(b)
+        return total / n_train
 
     # -- prediction -------------------------------------------------------
 
@@ -965,8 +1060,8 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         return_std : bool, default=False
             Also return the standard deviation of the prediction: the spread
             of the networks, which grows for spectra unlike the training
-            spectra, and with ``calibration_fraction`` the calibrated
-            :math:`\\sqrt{a^2 + b^2 \\hat\\sigma^2}`.
+            spectra, and when calibrated (``calibration_fraction``) the
+            :math:`\\sqrt{a^2 + b^2 \\hat\\sigma^2}` of the class docstring.
 
         Returns
         -------

@@ -138,3 +138,31 @@ def test_variance_model_recovers_known_levels():
     r2 = rng.normal(scale=np.sqrt(0.5 + 2.0 * s2)) ** 2
     a2, b2 = _fit_variance_model(r2, s2)
     assert abs(a2 - 0.5) < 0.05 and abs(b2 - 2.0) < 0.1
+
+
+def test_auto_calibrates_from_a_hundred_held_out_spectra():
+    # "auto" holds out a tenth once that is at least 100 spectra, else none
+    data = make_xanes_series(1000, 32, random_state=0)
+    small = _fit(data.data[:999], data.target[:999], max_iter=2)
+    assert small.std_calibration_ is None
+    large = _fit(data.data, data.target, max_iter=2)
+    explicit = _fit(data.data, data.target, max_iter=2, calibration_fraction=0.1)
+    assert large.std_calibration_ is not None
+    np.testing.assert_array_equal(large.std_calibration_, explicit.std_calibration_)
+    np.testing.assert_array_equal(large.predict(data.data), explicit.predict(data.data))
+
+
+def test_default_intervals_cover_measured_spectra():
+    # the default calibration, with the augmentation of the nuisances
+    train = make_property_spectra(2000, n_channels=100, random_state=2)
+    test = make_property_spectra(
+        1000, n_channels=100, measured=True, background=None, random_state=3
+    )
+    model = _fit(
+        train.data, train.target, hidden_layer_sizes=(64,), energy=train.energy,
+        **MEASURED_AUGMENTATION,
+    )  # fmt: skip
+    assert model.std_calibration_ is not None
+    mean, std = model.predict(test.data, return_std=True)
+    coverage = (np.abs(mean - test.target) <= 1.96 * std).mean(axis=0)
+    assert np.all((coverage >= 0.9) & (coverage <= 0.99)), coverage
