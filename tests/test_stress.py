@@ -425,23 +425,13 @@ _SCALING = {
     "TransferGaussianProcessRegressor": "invariant",  # descriptors
     "XANESNormalizer": "scaled",  # with the given edge step of the settings
 }
-# a Poisson likelihood weighs data by their counts, so its fit at other
-# scales agrees only closely; the networks compute in float32, whose rounding
-# differs at another scale; the others agree to float64 rounding
+# the Poisson fit stops at a tolerance; the networks compute in float32,
+# whose rounding differs at another scale; the others agree to float64
+# rounding
 _SCALE_RTOL = {"PoissonNMF": 1e-2, "SpectrumPropertyRegressor": 1e-4}
 # scales at which an estimator refuses with a clear error, and the message
 _SCALE_ERRORS = {
     ("SpectralDendrogramTree", 1e-12): "varies by only",
-}
-# real defects, in parts of the package maintained elsewhere: each must fail
-# (strict) until it is fixed
-_SCALE_DEFECTS = {
-    ("SpectrumPropertyRegressor", 1e-12): (
-        "the input scale floor `var > 1e-24` in SpectrumPropertyRegressor.fit "
-        "is absolute, so spectra scaled by 1e-12 are left unscaled (scale 1) "
-        "and the networks see inputs of about 1e-12: predictions move by 30 % "
-        "of their range; the floor must be relative to the data"
-    ),
 }
 # a Poisson likelihood reads X as counts, so the components that ARD keeps and
 # how much it shrinks them depend on the number of counts, which a scale
@@ -454,9 +444,7 @@ def _scale_cases():
     for estimator in ESTIMATORS:
         name = type(estimator).__name__
         for scale in (1e-12, 1e12):
-            reason = _SCALE_DEFECTS.get((name, scale))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(estimator, scale, marks=marks, id=f"{name}-{scale:g}")
+            yield pytest.param(estimator, scale, id=f"{name}-{scale:g}")
 
 
 def _expected(name, base, scale, est):

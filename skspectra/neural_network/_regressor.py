@@ -51,6 +51,10 @@ _RESIDUAL_VARIANCE = 1e-4
 # variance added to the modelled one, relative to the mean squared residual,
 # so that the likelihood stays finite where a residual and a spread are 0
 _VARIANCE_FLOOR = 1e-12
+# input variance relative to the mean square below which the training
+# spectra are taken as identical (float64 sums of float32 values cancel to
+# about 1e-14 of it)
+_INPUT_VARIANCE_FLOOR = 1e-12
 # calibration_fraction="auto": hold out this share when it gives at least
 # this many spectra.  From 100 residuals a variance is known to about
 # sqrt(2/100) = 14 %, a std to 7 %, which keeps nominal 95 % intervals
@@ -179,6 +183,18 @@ class _PlateauSchedule:
         if self.best_params is not None:
             for p, q in zip(self.params, self.best_params, strict=True):
                 p[...] = q
+
+
+def _input_scale(var, mean_square):
+    """The root mean channel variance, relative to the size of the inputs.
+
+    A variance below :data:`_INPUT_VARIANCE_FLOOR` of the mean square is rounding
+    left by the subtraction of the mean: the spectra are then the same, and
+    their magnitude is the scale (1 for all-zero spectra), whatever the unit.
+    """
+    if var > _INPUT_VARIANCE_FLOOR * mean_square:
+        return float(np.sqrt(var))
+    return float(np.sqrt(mean_square)) if mean_square > 0 else 1.0
 
 
 class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
@@ -741,7 +757,7 @@ class SpectrumPropertyRegressor(RegressorMixin, BaseEstimator):
         mean /= n_samples
         var = sq / n_samples / n_in - float(mean @ mean) / n_in
         self.input_mean_ = mean.astype(np.float32)
-        self.input_scale_ = float(np.sqrt(var)) if var > 1e-24 else 1.0
+        self.input_scale_ = _input_scale(var, sq / n_samples / n_in)
 
         augmenting = (
             self._snr is not None
