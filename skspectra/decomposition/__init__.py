@@ -3,6 +3,7 @@
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._select import NComponentsResult, select_n_components
+from skspectra.decomposition._split import binomial_split
 from skspectra.decomposition._stability import ComponentStability, component_stability
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "NComponentsResult",
     "PoissonNMF",
     "SparseNMF",
+    "binomial_split",
     "component_stability",
     "select_n_components",
     "suggest_noise_model",

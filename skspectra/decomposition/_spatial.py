@@ -63,6 +63,8 @@ from scipy.fft import dctn, idctn
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from skspectra.decomposition._split import binomial_split
+
 __all__ = []
 
 # a guard against a zero count or norm in the weight's scale
@@ -278,9 +280,7 @@ def _split(estimator, X, rng):
                 "spatial_smoothness='auto' splits the counts binomially, so X "
                 "must hold integer counts; give a number instead."
             )
-        counts = np.maximum(X, 0).astype(np.int64)
-        first = rng.binomial(counts, 0.5).astype(X.dtype)
-        return first, X - first
+        return binomial_split(np.maximum(X, 0), rng)
     plain = clone(estimator).set_params(
         spatial_smoothness=0.0, image_shape=None, callback=None, verbose=0
     )

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from skspectra.decomposition._nmf import _BaseSpectrumNMF
+from skspectra.decomposition._split import binomial_split
 
 __all__ = ["ComponentStability", "component_stability"]
 
@@ -106,17 +107,6 @@ class ComponentStability:
             reappearance=self.reappearance,
             **kwargs,
         )
-
-
-def binomial_split(X, rng):
-    """Two independent halves of counts: ``A ~ Binomial(X, 1/2)``, ``X - A``.
-
-    For Poisson counts of mean ``mu`` the halves are independent Poisson
-    counts of mean ``mu / 2`` (thinning), so each is an image of the same
-    specimen with half the dose.
-    """
-    A = rng.binomial(X.astype(np.int64), 0.5).astype(np.float64)
-    return A, X - A
 
 
 def match_components(reference, found):

@@ -5,7 +5,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 
 from skspectra.datasets import make_spectrum_image
-from skspectra.decomposition import PoissonNMF, SparseNMF
+from skspectra.decomposition import PoissonNMF, SparseNMF, binomial_split
 
 # the TEM-EDS file's detector zero peak lies below this energy (keV), and no
 # line of its specimen above EDS_TOP
@@ -83,9 +83,7 @@ def split_half_reproducibility(est, image, seed=0, binning=1):
         About 1 where the maps are signal, about 0 where they are noise.
     """
     counts = np.asarray(image).astype(np.int64)
-    rng = np.random.default_rng(seed)
-    first = rng.binomial(counts, 0.5)
-    halves = [first, counts - first]
+    halves = binomial_split(counts, np.random.default_rng(seed))
     est.fit_image(counts.astype(np.float32))
     maps = [est.transform_image(h.astype(np.float32)) for h in halves]
     ny, nx, k = maps[0].shape
@@ -182,11 +180,10 @@ def split_half_maps(est, image, seed=0):
     r : float
         Mean correlation of the matched maps of the two halves.
     """
-    counts = np.asarray(image).astype(np.int64)
-    first = np.random.default_rng(seed).binomial(counts, 0.5)
+    halves = binomial_split(np.asarray(image), np.random.default_rng(seed))
     fits = [
         clone(est).set_params(random_state=seed).fit_image(h.astype(np.float32))
-        for h in (first, counts - first)
+        for h in halves
     ]
     a, b = (
         f.components_ / np.linalg.norm(f.components_, axis=1)[:, None] for f in fits
@@ -229,9 +226,8 @@ def held_out_n_components(est, image, max_components=5, seed=0):
     scores : dict
         ``{n_components: held-out log-likelihood}``.
     """
-    counts = np.asarray(image).astype(np.int64)
-    first = np.random.default_rng(seed).binomial(counts, 0.5)
-    test = (counts - first).reshape(-1, counts.shape[-1]).astype(np.float64)
+    first, test = binomial_split(np.asarray(image), np.random.default_rng(seed))
+    test = test.reshape(-1, test.shape[-1]).astype(np.float64)
     scores = {}
     for k in range(1, max_components + 1):
         fit = clone(est).set_params(n_components=k, random_state=seed)

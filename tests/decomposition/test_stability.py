@@ -9,8 +9,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skspectra.datasets import make_grain_image
-from skspectra.decomposition import PoissonNMF, SparseNMF, component_stability
-from skspectra.decomposition._stability import binomial_split, match_components
+from skspectra.decomposition import (
+    PoissonNMF,
+    SparseNMF,
+    binomial_split,
+    component_stability,
+)
+from skspectra.decomposition._stability import match_components
 
 
 def grains(k, cpp, seed=0, shape=(16, 16), m=48, noise="poisson"):
