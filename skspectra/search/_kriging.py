@@ -322,6 +322,7 @@ class KrigingSearch(_BaseSearch):
         self._fit_n = 0  # observations at the last hyperparameter fit
         self._offset, self._scale = 0.0, self._prior_scale()
         self._features = None  # (_RandomFeatures, _FeaturePosterior, n used)
+        self._spare_phi = None  # feature storage left by the last refit
 
     # -- validation helpers ------------------------------------------------
     def _check_feature_kernel(self, kernel, *, required):
@@ -495,7 +496,10 @@ class KrigingSearch(_BaseSearch):
         ]
         self.kernel_ = max(fits, key=lambda fit: fit[1])[0]
         self._fit_n = n
-        self._features = None  # new hyperparameters: new features
+        # new hyperparameters: new features, in the storage of the old ones
+        if self._features is not None:
+            self._spare_phi = self._features[1].Phi
+        self._features = None
 
     def _use_features(self):
         if self.n_random_features is None:
@@ -527,11 +531,10 @@ class KrigingSearch(_BaseSearch):
             )
             size = self._n_items * features.n_features
             dtype = np.float32 if size > FLOAT32_FEATURE_ENTRIES else np.float64
-            model = _FeaturePosterior(
-                features.transform(self.candidates, dtype), noise + 1e-10
-            )
-            if idx.size:
-                model.reset(idx, r)
+            # the features of the previous hyperparameters are overwritten
+            Phi = features.transform(self.candidates, dtype, out=self._spare_phi)
+            self._spare_phi = None
+            model = _FeaturePosterior(Phi, noise + 1e-10, idx, r)
             self._features = [features, model, idx.size]
             return model
         _, model, used = self._features
