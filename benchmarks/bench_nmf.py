@@ -507,6 +507,15 @@ def read_rows(path, a, b):
 
 
 def peak_rss():
+    # the high-water mark of this process image (VmHWM): ru_maxrss would
+    # also count the parent's peak, which a child inherits through exec
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
