@@ -1103,7 +1103,11 @@ class NeighborsIndex:
             budget = _KEY_MAX_WORK * self._plain_work(first)
         try:
             work = [0.0, budget]
-            _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
+            # on one thread, as each worker of the search runs: BLAS threads
+            # gain nothing on so few queries, and on a busy machine waiting
+            # for them costs more than the probe itself
+            with single_threaded("blas"):
+                _key_search_batch(self.scorer, self._exact, qs, 0, first, *args, work)
         except _PruningDoesNotPay:
             sorted_top.dist[:first] = np.inf
             sorted_top.ind[:first] = -1
