@@ -564,7 +564,8 @@ else:
 # the memory of the interpreter and the libraries, before X is touched
 out["base_client"] = peak_rss()
 if client is not None:
-    out["base_workers"] = sorted(client.run(peak_rss).values())
+    # by worker address, the same order as the peaks below
+    out["base_workers"] = [v for _, v in sorted(client.run(peak_rss).items())]
 # one stream of X, the floor of an iteration: best of two
 times = []
 for _ in range(2):
@@ -590,7 +591,7 @@ out["per_iter"] = float(np.median(np.diff(stamps))) if len(stamps) > 1 else floa
 out["peak_client"] = peak_rss()
 if client is not None:
     workers = client.run(peak_rss)
-    out["peak_workers"] = sorted(workers.values())
+    out["peak_workers"] = [v for _, v in sorted(workers.items())]
     client.close()
     cluster.close()
 elif peers == "peers":
@@ -699,6 +700,15 @@ def bench_big_auto(shape=BIG_SHAPE, peers=True, sources=("memmap", "dask")):
             f"{peak / 2**30:.2f} GB, {extra / 2**30:.2f} GB above the "
             f"processes at start-up = {extra / nbytes:.2f} x X"
         )
+        if source == "dask":
+            parts = [res["peak_client"] - res["base_client"]] + [
+                p - b
+                for p, b in zip(res["peak_workers"], res["base_workers"], strict=True)
+            ]
+            print(
+                "        of which client, workers: "
+                + ", ".join(f"{x / 2**30:.2f} GB" for x in parts)
+            )
         if "sklearn_per_iter" in res:
             print(
                 f"        scikit-learn NMF(KL, mu) at {res['n_components']} "
