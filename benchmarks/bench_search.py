@@ -22,8 +22,10 @@ evaluations until the best configuration is found, for MCTS, random search
 (without repeats) and enumeration (all of them).
 
 Overhead: 100,000 random candidates in 3 dimensions with 500 observed
-energies; the wall time of ``suggest`` (the model update, and one
-hyperparameter refit at the first call) over 20 suggestions.
+energies; the time of ``suggest`` (the model update, and one hyperparameter
+fit with the features of every candidate at the first call) over 20
+suggestions, as wall time and as CPU time summed over threads (on a shared
+machine the wall clock also counts the time spent waiting for a core).
 """
 
 import argparse
@@ -241,36 +243,42 @@ def bench_overhead(n_candidates, n_observed, n_suggest):
     search = KrigingSearch(X, random_state=0)
     seen = rng.choice(n_candidates, n_observed, replace=False)
     search.observe(seen, energy[seen])
-    times = []
+    wall, cpu = [], []
     for _ in range(n_suggest):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         idx = search.suggest()
-        times.append(time.perf_counter() - start)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         search.observe(idx, energy[idx])
-    times = np.array(times)
+    wall, cpu = np.array(wall), np.array(cpu)
     print(
         f"\noverhead, {n_candidates} candidates after {n_observed} observations "
-        f"(load {_load()}): mean {times.mean():.3f} s, median "
-        f"{np.median(times):.3f} s, max {times.max():.3f} s (the refit), "
-        f"{search._features[0].n_features if search._features else 0} features"
+        f"(load {_load()}), "
+        f"{search._features[0].n_features if search._features else 0} features, "
+        f"{n_suggest} suggestions:\n"
+        f"  wall: mean {wall.mean():.3f} s, median {np.median(wall):.3f} s, "
+        f"max {wall.max():.3f} s (the hyperparameter fit and the features)\n"
+        f"  CPU (all threads): mean {cpu.mean():.3f} s, median "
+        f"{np.median(cpu):.3f} s, max {cpu.max():.3f} s"
     )
     label = f"{n_candidates} candidates, {n_observed} observed"
-    record(
-        "search",
-        f"{label}: mean time per suggestion",
-        times.mean(),
-        unit=" s",
-        target="< 1 s",
-        met=times.mean() < 1,
-    )
-    record(
-        "search",
-        f"{label}: slowest suggestion (hyperparameter refit)",
-        times.max(),
-        unit=" s",
-        target="< 1 s",
-        met=times.max() < 1,
-    )
+    for clock, times in (("wall", wall), ("CPU", cpu)):
+        record(
+            "search",
+            f"{label}: mean time per suggestion ({clock})",
+            times.mean(),
+            unit=" s",
+            target="< 1 s",
+            met=times.mean() < 1,
+        )
+        record(
+            "search",
+            f"{label}: slowest suggestion, hyperparameter refit ({clock})",
+            times.max(),
+            unit=" s",
+            target="< 1 s",
+            met=times.max() < 1,
+        )
 
 
 def main(argv=None):

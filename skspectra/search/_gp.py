@@ -26,6 +26,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_solve, cholesky, solve_triangular
+from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
@@ -216,16 +217,34 @@ class _RandomFeatures:
         self.scale = math.sqrt(amplitude / n_freq)
         self.n_features = 2 * n_freq
 
-    def transform(self, X, dtype=np.float64):
-        out = np.empty((X.shape[0], self.n_features), dtype=dtype)
+    def transform(self, X, dtype=np.float64, out=None):
+        """Features of ``X`` in ``dtype``, written into ``out`` if it is given
+        (an array of the right shape and dtype, whose contents are replaced:
+        reusing one spares the page faults of a fresh array this large)."""
+        n = X.shape[0]
+        shape = (n, self.n_features)
+        if out is None or out.shape != shape or out.dtype != dtype:
+            out = np.empty(shape, dtype=dtype)
         half = self.n_features // 2
-        for rows in _blocks(X.shape[0], self.n_features):
+        scale = dtype(self.scale)
+        step = next(_blocks(n, self.n_features)).stop
+        # block buffers reused from block to block: fresh ones of this size
+        # come from the system and cost a page fault per page written
+        phase64 = np.empty((min(step, n), half))
+        phase = np.empty(phase64.shape, dtype=dtype)
+        wave = np.empty_like(phase)
+        for rows in _blocks(n, self.n_features):
+            m = rows.stop - rows.start
             # the phases in float64 (they can be large), cos and sin in the
-            # output precision (float32 ones are several times faster)
-            Z = (X[rows] @ self.omega).astype(dtype, copy=False)
-            np.cos(Z, out=out[rows, :half])
-            np.sin(Z, out=out[rows, half:])
-        out *= dtype(self.scale)
+            # output precision (float32 ones are several times faster), each
+            # into a contiguous array (the vectorised loops need one) and
+            # scaled on the way into its half of the features
+            np.matmul(X[rows], self.omega, out=phase64[:m])
+            p = phase[:m]
+            w = wave[:m]
+            p[...] = phase64[:m]
+            np.multiply(np.cos(p, out=w), scale, out=out[rows, :half])
+            np.multiply(np.sin(p, out=w), scale, out=out[rows, half:])
         return out
 
 
@@ -237,9 +256,12 @@ class _FeaturePosterior:
     observation by a rank-one (Sherman-Morrison) update.
     """
 
-    def __init__(self, Phi, noise):
+    def __init__(self, Phi, noise, idx=None, r=None):
         self.Phi = Phi
         self.noise = max(noise, _FEATURE_NOISE_FLOOR)
+        if idx is not None and len(idx):
+            self.reset(idx, r)
+            return
         m = Phi.shape[1]
         self.mu = np.zeros(m)
         self.Sigma = np.eye(m)
@@ -258,11 +280,28 @@ class _FeaturePosterior:
         self.Sigma = self.noise * (Linv.T @ Linv)
         self.mean = self.Phi @ self.mu.astype(self.Phi.dtype)
         self.mean = self.mean.astype(np.float64)
-        scaled = math.sqrt(self.noise) * Linv.astype(self.Phi.dtype)
-        self.var = np.empty(self.Phi.shape[0])
-        for rows in _blocks(self.Phi.shape[0], m):
-            B = self.Phi[rows] @ scaled.T
-            self.var[rows] = np.einsum("ij,ij->i", B, B, dtype=np.float64)
+        self.var = self._quadratic_form(math.sqrt(self.noise) * Linv)
+
+    def _quadratic_form(self, T):
+        """``|T phi_i|^2`` for every candidate, ``T`` lower triangular.
+
+        Block by block through one reused buffer, with a triangular product
+        (half the multiply-adds of a general one).
+        """
+        n, m = self.Phi.shape
+        T = np.asarray(T, dtype=self.Phi.dtype)
+        trmm = get_blas_funcs("trmm", (T,))
+        step = next(_blocks(n, m)).stop
+        buf = np.empty((min(step, n), m), dtype=self.Phi.dtype)
+        out = np.empty(n)
+        for rows in _blocks(n, m):
+            B = buf[: rows.stop - rows.start]
+            np.copyto(B, self.Phi[rows])
+            # on the transposed (Fortran-ordered) view: B^T <- T B^T, i.e.
+            # B <- B T^T, in place
+            B = trmm(1.0, T, B.T, lower=1, overwrite_b=1).T
+            out[rows] = np.einsum("ij,ij->i", B, B, dtype=np.float64)
+        return out
 
     def _gain(self, i):
         phi = self.Phi[i].astype(np.float64)

@@ -23,6 +23,7 @@ from skspectra.search._gp import (
     split_noise,
     standardise,
 )
+from skspectra.utils._parallel import single_threaded
 
 ACQUISITIONS = ("ei", "ucb", "ts")
 # random starting points of n_initial="auto": enough to fit a first length
@@ -322,6 +323,7 @@ class KrigingSearch(_BaseSearch):
         self._fit_n = 0  # observations at the last hyperparameter fit
         self._offset, self._scale = 0.0, self._prior_scale()
         self._features = None  # (_RandomFeatures, _FeaturePosterior, n used)
+        self._spare_phi = None  # feature storage left by the last refit
 
     # -- validation helpers ------------------------------------------------
     def _check_feature_kernel(self, kernel, *, required):
@@ -477,10 +479,23 @@ class KrigingSearch(_BaseSearch):
         if n > HYPER_FIT_MAX:
             sub = self._rng.choice(n, size=HYPER_FIT_MAX, replace=False)
             idx, r = idx[sub], r[sub]
-        # from the last hyperparameters and from the initial ones: a warm start
-        # alone can stay in a poor local maximum of the likelihood found when
-        # the data were few
-        fits = [
+        # on one BLAS thread: matrices of at most HYPER_FIT_MAX rows are too
+        # small for threads to pay, and threads waiting for a busy core cost
+        # many times the work
+        with single_threaded("blas"):
+            fits = self._fit_kernels(idx, r)
+        self.kernel_ = max(fits, key=lambda fit: fit[1])[0]
+        self._fit_n = n
+        # new hyperparameters: new features, in the storage of the old ones
+        if self._features is not None:
+            self._spare_phi = self._features[1].Phi
+        self._features = None
+
+    def _fit_kernels(self, idx, r):
+        """Fits from the last hyperparameters and from the initial ones: a
+        warm start alone can stay in a poor local maximum of the likelihood
+        found when the data were few."""
+        return [
             fit_kernel(
                 start,
                 self.candidates[idx],
@@ -493,9 +508,6 @@ class KrigingSearch(_BaseSearch):
             )
             for start in {id(k): k for k in (self.kernel_, self._kernel_start)}.values()
         ]
-        self.kernel_ = max(fits, key=lambda fit: fit[1])[0]
-        self._fit_n = n
-        self._features = None  # new hyperparameters: new features
 
     def _use_features(self):
         if self.n_random_features is None:
@@ -527,11 +539,15 @@ class KrigingSearch(_BaseSearch):
             )
             size = self._n_items * features.n_features
             dtype = np.float32 if size > FLOAT32_FEATURE_ENTRIES else np.float64
-            model = _FeaturePosterior(
-                features.transform(self.candidates, dtype), noise + 1e-10
-            )
-            if idx.size:
-                model.reset(idx, r)
+            # the features of the previous hyperparameters are overwritten.  On
+            # one BLAS thread: the phases are products over a few descriptors,
+            # and the posterior's products are bound by memory bandwidth about
+            # as much as by arithmetic; threads gain little on a quiet machine
+            # and lose much on a busy one
+            with single_threaded("blas"):
+                Phi = features.transform(self.candidates, dtype, out=self._spare_phi)
+                self._spare_phi = None
+                model = _FeaturePosterior(Phi, noise + 1e-10, idx, r)
             self._features = [features, model, idx.size]
             return model
         _, model, used = self._features

@@ -17,7 +17,7 @@ from sklearn.gaussian_process.kernels import (
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import cross_val_score
 
-from skspectra.search import TransferGaussianProcessRegressor
+from skspectra.search import TransferGaussianProcessRegressor, _gp
 from skspectra.search._gp import (
     _FeaturePosterior,
     _RandomFeatures,
@@ -186,3 +186,37 @@ def test_rank_one_updates_equal_a_fresh_solve():
     np.testing.assert_allclose(updated.mean, fresh.mean, atol=1e-8)
     np.testing.assert_allclose(updated.var, fresh.var, atol=1e-8)
     np.testing.assert_allclose(updated.Sigma, fresh.Sigma, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_features_in_blocks_and_into_reused_storage(monkeypatch, dtype):
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0, 1, (301, 3))
+    features = _RandomFeatures(spectral_form(Matern([0.2, 0.5, 1.0])), 32, 3, rng)
+    whole = features.transform(X, dtype)
+    # blocks of 10 rows, the last one short
+    monkeypatch.setattr(_gp, "_BLOCK_ELEMENTS", 10 * 32)
+    storage = np.full_like(whole, np.nan)
+    blocked = features.transform(X, dtype, out=storage)
+    assert blocked is storage
+    # the same up to the rounding of products of different block shapes
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(blocked, whole, rtol=tol, atol=tol)
+    # storage of the wrong shape is not used
+    assert features.transform(X[:50], dtype, out=storage).shape == (50, 32)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_posterior_variance_is_the_quadratic_form_of_sigma(monkeypatch, dtype):
+    rng = np.random.default_rng(6)
+    features = _RandomFeatures(spectral_form(RBF(0.3)), 48, 2, rng)
+    Phi = features.transform(rng.uniform(0, 1, (257, 2)), dtype)
+    idx = rng.choice(257, 30, replace=False)
+    r = rng.normal(size=30)
+    monkeypatch.setattr(_gp, "_BLOCK_ELEMENTS", 16 * 48)
+    post = _FeaturePosterior(Phi, 1e-3, idx, r)
+    P = Phi.astype(np.float64)
+    expected = np.einsum("ij,jk,ik->i", P, post.Sigma, P)
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(post.var, expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(post.mean, P @ post.mu, rtol=tol, atol=tol)

@@ -145,6 +145,38 @@ def test_auto_switches_to_random_features_on_large_sets(monkeypatch):
     assert search._features[0].n_features == 300
 
 
+def test_a_refit_writes_the_new_features_into_the_old_storage(monkeypatch):
+    X, E = _bowl(400, seed=2)
+    objective = _objective(X, E)
+
+    def history(reuse):
+        search = KrigingSearch(X, n_initial=6, n_random_features=64, random_state=1)
+        search.run(objective, 12, progress=False)
+        before = search._features[1].Phi
+        fits = search._fit_n
+        search.run(objective, 10, progress=False)
+        assert search._fit_n > fits  # at least one refit in between
+        after = search._features[1].Phi
+        assert (after is before) == reuse
+        np.testing.assert_array_equal(
+            after, search._features[0].transform(search.candidates)
+        )
+        return [h["item"] for h in search.history_]
+
+    reused = history(True)
+    # refits that always build fresh storage choose the same candidates
+    refit = KrigingSearch._update_hyperparameters
+
+    def refit_into_fresh_storage(self):
+        refit(self)
+        self._spare_phi = None
+
+    monkeypatch.setattr(
+        KrigingSearch, "_update_hyperparameters", refit_into_fresh_storage
+    )
+    assert history(False) == reused
+
+
 def test_transfer_finds_a_moved_minimum_faster():
     X = np.linspace(0, 1, 500).reshape(-1, 1)
 
