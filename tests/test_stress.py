@@ -460,7 +460,7 @@ def _expected(name, base, scale, est):
     return np.where(scales_with, scale * base, base)
 
 
-@pytest.mark.parametrize(("estimator", "scale"), _scale_cases())
+@pytest.mark.parametrize(("estimator", "scale"), list(_scale_cases()))
 def test_scaled_input_gives_the_scaled_answer_or_a_clear_error(estimator, scale):
     name = type(estimator).__name__
     fit_args, apply_args = _data(name)
