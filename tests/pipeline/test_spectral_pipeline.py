@@ -305,3 +305,21 @@ def test_fit_params_reach_their_step_as_in_pipeline():
     )
     np.testing.assert_allclose(ours[0].mean_, theirs[0].mean_)
     np.testing.assert_allclose(ours.transform(X), theirs.transform(X))
+
+
+def test_metadata_routing_reaches_the_steps_after_a_crop():
+    import sklearn
+    from sklearn.linear_model import Ridge
+
+    E = np.linspace(0.0, 10.0, 20)
+    X = np.random.default_rng(0).uniform(size=(30, 20))
+    y = X[:, 3] + X[:, 12]
+    w = np.ones(30)
+    w[:5] = 10.0
+    kept = E >= 2.0
+    want = Ridge().fit(X[:, kept], y, sample_weight=w).predict(X[:3, kept])
+    with sklearn.config_context(enable_metadata_routing=True):
+        ridge = Ridge().set_fit_request(sample_weight=True)
+        pipe = make_spectral_pipeline(EnergyCrop(e_min=2.0), ridge, energy=E)
+        got = pipe.fit(X, y, sample_weight=w).predict(X[:3])
+    np.testing.assert_allclose(got, want)
