@@ -26,6 +26,37 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+class LibraryNames:
+    """The valid values of a flag, read from the library when first needed.
+
+    A sequence of the names in ``module.attribute`` (e.g.
+    ``skspectra.metrics.METRIC_NAMES``) for ``choices=`` of an argument: the
+    library stays the one list of names, yet building the parser imports
+    nothing; the module is imported only when a value is checked or the help
+    is shown.
+    """
+
+    def __init__(self, module, attribute):
+        self.module, self.attribute = module, attribute
+
+    def _names(self):
+        import importlib
+
+        return tuple(getattr(importlib.import_module(self.module), self.attribute))
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __contains__(self, value):
+        return value in self._names()
+
+    def __len__(self):
+        return len(self._names())
+
+    def __getitem__(self, index):
+        return self._names()[index]
+
+
 def add_energy_window_options(parser):
     """``--energy-min`` and ``--energy-max``, the window that :func:`crop` keeps."""
     parser.add_argument(

@@ -7,26 +7,15 @@ from pathlib import Path
 
 from skspectra.cli._common import (
     InputError,
+    LibraryNames,
     existing_file,
     flag_message,
     plural,
     read_input,
 )
 
-# the names of skspectra.metrics.METRIC_NAMES (a test keeps them equal), listed
-# here so that building the parser imports nothing heavy
-METRICS = (
-    "euclidean",
-    "cityblock",
-    "cosine",
-    "pearson",
-    "spectral_angle",
-    "wasserstein",
-    "cramer",
-    "hellinger",
-    "jensen_shannon",
-    "derivative",
-)
+# the library's names, read when a --metric value is checked or shown
+METRICS = LibraryNames("skspectra.metrics", "METRIC_NAMES")
 FLAGS = {"n_neighbors": "--n-neighbors", "metric": "--metric"}
 # the near-edge grid: from 20 eV below to 80 eV above the median edge, 0.5 eV
 # steps (finer than the ~1 eV core-hole broadening of K edges of 3d metals)
@@ -81,7 +70,7 @@ def add_parser(sub):
         type=metric_name,
         choices=METRICS,
         metavar="METRIC",
-        help=f"spectral distance, one of {', '.join(METRICS)} (default: %(default)s)",
+        help="spectral distance, one of %(choices)s (default: %(default)s)",
     )
     p.add_argument(
         "--n-neighbors",

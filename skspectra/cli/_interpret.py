@@ -68,7 +68,7 @@ def add_parser(sub):
         type=metric_name,
         choices=METRICS,
         metavar="METRIC",
-        help=f"spectral distance of the clustering, one of {', '.join(METRICS)} "
+        help="spectral distance of the clustering, one of %(choices)s "
         "(default: %(default)s)",
     )
     p.add_argument(

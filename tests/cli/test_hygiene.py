@@ -287,7 +287,8 @@ def test_metric_and_linkage_lists_match_the_library():
     from skspectra.metrics import METRIC_NAMES
     from skspectra.tree._dendrogram_tree import LINKAGES
 
-    assert _estimate.METRICS == METRIC_NAMES
+    assert tuple(_estimate.METRICS) == METRIC_NAMES
+    assert "cosine" in _estimate.METRICS and "cos" not in _estimate.METRICS
     assert _interpret.LINKAGES == LINKAGES
     assert _estimate.metric_name("Jensen-Shannon") == "jensen_shannon"
 
