@@ -29,6 +29,13 @@ def test_demo_runs_and_reports(shared_data):
     assert "peak count right in" in text
     assert "spin-orbit separation" in text
     assert np.isfinite(float(text.split("separation of the two main lines: ")[1][:4]))
+    # the three LSMO spectra, with the L3-L2 separation growing as Mn is reduced
+    split = [
+        float(line.split("L3-L2 ")[1].split()[0])
+        for line in lines
+        if line.startswith("LSMO Mn L2,3")
+    ]
+    assert len(split) == 3 and split[0] < split[1] < split[2]
 
 
 def test_demo_without_data():

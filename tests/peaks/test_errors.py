@@ -7,8 +7,8 @@ from skspectra.datasets import make_edge_peaks, make_lorentzian_peaks
 from skspectra.peaks import ESPRITPeaks
 
 # noise draws: the scatter of a standard deviation from n draws is about
-# 1 / sqrt(2 n) of it (4 % here), well inside the 20 % asked for
-N_DRAWS = 300
+# 1 / sqrt(2 n) of it (3 % here), well inside the 20 % asked for
+N_DRAWS = 500
 
 
 def _scatter_and_errors(est, clean, noise_std, k, seed):
