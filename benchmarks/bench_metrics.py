@@ -56,28 +56,8 @@ def _best_of(fn, repeat):
     return best, out
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small run")
-    parser.add_argument("--n", type=int, default=None, help="spectra per set")
-    parser.add_argument("--channels", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--all", action="store_true", help="also time every metric of skspectra"
-    )
-    args = parser.parse_args(argv)
-    n = args.n or (300 if args.quick else 2000)
-    m = 200 if args.quick and args.channels == 1000 else args.channels
-    repeat = 1 if args.quick else args.repeat
-    rng = np.random.default_rng(0)
-    energy = np.linspace(7100.0, 7200.0, m)
-    X = _spectra(n, m, energy, rng)
-    Y = _spectra(n, m, energy, rng)
-    n_pairs = n * n
-    print(f"load average (1, 5, 15 min): {os.getloadavg()}, cpus: {os.cpu_count()}")
-    print(f"{n} x {n} spectra of {m} channels ({n_pairs:,} pairs), float64\n")
-
-    # ------------------------------------------------------------ wasserstein
+def _wasserstein(X, Y, energy, repeat):
+    """skspectra's Wasserstein matrix: one thread, all threads, X against X."""
     print("Wasserstein (1-D EMD on the energy grid)")
     t_sk, D = _best_of(
         lambda: pairwise_spectral_distances(X, Y, "wasserstein", energy), repeat
@@ -94,8 +74,12 @@ def main(argv=None):
     print(f"  skspectra, 1 thread             {t_sk:9.3f} s")
     print(f"  skspectra, n_jobs=-1            {t_sk_par:9.3f} s")
     print(f"  skspectra, X vs X, n_jobs=-1    {t_sk_self:9.3f} s (upper triangle only)")
+    return min(t_sk, t_sk_par), D
 
-    n_sample = 400 if args.quick else 2000
+
+def _scipy_loop(X, Y, energy, D, n_sample, rng):
+    """Time of SciPy's pair-by-pair Wasserstein, extrapolated to every pair."""
+    n = len(X)
     rows = rng.integers(0, n, n_sample)
     cols = rng.integers(0, n, n_sample)
     t0 = time.perf_counter()
@@ -105,35 +89,46 @@ def main(argv=None):
             for i, j in zip(rows, cols, strict=True)
         ]
     )
-    t_scipy = (time.perf_counter() - t0) / n_sample * n_pairs
+    t_scipy = (time.perf_counter() - t0) / n_sample * n * n
     rel = np.max(np.abs(D[rows, cols] - ref) / ref)
     print(
         f"  scipy.stats loop                {t_scipy:9.1f} s (extrapolated from "
         f"{n_sample} timed pairs); max relative difference {rel:.1e}"
     )
+    return t_scipy
+
+
+def _pot(X, Y, energy, D, pot_rows):
+    """Time of POT's batched 1-D Wasserstein, extrapolated; NaN without POT."""
     try:
         import ot
     except ImportError:
-        ot = None
-        t_pot = np.nan
         print("  POT not installed")
-    if ot is not None:
-        pot_rows = 5 if args.quick else 20
-        e_col = energy[:, None]
-        t0 = time.perf_counter()
-        pot = []
-        for i in range(pot_rows):
-            u = np.repeat(X[i][:, None] / X[i].sum(), n, axis=1)
-            v = (Y / Y.sum(axis=1, keepdims=True)).T
-            # the grid is sorted already: spare POT its sort
-            pot.append(ot.wasserstein_1d(e_col, e_col, u, v, p=1, require_sort=False))
-        t_pot = (time.perf_counter() - t0) / pot_rows * n
-        rel_pot = np.max(np.abs(D[:pot_rows] - np.array(pot)) / D[:pot_rows])
-        print(
-            f"  POT ot.wasserstein_1d (batched) {t_pot:9.1f} s (extrapolated from "
-            f"{pot_rows} rows x {n}); max relative difference {rel_pot:.1e}"
-        )
-    best = min(t_sk, t_sk_par)
+        return np.nan
+    n = len(X)
+    e_col = energy[:, None]
+    t0 = time.perf_counter()
+    pot = []
+    for i in range(pot_rows):
+        u = np.repeat(X[i][:, None] / X[i].sum(), n, axis=1)
+        v = (Y / Y.sum(axis=1, keepdims=True)).T
+        # the grid is sorted already: spare POT its sort
+        pot.append(ot.wasserstein_1d(e_col, e_col, u, v, p=1, require_sort=False))
+    t_pot = (time.perf_counter() - t0) / pot_rows * n
+    rel_pot = np.max(np.abs(D[:pot_rows] - np.array(pot)) / D[:pot_rows])
+    print(
+        f"  POT ot.wasserstein_1d (batched) {t_pot:9.1f} s (extrapolated from "
+        f"{pot_rows} rows x {n}); max relative difference {rel_pot:.1e}"
+    )
+    return t_pot
+
+
+def _wasserstein_peers(X, Y, energy, repeat, quick, rng):
+    """skspectra's Wasserstein against the SciPy loop and POT, recorded."""
+    n, m = X.shape
+    best, D = _wasserstein(X, Y, energy, repeat)
+    t_scipy = _scipy_loop(X, Y, energy, D, 400 if quick else 2000, rng)
+    t_pot = _pot(X, Y, energy, D, 5 if quick else 20)
     print(
         f"  speed-up of skspectra (best): {t_scipy / best:,.0f}x over the SciPy loop, "
         f"{t_pot / best:,.1f}x over POT\n"
@@ -154,8 +149,11 @@ def main(argv=None):
         target="> 1",
         met=t_pot / best > 1,
     )
+    return D
 
-    # ------------------------------------ other engines for the same L1 step
+
+def _l1_engines(X, Y, energy, D):
+    """The L1 step on the same CDF embedding, in other engines."""
     print("The L1 step on the same CDF embedding, other engines (X vs Y):")
     from scipy.spatial.distance import cdist
     from sklearn.metrics import DistanceMetric
@@ -183,7 +181,9 @@ def main(argv=None):
         print(f"  {label:48s} {t_engine:7.3f} s  (max relative difference {err:.0e})")
     print()
 
-    # ------------------------------------------------------ cosine / pearson
+
+def _cosine_pearson(X, Y, repeat):
+    """Cosine and Pearson against scikit-learn's pairwise_distances, recorded."""
     for name, sk_name in [("cosine", "cosine"), ("pearson", "correlation")]:
         t_ours, D1 = _best_of(
             lambda name=name: pairwise_spectral_distances(X, Y, name), repeat
@@ -205,18 +205,46 @@ def main(argv=None):
             f"pairwise_distances(metric={sk_name!r}) {t_sk_lib:7.3f} s | "
             f"ratio skspectra/sklearn {t_ours / t_sk_lib:5.2f} | max |diff| {diff:.1e}"
         )
-    if args.all:
-        from skspectra.metrics import METRIC_NAMES
 
-        print("\nEvery metric, X vs Y, n_jobs=-1:")
-        for name in METRIC_NAMES:
-            t_metric, _ = _best_of(
-                lambda name=name: pairwise_spectral_distances(
-                    X, Y, name, energy, n_jobs=-1
-                ),
-                1,
-            )
-            print(f"  {name:15s} {t_metric:7.3f} s")
+
+def _every_metric(X, Y, energy):
+    from skspectra.metrics import METRIC_NAMES
+
+    print("\nEvery metric, X vs Y, n_jobs=-1:")
+    for name in METRIC_NAMES:
+        t_metric, _ = _best_of(
+            lambda name=name: pairwise_spectral_distances(
+                X, Y, name, energy, n_jobs=-1
+            ),
+            1,
+        )
+        print(f"  {name:15s} {t_metric:7.3f} s")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run")
+    parser.add_argument("--n", type=int, default=None, help="spectra per set")
+    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--all", action="store_true", help="also time every metric of skspectra"
+    )
+    args = parser.parse_args(argv)
+    n = args.n or (300 if args.quick else 2000)
+    m = 200 if args.quick and args.channels == 1000 else args.channels
+    repeat = 1 if args.quick else args.repeat
+    rng = np.random.default_rng(0)
+    energy = np.linspace(7100.0, 7200.0, m)
+    X = _spectra(n, m, energy, rng)
+    Y = _spectra(n, m, energy, rng)
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}, cpus: {os.cpu_count()}")
+    print(f"{n} x {n} spectra of {m} channels ({n * n:,} pairs), float64\n")
+    D = _wasserstein_peers(X, Y, energy, repeat, args.quick, rng)
+    _l1_engines(X, Y, energy, D)
+    _cosine_pearson(X, Y, repeat)
+    if args.all:
+        _every_metric(X, Y, energy)
     print(f"\nload average at the end: {os.getloadavg()}")
 
 
