@@ -214,6 +214,107 @@ def _callable_rate(X, y, Q, func, energy, n_sub):
     return t / n_sub
 
 
+def _sklearn_compiled(m, Z, Zq, ind, n_sub):
+    """scikit-learn's compiled brute force on the embedding, on ``n_sub``
+    queries: (time extrapolated to every query, its metric, the fraction of
+    neighbours it shares with ``ind``)."""
+    n_q = len(Zq)
+    sk_metric = "manhattan" if m.embedded_metric == "manhattan" else "euclidean"
+    nn = NearestNeighbors(n_neighbors=5, algorithm="brute", metric=sk_metric)
+    nn.fit(Z)
+    t_sk, (_, sk_ind) = _timeit(lambda: nn.kneighbors(Zq[:n_sub]))
+    same = float(np.mean(np.sort(sk_ind, 1) == np.sort(ind[:n_sub], 1)))
+    return t_sk * n_q / n_sub, sk_metric, same
+
+
+def _large_one(name, X, y, Q, energy, quick, n_jobs):
+    """The timings of one metric on the large library, as a dict."""
+    m = metrics.get_metric(name)
+    Qm = np.clip(Q, 0.0, None) if m.requires_non_negative else Q
+    Z = m.embed(X, energy)
+    Zq = m.embed(Qm, energy)
+    n_q = len(Q)
+    # best of two: the machine may be shared, and load drifts
+    t_floor, _ = _timeit(lambda: _floor(Zq, Z, 8192), repeat=2)
+    result = {"metric": name, "floor": t_floor, "brute": np.nan}
+    # the brute-force variant (no lower bounds) once, for comparison
+    algs = ("auto", "brute") if name == "cosine" or quick else ("auto",)
+    for alg in algs:
+        est = SimilarityKNNEstimator(
+            n_neighbors=5, metric=name, energy=energy, algorithm=alg, n_jobs=n_jobs
+        ).fit(X, y)
+        tracemalloc.start()
+        t, (dist, ind) = _timeit(lambda est=est: est.kneighbors(Qm), repeat=2)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        result[alg] = t
+        result[f"peak_{alg}"] = peak
+        if alg == "auto":
+            ind_auto = ind
+    result["same"] = bool(np.array_equal(ind_auto, ind))
+    sk_euclidean = m.embedded_metric != "manhattan"
+    n_sub = min(n_q, 2000) if sk_euclidean else max(50, n_q // 50)
+    result["sk_compiled"], result["sk_metric"], result["sk_same"] = _sklearn_compiled(
+        m, Z, Zq, ind_auto, n_sub
+    )
+    result["sk_compiled_sub"] = n_sub
+    n_call = 2
+    rate = _callable_rate(X, y, Qm, getattr(metrics, name), energy, n_call)
+    result["callable"] = rate * n_q
+    result["callable_sub"] = n_call
+    return result
+
+
+def _report_large(result, n_lib, n_ch, n_q):
+    """Record and print one metric's row of the large-library table."""
+    name, t_floor = result["metric"], result["floor"]
+    tag = f"{n_lib}x{n_ch} library, {n_q} queries, {name}"
+    ratio = result["auto"] / t_floor
+    if name in ("cosine", "pearson"):
+        record(
+            "similarity",
+            f"{tag}: time / BLAS floor",
+            ratio,
+            unit="x",
+            target="<= 1.5",
+            met=ratio <= 1.5,
+        )
+    else:
+        faster = result["sk_compiled"] / result["auto"]
+        record(
+            "similarity",
+            f"{tag}: speed-up over compiled manhattan",
+            faster,
+            unit="x",
+            target=">= 1",
+            met=faster >= 1,
+        )
+    vs_callable = result["callable"] / result["auto"]
+    record(
+        "similarity",
+        f"{tag}: speed-up over callable metric",
+        vs_callable,
+        unit="x",
+        target=">= 50",
+        met=vs_callable >= 50,
+    )
+    n_sub, n_call = result["sk_compiled_sub"], result["callable_sub"]
+    print(
+        f"{name:12s} ours {result['auto']:8.2f} s (brute {result['brute']:7.2f} s) "
+        f"| BLAS floor {t_floor:7.2f} s -> ours/floor {ratio:5.2f}"
+        f" | sklearn compiled {result['sk_metric']} {result['sk_compiled']:8.1f} s"
+        f"{'' if n_sub == n_q else f' (extrapolated from {n_sub} queries)'}"
+        f" -> {result['sk_compiled'] / result['auto']:6.1f}x"
+        f" | sklearn callable {result['callable']:9.0f} s (extrapolated from "
+        f"{n_call} queries) -> {vs_callable:7.0f}x"
+        f" | same neighbours auto=brute {result['same']},"
+        f" =sklearn {result['sk_same']:.4f}"
+        f" | peak memory {result['peak_auto'] / 2**20:.0f} MiB"
+        f" (queries x references would be {n_q * n_lib * 8 / 2**20:.0f} MiB)",
+        flush=True,
+    )
+
+
 def speed_large(quick, n_jobs, names=("cosine", "pearson", "wasserstein")):
     n_lib, n_q, n_ch = (20000, 2000, 500) if quick else (100000, 10000, 1000)
     print(
@@ -223,100 +324,12 @@ def speed_large(quick, n_jobs, names=("cosine", "pearson", "wasserstein")):
     start = time.perf_counter()
     X, y, energy = _library(n_lib, n_ch, seed=0)
     Q = _library(n_q, n_ch, seed=500_000, noise=20)[0]
-    Qp = np.clip(Q, 0.0, None)
     print(f"(generated the spectra in {time.perf_counter() - start:.0f} s)")
     rows = []
     for name in names:
-        m = metrics.get_metric(name)
-        Qm = Qp if m.requires_non_negative else Q
-        Z = m.embed(X, energy)
-        Zq = m.embed(Qm, energy)
-        chunk = 8192
-        # best of two: the machine may be shared, and load drifts
-        t_floor, _ = _timeit(
-            lambda Zq=Zq, Z=Z, chunk=chunk: _floor(Zq, Z, chunk), repeat=2
-        )
-        result = {"metric": name, "floor": t_floor}
-        # the brute-force variant (no lower bounds) once, for comparison
-        algs = ("auto", "brute") if name == "cosine" or quick else ("auto",)
-        for alg in algs:
-            est = SimilarityKNNEstimator(
-                n_neighbors=5, metric=name, energy=energy, algorithm=alg, n_jobs=n_jobs
-            ).fit(X, y)
-            tracemalloc.start()
-            t, (dist, ind) = _timeit(
-                lambda est=est, Qm=Qm: est.kneighbors(Qm), repeat=2
-            )
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            result[alg] = t
-            result[f"peak_{alg}"] = peak
-            if alg == "auto":
-                ind_auto = ind
-        result["same"] = bool(np.array_equal(ind_auto, ind))
-        result.setdefault("brute", np.nan)
-        sk_metric = "manhattan" if m.embedded_metric == "manhattan" else "euclidean"
-        nn = NearestNeighbors(n_neighbors=5, algorithm="brute", metric=sk_metric)
-        nn.fit(Z)
-        n_sub = min(n_q, 2000) if sk_metric == "euclidean" else max(50, n_q // 50)
-        t_sk, (_, sk_ind) = _timeit(
-            lambda nn=nn, Zq=Zq, n_sub=n_sub: nn.kneighbors(Zq[:n_sub])
-        )
-        result["sk_compiled"] = t_sk * n_q / n_sub
-        result["sk_compiled_sub"] = n_sub
-        result["sk_same"] = float(
-            np.mean(np.sort(sk_ind, 1) == np.sort(ind_auto[:n_sub], 1))
-        )
-        n_call = 2 if not quick else 2
-        rate = _callable_rate(X, y, Qm, getattr(metrics, name), energy, n_call)
-        result["callable"] = rate * n_q
-        result["callable_sub"] = n_call
+        result = _large_one(name, X, y, Q, energy, quick, n_jobs)
+        _report_large(result, n_lib, n_ch, n_q)
         rows.append(result)
-        tag = f"{n_lib}x{n_ch} library, {n_q} queries, {name}"
-        ratio = result["auto"] / t_floor
-        if name in ("cosine", "pearson"):
-            record(
-                "similarity",
-                f"{tag}: time / BLAS floor",
-                ratio,
-                unit="x",
-                target="<= 1.5",
-                met=ratio <= 1.5,
-            )
-        else:
-            faster = result["sk_compiled"] / result["auto"]
-            record(
-                "similarity",
-                f"{tag}: speed-up over compiled manhattan",
-                faster,
-                unit="x",
-                target=">= 1",
-                met=faster >= 1,
-            )
-        vs_callable = result["callable"] / result["auto"]
-        record(
-            "similarity",
-            f"{tag}: speed-up over callable metric",
-            vs_callable,
-            unit="x",
-            target=">= 50",
-            met=vs_callable >= 50,
-        )
-        print(
-            f"{name:12s} ours {result['auto']:8.2f} s (brute {result['brute']:7.2f} s) "
-            f"| BLAS floor {t_floor:7.2f} s -> ours/floor "
-            f"{result['auto'] / t_floor:5.2f}"
-            f" | sklearn compiled {sk_metric} {result['sk_compiled']:8.1f} s"
-            f"{'' if n_sub == n_q else f' (extrapolated from {n_sub} queries)'}"
-            f" -> {result['sk_compiled'] / result['auto']:6.1f}x"
-            f" | sklearn callable {result['callable']:9.0f} s (extrapolated from "
-            f"{n_call} queries) -> {result['callable'] / result['auto']:7.0f}x"
-            f" | same neighbours auto=brute {result['same']},"
-            f" =sklearn {result['sk_same']:.4f}"
-            f" | peak memory {result['peak_auto'] / 2**20:.0f} MiB"
-            f" (queries x references would be {n_q * n_lib * 8 / 2**20:.0f} MiB)",
-            flush=True,
-        )
     return rows
 
 
@@ -402,6 +415,127 @@ def _structured_libraries(n_lib, n_q, n_ch):
     yield "duplicated x10", np.repeat(unique, 10, axis=0), Q, energy
 
 
+def _take_turns(ests, Q, subs):
+    """Best wall and CPU time of each estimator's search, extrapolated to every
+    query, and the neighbours of the "auto" one."""
+    n_q = len(Q)
+    # the paths take turns, best of three each, in wall and in CPU time: on a
+    # shared machine the load drifts between runs
+    walls = dict.fromkeys(ests, np.inf)
+    cpus = dict.fromkeys(ests, np.inf)
+    for _ in range(3):
+        for alg, est in ests.items():
+            n_sub = subs[alg]
+            start, start_cpu = time.perf_counter(), time.process_time()
+            _, ind = est.kneighbors(Q[:n_sub])
+            wall = time.perf_counter() - start
+            used = time.process_time() - start_cpu
+            walls[alg] = min(walls[alg], wall * n_q / n_sub)
+            cpus[alg] = min(cpus[alg], used * n_q / n_sub)
+            if alg == "auto":
+                ind_auto = ind
+    return walls, cpus, ind_auto
+
+
+def _structure_one(label, name, X, Q, energy):
+    """Timings of one metric on one library structure, as a dict."""
+    m = metrics.get_metric(name)
+    Z = m.embed(X, energy)
+    Zq = m.embed(Q, energy)
+    n_q = len(Q)
+    t_floor, _ = _timeit(lambda: _floor(Zq, Z, 8192), repeat=2)
+    y = np.zeros(len(X))
+    ests = {
+        alg: SimilarityKNNEstimator(
+            n_neighbors=5, metric=name, energy=energy, algorithm=alg, n_jobs=-1
+        ).fit(X, y)
+        for alg in ("auto", "brute")
+    }
+    # the brute-force L1 path scores every pair: a subsample
+    subs = {"auto": n_q, "brute": n_q if m.embedded_metric != "manhattan" else 50}
+    times, cpus, ind_auto = _take_turns(ests, Q, subs)
+    times["floor"] = t_floor
+    n_sub = n_q if m.embedded_metric != "manhattan" else 50
+    times["sklearn"], sk_metric, same = _sklearn_compiled(m, Z, Zq, ind_auto, n_sub)
+    one = _one_core_cpu(X, Q, name, energy) if label == "random gamma" else None
+    return {
+        "times": times,
+        "cpus": cpus,
+        "sk_metric": sk_metric,
+        "same": same,
+        "one_core": one,
+    }
+
+
+def _report_structure(label, name, result, n_lib, n_ch, n_q):
+    """Record and print one row of the library-structure table."""
+    times, cpus = result["times"], result["cpus"]
+    cpu = cpus["auto"]
+    us = {key: v / n_q * 1e6 for key, v in times.items()}
+    vs_brute = times["auto"] / times["brute"]
+    vs_brute_cpu = cpus["auto"] / cpus["brute"]
+    vs_floor = times["auto"] / times["floor"]
+    tag = f"{label} {n_lib}x{n_ch}, {name}"
+    for what, value in (
+        ("time / brute-force path", vs_brute),
+        ("CPU time / brute-force path's", vs_brute_cpu),
+    ):
+        record(
+            "similarity",
+            f"{tag}: {what}",
+            value,
+            unit="x",
+            target="<= 1.2",
+            met=value <= 1.2,
+        )
+    gamma = label == "random gamma"
+    if name in ("cosine", "pearson"):
+        record(
+            "similarity",
+            f"{tag}: time / BLAS floor",
+            vs_floor,
+            unit="x",
+            target="<= 1.5" if gamma else None,
+            met=vs_floor <= 1.5 if gamma else None,
+        )
+    elif gamma:
+        record(
+            "similarity",
+            f"{tag}: time per query, n_jobs=-1",
+            us["auto"],
+            unit=" us",
+            target="<= 200 us",
+            met=us["auto"] <= 200,
+        )
+        record(
+            "similarity",
+            f"{tag}: CPU time per query (all threads)",
+            cpu / n_q * 1e6,
+            unit=" us",
+        )
+        one = result["one_core"]
+        print(f"{label:15s} {name:12s} one core: {one:8.1f} us CPU per query")
+        record(
+            "similarity",
+            f"{tag}: CPU time per query, one core",
+            one,
+            unit=" us",
+            target="<= 200 us",
+            met=one <= 200,
+        )
+    print(
+        f"{label:15s} {name:12s} ours {us['auto']:8.1f} | brute "
+        f"{us['brute']:8.1f} | sklearn {result['sk_metric']} {us['sklearn']:8.1f} | "
+        f"BLAS floor {us['floor']:7.1f} | CPU: ours {cpu / n_q * 1e6:8.1f}, "
+        f"brute {cpus['brute'] / n_q * 1e6:8.1f} "
+        f"-> ours/brute {vs_brute:5.2f} (CPU {vs_brute_cpu:5.2f}), "
+        f"ours/floor {vs_floor:5.2f}, sklearn/ours "
+        f"{times['sklearn'] / times['auto']:6.1f} | same neighbours as "
+        f"sklearn {result['same']:.4f}",
+        flush=True,
+    )
+
+
 def speed_structure(quick, names=("cosine", "pearson", "wasserstein")):
     n_lib, n_q, n_ch = 20000, (500 if quick else 2000), 500
     print(
@@ -409,115 +543,9 @@ def speed_structure(quick, names=("cosine", "pearson", "wasserstein")):
         f"{n_q} queries, k=5, float64, n_jobs=-1 (us per query)"
     )
     for label, X, Q, energy in _structured_libraries(n_lib, n_q, n_ch):
-        y = np.zeros(n_lib)
         for name in names:
-            m = metrics.get_metric(name)
-            Z = m.embed(X, energy)
-            Zq = m.embed(Q, energy)
-            t_floor, _ = _timeit(lambda Zq=Zq, Z=Z: _floor(Zq, Z, 8192), repeat=2)
-            times = {"floor": t_floor}
-            ests = {
-                alg: SimilarityKNNEstimator(
-                    n_neighbors=5, metric=name, energy=energy, algorithm=alg, n_jobs=-1
-                ).fit(X, y)
-                for alg in ("auto", "brute")
-            }
-            # the brute-force L1 path scores every pair: a subsample
-            subs = {
-                "auto": n_q,
-                "brute": n_q if m.embedded_metric != "manhattan" else 50,
-            }
-            # the two paths take turns, best of three each, in wall and in CPU
-            # time: on a shared machine the load drifts between runs
-            cpus = {"auto": np.inf, "brute": np.inf}
-            times.update({"auto": np.inf, "brute": np.inf})
-            for _ in range(3):
-                for alg, est in ests.items():
-                    n_sub = subs[alg]
-                    start, start_cpu = time.perf_counter(), time.process_time()
-                    _, ind = est.kneighbors(Q[:n_sub])
-                    wall = time.perf_counter() - start
-                    used = time.process_time() - start_cpu
-                    times[alg] = min(times[alg], wall * n_q / n_sub)
-                    cpus[alg] = min(cpus[alg], used * n_q / n_sub)
-                    if alg == "auto":
-                        ind_auto = ind
-            cpu = cpus["auto"]
-            sk_metric = "manhattan" if m.embedded_metric == "manhattan" else "euclidean"
-            nn = NearestNeighbors(n_neighbors=5, algorithm="brute", metric=sk_metric)
-            nn.fit(Z)
-            n_sub = n_q if sk_metric == "euclidean" else 50
-            t_sk, (_, sk_ind) = _timeit(
-                lambda nn=nn, n_sub=n_sub, Zq=Zq: nn.kneighbors(Zq[:n_sub])
-            )
-            times["sklearn"] = t_sk * n_q / n_sub
-            same = float(np.mean(np.sort(sk_ind, 1) == np.sort(ind_auto[:n_sub], 1)))
-            us = {key: v / n_q * 1e6 for key, v in times.items()}
-            vs_brute = times["auto"] / times["brute"]
-            vs_brute_cpu = cpus["auto"] / cpus["brute"]
-            vs_floor = times["auto"] / times["floor"]
-            tag = f"{label} {n_lib}x{n_ch}, {name}"
-            record(
-                "similarity",
-                f"{tag}: time / brute-force path",
-                vs_brute,
-                unit="x",
-                target="<= 1.2",
-                met=vs_brute <= 1.2,
-            )
-            record(
-                "similarity",
-                f"{tag}: CPU time / brute-force path's",
-                vs_brute_cpu,
-                unit="x",
-                target="<= 1.2",
-                met=vs_brute_cpu <= 1.2,
-            )
-            if name in ("cosine", "pearson"):
-                record(
-                    "similarity",
-                    f"{tag}: time / BLAS floor",
-                    vs_floor,
-                    unit="x",
-                    target="<= 1.5" if label == "random gamma" else None,
-                    met=vs_floor <= 1.5 if label == "random gamma" else None,
-                )
-            elif label == "random gamma":
-                record(
-                    "similarity",
-                    f"{tag}: time per query, n_jobs=-1",
-                    us["auto"],
-                    unit=" us",
-                    target="<= 200 us",
-                    met=us["auto"] <= 200,
-                )
-                record(
-                    "similarity",
-                    f"{tag}: CPU time per query (all threads)",
-                    cpu / n_q * 1e6,
-                    unit=" us",
-                )
-                one = _one_core_cpu(X, Q, name, energy)
-                print(f"{label:15s} {name:12s} one core: {one:8.1f} us CPU per query")
-                record(
-                    "similarity",
-                    f"{tag}: CPU time per query, one core",
-                    one,
-                    unit=" us",
-                    target="<= 200 us",
-                    met=one <= 200,
-                )
-            print(
-                f"{label:15s} {name:12s} ours {us['auto']:8.1f} | brute "
-                f"{us['brute']:8.1f} | sklearn {sk_metric} {us['sklearn']:8.1f} | "
-                f"BLAS floor {us['floor']:7.1f} | CPU: ours {cpu / n_q * 1e6:8.1f}, "
-                f"brute {cpus['brute'] / n_q * 1e6:8.1f} "
-                f"-> ours/brute {vs_brute:5.2f} (CPU {vs_brute_cpu:5.2f}), "
-                f"ours/floor {vs_floor:5.2f}, sklearn/ours "
-                f"{times['sklearn'] / times['auto']:6.1f} | same neighbours as "
-                f"sklearn {same:.4f}",
-                flush=True,
-            )
+            result = _structure_one(label, name, X, Q, energy)
+            _report_structure(label, name, result, n_lib, n_ch, n_q)
 
 
 def _parse_metrics(text):
