@@ -20,7 +20,7 @@ from skspectra.preprocessing import (
     broaden_spectra,
     shift_spectra,
 )
-from skspectra.preprocessing._augment import _draw_levels
+from skspectra.preprocessing._augment import _draw_levels, _uniform_step
 
 # --- Gaussian noise ----------------------------------------------------------
 
@@ -396,3 +396,41 @@ def test_each_transformer_is_one_step_of_augment_spectra(transformer, params):
 def test_poisson_noise_transformer_rejects_negative_spectra():
     with pytest.raises(ValueError, match="Negative values in data passed to"):
         PoissonNoise().fit(-np.ones((2, 5)))
+
+
+@given(
+    n=st.integers(2, 200_000),
+    start=st.floats(-1e4, 1e4),
+    span=st.floats(1e-2, 1e4),
+)
+def test_a_float_linspace_is_a_uniform_grid(n, start, span):
+    # the rounding of linspace far from zero is no reason for the slow path
+    energy = np.linspace(start, start + span, n)
+    assert _uniform_step(energy) == pytest.approx(span / (n - 1), rel=1e-9)
+
+
+@given(channel=st.integers(1, 98), offset=st.floats(1e-3, 0.4))
+def test_a_moved_channel_makes_the_grid_non_uniform(channel, offset):
+    energy = np.linspace(0.0, 99.0, 100)
+    energy[channel] += offset
+    assert _uniform_step(energy) is None
+
+
+def test_shift_and_broadening_on_a_million_channels_near_7_kev():
+    # a linspace of 10^6 channels at 6.7-6.8 keV: the same result as on the
+    # channel-index grid with the shift and width in channels
+    n = 10**6
+    energy = np.linspace(6700.0, 6800.0, n)
+    step = 100.0 / (n - 1)
+    x = np.exp(-0.5 * ((energy - 6750.0) / 5.0) ** 2)[None]
+    index = np.arange(n, dtype=float)
+    np.testing.assert_allclose(
+        shift_spectra(x, [0.37], energy=energy),
+        shift_spectra(x, [0.37 / step], energy=index),
+        atol=1e-9,
+    )
+    np.testing.assert_allclose(
+        broaden_spectra(x, [0.8], energy=energy),
+        broaden_spectra(x, [0.8 / step], energy=index),
+        atol=1e-9,
+    )
