@@ -154,6 +154,12 @@ def count_select(X, case):
     return select_n_components(X, max_components=CAP, random_state=0).n_components
 
 
+def count_split(X, case):
+    return select_n_components(
+        X, max_components=CAP, method="split", random_state=0
+    ).n_components
+
+
 def count_pca(X, case):
     from sklearn.decomposition import PCA
 
@@ -171,6 +177,7 @@ def count_elbow(X, case):
 METHODS = {
     "NMF ARD (Poisson/Sparse)": count_ard,
     "select_n_components": count_select,
+    "held-out split": count_split,
     "PCA mle (Poisson-normalised)": count_pca,
     "HyperSpy elbow": count_elbow,
 }

@@ -1,4 +1,5 @@
-"""How many components: a test of K against K + 1 and bi-cross-validation."""
+"""How many components: a test of K against K + 1, bi-cross-validation and
+the held-out likelihood of a split of the data."""
 
 import numbers
 
@@ -10,6 +11,7 @@ from sklearn.utils.extmath import randomized_svd
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF, _BaseSpectrumNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._rmt import noise_edge, tw1_sf
+from skspectra.decomposition._split import binomial_split
 
 __all__ = ["NComponentsResult", "select_n_components"]
 
@@ -24,6 +26,13 @@ _SVD_POWER_ITER = 7
 # bi-cross-validation splits rows and columns into this many groups each;
 # Owen & Perry (2009) find 2 x 2 folds enough for the rank
 _BCV_FOLDS = 2
+
+# the held-out Poisson likelihood floors a predicted count at this fraction
+# of the mean prediction, so a channel the model leaves empty scores a
+# finite log-likelihood
+_MODEL_FLOOR = 1e-9
+
+_METHODS = ("test", "bicv", "split")
 
 
 class NComponentsResult:
@@ -42,7 +51,9 @@ class NComponentsResult:
         One score per K: for ``method="test"`` the largest squared singular
         value of the whitened residual relative to the edge of the noise's
         Marchenko-Pastur law (1 is noise); for ``method="bicv"`` the
-        held-out loss (Poisson deviance or squared error) per held-out entry.
+        held-out loss (Poisson deviance or squared error) per held-out entry;
+        for ``method="split"`` the log-likelihood of the held-out half (up
+        to a constant of the data, so only differences between K count).
     p_values : ndarray of float or None
         For ``method="test"``, the p-value of K components against more
         (small: the residual still holds a component).
@@ -182,6 +193,54 @@ def _bcv_score(est, X, K, rng):
     return total / X.size
 
 
+def _gaussian_noise_level(X, k, rng):
+    """Standard deviation of i.i.d. noise in X, from the residual of its best
+    rank-``k`` approximation with the ``k (N + M - k)`` degrees of freedom
+    of that approximation removed; ``k`` at least the rank of the signal."""
+    N, M = X.shape
+    U, s, Vt = randomized_svd(
+        X, k, n_iter=_SVD_POWER_ITER, random_state=rng.randint(2**31)
+    )
+    rss = max(float(np.sum(X * X)) - float(np.sum(s * s)), 0.0)
+    return np.sqrt(max(rss / ((N - k) * (M - k)), np.finfo(float).tiny))
+
+
+def _split(X, poisson, k, rng, split_rng):
+    """Two independent copies of X with the same signal: the fit half and the
+    held-out half, and the variance of the held-out half's noise (None for
+    counts).
+
+    Counts are thinned binomially (each half Poisson of half the mean);
+    Gaussian data are split as ``X + Z`` and ``X - Z`` with ``Z`` Gaussian of
+    the noise's variance, which makes the two independent (Leiner et al.
+    2023).
+    """
+    if poisson:
+        try:
+            A, B = binomial_split(X, split_rng)
+        except ValueError:
+            raise ValueError(
+                "method='split' with the Poisson model needs whole counts in X; "
+                "use model='gaussian' for data that are not counts."
+            ) from None
+        return A, B, None
+    sigma = _gaussian_noise_level(X.astype(np.float64), k, rng)
+    Z = (sigma * split_rng.standard_normal(X.shape)).astype(X.dtype)
+    return X + Z, X - Z, 2.0 * sigma**2
+
+
+def _split_score(est, A, B, variance):
+    """Held-out log-likelihood of ``B`` under ``est`` fitted on ``A`` (up to a
+    constant of the data): Poisson, or Gaussian of the given variance."""
+    W = est.fit_transform(A)
+    mu = W.astype(np.float64) @ est.components_.astype(np.float64)
+    B = B.astype(np.float64)
+    if variance is None:
+        mu = np.maximum(mu, _MODEL_FLOOR * mu.mean())
+        return float(np.sum(B * np.log(mu) - mu))
+    return float(-0.5 * np.sum((B - mu) ** 2) / variance)
+
+
 def select_n_components(
     X,
     *,
@@ -206,7 +265,7 @@ def select_n_components(
         parameters are used (with ``ard=False``).
     max_components : int, default=10
         The largest number tried; at most ``min(n_pixels, n_channels) - 1``.
-    method : {"test", "bicv"}, default="test"
+    method : {"test", "bicv", "split"}, default="test"
         ``"test"``: K components are accepted when the residual of their
         fit, whitened under the noise model (divided by ``sqrt(W H)`` for
         Poisson, by the estimated noise level for Gaussian), has a largest
@@ -215,7 +274,18 @@ def select_n_components(
         least ``alpha``.  The smallest such K is chosen.  ``"bicv"``:
         bi-cross-validation of Owen & Perry (2009) over 2 x 2 folds of
         pixels and channels; the K of least held-out loss is chosen (every
-        K up to ``max_components`` is fitted).
+        K up to ``max_components`` is fitted).  ``"split"``: X is split into
+        two independent copies of the same signal, each K is fitted on one
+        and scored by the log-likelihood of the other, and the K of largest
+        held-out log-likelihood is chosen (every K is fitted).  Counts are
+        thinned binomially (:func:`binomial_split`; X must be whole counts),
+        so each half holds half the dose; Gaussian data are split as
+        ``X + Z`` and ``X - Z`` with ``Z`` Gaussian of the noise's variance,
+        estimated from the residual of the best rank-``max_components``
+        approximation of X (data fission, Leiner et al. 2023).  Under a
+        spatial prior (an estimator with ``spatial_smoothness`` and
+        ``image_shape``) the held-out half has the same pixels, so the
+        prior is judged by what it predicts.
     alpha : float, default=0.01
         Level of the test of ``method="test"``.
     max_iter : int, default=2000
@@ -227,13 +297,23 @@ def select_n_components(
         the estimators' default because the test reads the residual, which
         an unconverged fit leaves with structure at high counts.
     random_state : int, RandomState instance or None, default=None
-        Seed of the fits, the SVD and the folds.
+        Seed of the fits, the SVD, the folds and the split (a seed or None
+        starts a ``numpy.random.Generator`` for the split).
 
     Returns
     -------
     result : NComponentsResult
         ``n_components``, the scores of every K tried, the p-values (test)
         and :meth:`~NComponentsResult.plot`, the NMF scree.
+
+    Raises
+    ------
+    ValueError
+        For X that is not 2-D, has one pixel or channel, holds NaN or no
+        positive value, for ``max_components`` below 2 or above
+        ``min(n_pixels, n_channels) - 1``, for an unknown method or model,
+        and for ``method="split"`` with the Poisson model on X that is not
+        whole counts.
 
     Warns
     -----
@@ -259,6 +339,9 @@ def select_n_components(
        Wishart and Gaussian random matrices and a simple approximation for
        the Tracy-Widom distribution", J. Multivar. Anal. 129 (2014) 69-81,
        :doi:`10.1016/j.jmva.2014.04.002`.
+    .. [4] J. Leiner, B. Duan, L. Wasserman and A. Ramdas, "Data fission:
+       splitting a single data point", J. Am. Stat. Assoc. (2023),
+       :doi:`10.1080/01621459.2023.2270748`.
 
     Examples
     --------
@@ -271,7 +354,10 @@ def select_n_components(
     """
     import warnings
 
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(X)
+    # the split's fits keep X's floating dtype, as the estimators do
+    fit_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    X = X.astype(np.float64, copy=False)
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2-D array (n_pixels, n_channels); got shape {X.shape}."
@@ -296,11 +382,22 @@ def select_n_components(
             f"max_components={max_components} is above min(n_pixels, "
             f"n_channels) - 1 = {min(N, M) - 1}."
         )
-    if method not in ("test", "bicv"):
-        raise ValueError(f"method must be 'test' or 'bicv'; got {method!r}.")
+    if method not in _METHODS:
+        raise ValueError(
+            f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}."
+        )
     rng = check_random_state(random_state)
     est = _estimator(model, X, max_iter, tol, random_state)
     name = "poisson" if isinstance(est, PoissonNMF) else "gaussian"
+    if method == "split":
+        # a RandomState is used as given; a seed or None starts a Generator
+        if isinstance(random_state, np.random.RandomState):
+            split_rng = rng
+        else:
+            split_rng = np.random.default_rng(random_state)
+        A, B, variance = _split(
+            X.astype(fit_dtype), name == "poisson", max_components, rng, split_rng
+        )
     ks, scores, pvals = [], [], []
     chosen = None
     with warnings.catch_warnings():
@@ -311,8 +408,11 @@ def select_n_components(
                 W = fit.fit_transform(X)
                 score, p = _test_score(fit, X, W, rng)
                 pvals.append(p)
-            else:
+            elif method == "bicv":
                 score = _bcv_score(est, X, K, rng)
+            else:
+                fit = clone(est).set_params(n_components=K)
+                score = _split_score(fit, A, B, variance)
             ks.append(K)
             scores.append(score)
             if method == "test" and p >= alpha:
@@ -320,6 +420,8 @@ def select_n_components(
                 break
     if method == "bicv":
         chosen = ks[int(np.argmin(scores))]
+    elif method == "split":
+        chosen = ks[int(np.argmax(scores))]
     elif chosen is None:
         chosen = max_components
     if chosen == max_components:
