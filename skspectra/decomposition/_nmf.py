@@ -67,6 +67,13 @@ _REFIT_STEP = 1e-2
 _TRIAL_ITER = 5
 
 
+# the quick descent of the likelihood pruning takes a removal without
+# converging the fits when its loss between short refits is below this
+# fraction of the threshold: the loss of a component fitted to noise is then
+# far from the threshold, and a real component's (a multiple of it) is not
+_PROVISIONAL = 0.5
+
+
 def _proposal_settled(history, iters):
     """Stopping test of an ARD fit that only proposes: its relevances alone."""
     return True
@@ -578,9 +585,25 @@ class _BaseSpectrumNMF(
 
         W0 = ard_fit["W_iter"]
         fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
+        # a quick descent: removals whose loss between short refits is far
+        # below the threshold are taken without converging the fits, and the
+        # last of them is verified with converged fits below
+        provisional, quick_gains, trial = [], [], None
+        while np.count_nonzero(learned[fit["index"]]) > 1 and not fit["done"]:
+            trial = without_weakest(fit)
+            gain = fit["loglik"] - trial["loglik"]
+            if gain >= _PROVISIONAL * threshold:
+                break
+            provisional.append(fit)
+            quick_gains.append(gain)
+            fit, trial = trial, None
+        if provisional:
+            fit, trial = polish(fit), None
+        start = fit
         gains = []
         while np.count_nonzero(learned[fit["index"]]) > 1:
-            trial = without_weakest(fit)
+            # the quick descent's last trial, when it was of this fit
+            trial = trial or without_weakest(fit)
             gain = fit["loglik"] - trial["loglik"]
             # a short trial overstates the loss only against a converged fit,
             # so a removal is accepted from a converged fit; a loss above the
@@ -595,8 +618,20 @@ class _BaseSpectrumNMF(
             gains.append(gain)
             if gain >= threshold:
                 break
-            fit = trial
+            fit, trial = trial, None
         fit = polish(fit)
+        # the last quick removal holds when the converged fit before it gains
+        # less than the threshold over the converged fit after it; if not, it
+        # removed a component, and the one before is checked in turn
+        while provisional:
+            parent = polish(provisional.pop())
+            quick_gains.pop()
+            gain = parent["loglik"] - start["loglik"]
+            if gain < threshold:
+                gains = [*quick_gains, gain, *gains]
+                break
+            fit = start = parent
+            gains = [gain]
         if self._loss == "gaussian":
             solver = Solver(source, fit["model"])
             W, _, err, wsum = solver.refine_gaussian(fit["W"], fit["H"], fit["state"])
