@@ -550,8 +550,14 @@ class _BaseSpectrumNMF(
         probability :data:`_PRUNE_ALPHA`.  A removal is tried with a short
         refit, which against a converged fit can only overstate the loss: a
         removal is accepted only from a converged fit, and a loss above the
-        threshold is checked with the short refit converged too.  The last
-        refit is returned, so the spectra carry no shrinkage from the prior.
+        threshold is checked with the short refit converged too.  Before
+        that, a quick descent takes the removals whose loss between short
+        refits is below :data:`_PROVISIONAL` of the threshold without
+        converging the fits; the last of them is verified by converging the
+        fit before it and comparing it with the converged fit after it, and
+        undone if it lost more than the threshold (the one before is then
+        checked in turn).  The last refit is returned, so the spectra carry
+        no shrinkage from the prior.
         """
         H = ard_fit["H"].astype(np.float64)
         share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
@@ -1022,6 +1028,8 @@ _DOC_ATTRS = """
     pruning_gains_ : ndarray of shape (n_tested,)
         Log-likelihood lost by each removal tried, weakest component first;
         every value but the last is below ``pruning_threshold_`` (removed).
+        Removals taken in the quick descent before the last verified one
+        carry the loss between short refits, which may be negative.
     pruning_threshold_ : float
         The log-likelihood a component must explain to be kept: what a
         component fitted to pure noise gains with probability 1 % (see
