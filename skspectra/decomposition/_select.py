@@ -23,6 +23,11 @@ _WHITEN_FLOOR = 1e-3
 # value of the residual: enough to get it to a fraction of a percent
 _SVD_POWER_ITER = 7
 
+# the Gaussian residual's variance is estimated in this many bins of the
+# model's value: each bin then holds a few thousand entries of a 32 x 32 x
+# 128 image, enough for its variance to a few percent
+_VARIANCE_BINS = 32
+
 # bi-cross-validation splits rows and columns into this many groups each;
 # Owen & Perry (2009) find 2 x 2 folds enough for the rank
 _BCV_FOLDS = 2
@@ -126,8 +131,17 @@ def _whitened_residual(est, X, W):
     N, M = X.shape
     K = est.n_components_
     dof = max(N * M - K * (N + M), 1)
-    sigma = np.sqrt(max(float(np.sum(R * R)) / dof, np.finfo(float).tiny))
-    return R / sigma
+    inflate = N * M / dof
+    # the noise's variance as a function of the model's value, one level per
+    # quantile bin of W H: constant for homoscedastic noise, lower where
+    # data clipped at zero leave little room below the model
+    edges = np.quantile(WH, np.linspace(0, 1, _VARIANCE_BINS + 1)[1:-1])
+    which = np.searchsorted(edges, WH)
+    counts = np.bincount(which.ravel(), minlength=_VARIANCE_BINS)
+    sums = np.bincount(which.ravel(), weights=(R * R).ravel(), minlength=_VARIANCE_BINS)
+    var = inflate * sums / np.maximum(counts, 1)
+    floor = _WHITEN_FLOOR * max(float(np.sum(R * R)) / dof, np.finfo(float).tiny)
+    return R / np.sqrt(np.maximum(var, floor))[which]
 
 
 def _test_score(est, X, W, rng):
@@ -268,8 +282,9 @@ def select_n_components(
     method : {"test", "bicv", "split"}, default="test"
         ``"test"``: K components are accepted when the residual of their
         fit, whitened under the noise model (divided by ``sqrt(W H)`` for
-        Poisson, by the estimated noise level for Gaussian), has a largest
-        singular value that is noise: its p-value under the Tracy-Widom law
+        Poisson, by the noise level estimated at each level of ``W H`` for
+        Gaussian), has a largest singular value that is noise: its p-value
+        under the Tracy-Widom law
         of the largest eigenvalue of a noise matrix (Johnstone 2001) is at
         least ``alpha``.  The smallest such K is chosen.  ``"bicv"``:
         bi-cross-validation of Owen & Perry (2009) over 2 x 2 folds of
@@ -322,10 +337,14 @@ def select_n_components(
 
     Notes
     -----
-    With the Gaussian model, data with many negative values are clipped to
-    zero for the fit, which biases the residual where the signal is low;
-    the test then overstates the number, and ``method="bicv"`` is the
-    safer choice.
+    With the Gaussian model the test whitens the residual by a noise
+    variance estimated in bins of the model's value, so noise whose level
+    follows the signal (as it does in data clipped at zero, where little
+    room is left below the model) is not taken for a component.  Data with
+    many negative values are clipped to zero for the fit, which also biases
+    the residual where the signal is low; when a third or more of the
+    entries are clipped the test can still overstate the number, and
+    ``method="split"`` is the safer choice.
 
     References
     ----------
