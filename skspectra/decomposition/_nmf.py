@@ -89,6 +89,103 @@ def _free_pixels(model):
     return model.N if model.spatial is None else model.spatial.effective_pixels()
 
 
+class _Descent:
+    """The likelihood pruning's walk from the ARD proposal down to the count.
+
+    ``refit(index, W, H, max_iter=None)`` refits the components ``index``
+    from ``(W, H)``; a fit is a dict with ``index``, ``W``, ``H``, ``wsum``,
+    ``loglik`` and ``done`` (converged).
+    """
+
+    def __init__(self, refit, learned, threshold):
+        self.refit = refit
+        self.learned = learned
+        self.threshold = threshold
+        self.last_gain = None
+
+    def n_learned(self, fit):
+        return int(np.count_nonzero(self.learned[fit["index"]]))
+
+    def polish(self, fit):
+        if fit["done"]:
+            return fit
+        return self.refit(fit["index"], fit["W"], fit["H"])
+
+    def without_weakest(self, fit, max_iter=_TRIAL_ITER):
+        """A short refit of ``fit`` without its weakest learned component."""
+        Hk = fit["H"].astype(np.float64)
+        share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
+        share[~self.learned[fit["index"]]] = np.inf
+        rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
+        return self.refit(
+            fit["index"][rest], fit["W"][:, rest], fit["H"][rest], max_iter
+        )
+
+    def quick(self, fit):
+        """Removals far below the threshold between short refits.
+
+        Returns the fits they were taken from (top first), their losses, the
+        fit reached and its short trial without the weakest (or None).
+        """
+        provisional, gains, trial = [], [], None
+        while self.n_learned(fit) > 1 and not fit["done"]:
+            trial = self.without_weakest(fit)
+            gain = fit["loglik"] - trial["loglik"]
+            if gain >= _PROVISIONAL * self.threshold:
+                break
+            provisional.append(fit)
+            gains.append(gain)
+            fit, trial = trial, None
+        return provisional, gains, fit, trial
+
+    def converged(self, fit, trial=None):
+        """Remove the weakest while it loses less than the threshold.
+
+        ``trial`` is a short trial of ``fit`` already computed, or None.
+        Returns the last fit (converged) and the losses of the removals tried.
+        """
+        gains = []
+        while self.n_learned(fit) > 1:
+            trial = trial or self.without_weakest(fit)
+            gain = fit["loglik"] - trial["loglik"]
+            # a short trial overstates the loss only against a converged fit,
+            # so a removal is accepted from a converged fit; a loss above the
+            # threshold is checked with both converged
+            if gain < self.threshold and not fit["done"]:
+                fit = self.polish(fit)
+                trial = self.without_weakest(fit)
+                gain = fit["loglik"] - trial["loglik"]
+            if gain >= self.threshold and not trial["done"]:
+                trial = self.polish(trial)
+                gain = fit["loglik"] - trial["loglik"]
+            gains.append(gain)
+            if gain >= self.threshold:
+                break
+            fit, trial = trial, None
+        return self.polish(fit), gains
+
+    def verify(self, parent, child):
+        """Whether removing the weakest of the converged ``parent`` loses
+        less than the threshold.
+
+        ``child`` is the converged fit the quick descent reached from a
+        short parent.  If it is within the threshold of ``parent`` the
+        removal holds; if not, the removal is refitted from the converged
+        parent (a short parent can lead to a poorer optimum), and when that
+        holds the converged fit and its trial are returned to descend from
+        again.  Returns ``(held, redo)``.
+        """
+        self.last_gain = parent["loglik"] - child["loglik"]
+        if self.last_gain < self.threshold:
+            return True, None
+        trial = self.polish(self.without_weakest(parent))
+        gain = parent["loglik"] - trial["loglik"]
+        if gain < self.threshold:
+            return True, (trial, None)
+        self.last_gain = gain
+        return False, None
+
+
 class _BaseSpectrumNMF(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
@@ -566,7 +663,6 @@ class _BaseSpectrumNMF(
         if not keep.any():
             keep[np.argmax(share)] = True
         index = np.flatnonzero(keep)
-        threshold = self._prune_threshold(model)
         counter = {"n": 0}
 
         def refit(index, W, H, max_iter=None):
@@ -574,70 +670,28 @@ class _BaseSpectrumNMF(
             counter["n"] += out["n_iter"]
             return out
 
-        def polish(fit):
-            if fit["done"]:
-                return fit
-            return refit(fit["index"], fit["W"], fit["H"])
-
-        def without_weakest(fit):
-            """A short refit of ``fit`` without its weakest learned component."""
-            Hk = fit["H"].astype(np.float64)
-            share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
-            share[~learned[fit["index"]]] = np.inf
-            rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
-            return refit(
-                fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
-            )
-
+        walk = _Descent(refit, learned, self._prune_threshold(model))
         W0 = ard_fit["W_iter"]
         fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
-        # a quick descent: removals whose loss between short refits is far
-        # below the threshold are taken without converging the fits, and the
-        # last of them is verified with converged fits below
-        provisional, quick_gains, trial = [], [], None
-        while np.count_nonzero(learned[fit["index"]]) > 1 and not fit["done"]:
-            trial = without_weakest(fit)
-            gain = fit["loglik"] - trial["loglik"]
-            if gain >= _PROVISIONAL * threshold:
-                break
-            provisional.append(fit)
-            quick_gains.append(gain)
-            fit, trial = trial, None
+        provisional, quick_gains, fit, trial = walk.quick(fit)
         if provisional:
-            fit, trial = polish(fit), None
+            fit, trial = walk.polish(fit), None
         start = fit
-        gains = []
-        while np.count_nonzero(learned[fit["index"]]) > 1:
-            # the quick descent's last trial, when it was of this fit
-            trial = trial or without_weakest(fit)
-            gain = fit["loglik"] - trial["loglik"]
-            # a short trial overstates the loss only against a converged fit,
-            # so a removal is accepted from a converged fit; a loss above the
-            # threshold is checked with both converged
-            if gain < threshold and not fit["done"]:
-                fit = polish(fit)
-                trial = without_weakest(fit)
-                gain = fit["loglik"] - trial["loglik"]
-            if gain >= threshold and not trial["done"]:
-                trial = polish(trial)
-                gain = fit["loglik"] - trial["loglik"]
-            gains.append(gain)
-            if gain >= threshold:
-                break
-            fit, trial = trial, None
-        fit = polish(fit)
-        # the last quick removal holds when the converged fit before it gains
-        # less than the threshold over the converged fit after it; if not, it
-        # removed a component, and the one before is checked in turn
+        fit, gains = walk.converged(fit, trial)
         while provisional:
-            parent = polish(provisional.pop())
+            # the last quick removal, checked with converged fits
+            parent = walk.polish(provisional.pop())
             quick_gains.pop()
-            gain = parent["loglik"] - start["loglik"]
-            if gain < threshold:
-                gains = [*quick_gains, gain, *gains]
+            held, redo = walk.verify(parent, start)
+            if held:
+                if redo is not None:  # the fit after it was a poor start
+                    start = redo[0]
+                    fit, gains = walk.converged(*redo)
+                gains = [*quick_gains, parent["loglik"] - start["loglik"], *gains]
                 break
             fit = start = parent
-            gains = [gain]
+            gains = [walk.last_gain]
+        threshold = walk.threshold
         if self._loss == "gaussian":
             solver = Solver(source, fit["model"])
             W, _, err, wsum = solver.refine_gaussian(fit["W"], fit["H"], fit["state"])
