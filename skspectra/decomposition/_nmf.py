@@ -67,13 +67,6 @@ _REFIT_STEP = 1e-2
 _TRIAL_ITER = 5
 
 
-# the quick descent of the likelihood pruning takes a removal without
-# converging the fits when its loss between short refits is below this
-# fraction of the threshold: the loss of a component fitted to noise is then
-# far from the threshold, and a real component's (a multiple of it) is not
-_PROVISIONAL = 0.5
-
-
 def _proposal_settled(history, iters):
     """Stopping test of an ARD fit that only proposes: its relevances alone."""
     return True
@@ -87,103 +80,6 @@ def _free_pixels(model):
     """Pixels free to fit noise: all of them, or fewer under a spatial prior
     that ties neighbouring maps together."""
     return model.N if model.spatial is None else model.spatial.effective_pixels()
-
-
-class _Descent:
-    """The likelihood pruning's walk from the ARD proposal down to the count.
-
-    ``refit(index, W, H, max_iter=None)`` refits the components ``index``
-    from ``(W, H)``; a fit is a dict with ``index``, ``W``, ``H``, ``wsum``,
-    ``loglik`` and ``done`` (converged).
-    """
-
-    def __init__(self, refit, learned, threshold):
-        self.refit = refit
-        self.learned = learned
-        self.threshold = threshold
-        self.last_gain = None
-
-    def n_learned(self, fit):
-        return int(np.count_nonzero(self.learned[fit["index"]]))
-
-    def polish(self, fit):
-        if fit["done"]:
-            return fit
-        return self.refit(fit["index"], fit["W"], fit["H"])
-
-    def without_weakest(self, fit, max_iter=_TRIAL_ITER):
-        """A short refit of ``fit`` without its weakest learned component."""
-        Hk = fit["H"].astype(np.float64)
-        share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
-        share[~self.learned[fit["index"]]] = np.inf
-        rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
-        return self.refit(
-            fit["index"][rest], fit["W"][:, rest], fit["H"][rest], max_iter
-        )
-
-    def quick(self, fit):
-        """Removals far below the threshold between short refits.
-
-        Returns the fits they were taken from (top first), their losses, the
-        fit reached and its short trial without the weakest (or None).
-        """
-        provisional, gains, trial = [], [], None
-        while self.n_learned(fit) > 1 and not fit["done"]:
-            trial = self.without_weakest(fit)
-            gain = fit["loglik"] - trial["loglik"]
-            if gain >= _PROVISIONAL * self.threshold:
-                break
-            provisional.append(fit)
-            gains.append(gain)
-            fit, trial = trial, None
-        return provisional, gains, fit, trial
-
-    def converged(self, fit, trial=None):
-        """Remove the weakest while it loses less than the threshold.
-
-        ``trial`` is a short trial of ``fit`` already computed, or None.
-        Returns the last fit (converged) and the losses of the removals tried.
-        """
-        gains = []
-        while self.n_learned(fit) > 1:
-            trial = trial or self.without_weakest(fit)
-            gain = fit["loglik"] - trial["loglik"]
-            # a short trial overstates the loss only against a converged fit,
-            # so a removal is accepted from a converged fit; a loss above the
-            # threshold is checked with both converged
-            if gain < self.threshold and not fit["done"]:
-                fit = self.polish(fit)
-                trial = self.without_weakest(fit)
-                gain = fit["loglik"] - trial["loglik"]
-            if gain >= self.threshold and not trial["done"]:
-                trial = self.polish(trial)
-                gain = fit["loglik"] - trial["loglik"]
-            gains.append(gain)
-            if gain >= self.threshold:
-                break
-            fit, trial = trial, None
-        return self.polish(fit), gains
-
-    def verify(self, parent, child):
-        """Whether removing the weakest of the converged ``parent`` loses
-        less than the threshold.
-
-        ``child`` is the converged fit the quick descent reached from a
-        short parent.  If it is within the threshold of ``parent`` the
-        removal holds; if not, the removal is refitted from the converged
-        parent (a short parent can lead to a poorer optimum), and when that
-        holds the converged fit and its trial are returned to descend from
-        again.  Returns ``(held, redo)``.
-        """
-        self.last_gain = parent["loglik"] - child["loglik"]
-        if self.last_gain < self.threshold:
-            return True, None
-        trial = self.polish(self.without_weakest(parent))
-        gain = parent["loglik"] - trial["loglik"]
-        if gain < self.threshold:
-            return True, (trial, None)
-        self.last_gain = gain
-        return False, None
 
 
 class _BaseSpectrumNMF(
@@ -647,14 +543,8 @@ class _BaseSpectrumNMF(
         probability :data:`_PRUNE_ALPHA`.  A removal is tried with a short
         refit, which against a converged fit can only overstate the loss: a
         removal is accepted only from a converged fit, and a loss above the
-        threshold is checked with the short refit converged too.  Before
-        that, a quick descent takes the removals whose loss between short
-        refits is below :data:`_PROVISIONAL` of the threshold without
-        converging the fits; the last of them is verified by converging the
-        fit before it and comparing it with the converged fit after it, and
-        undone if it lost more than the threshold (the one before is then
-        checked in turn).  The last refit is returned, so the spectra carry
-        no shrinkage from the prior.
+        threshold is checked with the short refit converged too.  The last
+        refit is returned, so the spectra carry no shrinkage from the prior.
         """
         H = ard_fit["H"].astype(np.float64)
         share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
@@ -663,6 +553,7 @@ class _BaseSpectrumNMF(
         if not keep.any():
             keep[np.argmax(share)] = True
         index = np.flatnonzero(keep)
+        threshold = self._prune_threshold(model)
         counter = {"n": 0}
 
         def refit(index, W, H, max_iter=None):
@@ -670,28 +561,42 @@ class _BaseSpectrumNMF(
             counter["n"] += out["n_iter"]
             return out
 
-        walk = _Descent(refit, learned, self._prune_threshold(model))
+        def polish(fit):
+            if fit["done"]:
+                return fit
+            return refit(fit["index"], fit["W"], fit["H"])
+
+        def without_weakest(fit):
+            """A short refit of ``fit`` without its weakest learned component."""
+            Hk = fit["H"].astype(np.float64)
+            share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
+            share[~learned[fit["index"]]] = np.inf
+            rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
+            return refit(
+                fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
+            )
+
         W0 = ard_fit["W_iter"]
         fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
-        provisional, quick_gains, fit, trial = walk.quick(fit)
-        if provisional:
-            fit, trial = walk.polish(fit), None
-        start = fit
-        fit, gains = walk.converged(fit, trial)
-        while provisional:
-            # the last quick removal, checked with converged fits
-            parent = walk.polish(provisional.pop())
-            quick_gains.pop()
-            held, redo = walk.verify(parent, start)
-            if held:
-                if redo is not None:  # the fit after it was a poor start
-                    start = redo[0]
-                    fit, gains = walk.converged(*redo)
-                gains = [*quick_gains, parent["loglik"] - start["loglik"], *gains]
+        gains = []
+        while np.count_nonzero(learned[fit["index"]]) > 1:
+            trial = without_weakest(fit)
+            gain = fit["loglik"] - trial["loglik"]
+            # a short trial overstates the loss only against a converged fit,
+            # so a removal is accepted from a converged fit; a loss above the
+            # threshold is checked with both converged
+            if gain < threshold and not fit["done"]:
+                fit = polish(fit)
+                trial = without_weakest(fit)
+                gain = fit["loglik"] - trial["loglik"]
+            if gain >= threshold and not trial["done"]:
+                trial = polish(trial)
+                gain = fit["loglik"] - trial["loglik"]
+            gains.append(gain)
+            if gain >= threshold:
                 break
-            fit = start = parent
-            gains = [walk.last_gain]
-        threshold = walk.threshold
+            fit = trial
+        fit = polish(fit)
         if self._loss == "gaussian":
             solver = Solver(source, fit["model"])
             W, _, err, wsum = solver.refine_gaussian(fit["W"], fit["H"], fit["state"])
@@ -1082,8 +987,6 @@ _DOC_ATTRS = """
     pruning_gains_ : ndarray of shape (n_tested,)
         Log-likelihood lost by each removal tried, weakest component first;
         every value but the last is below ``pruning_threshold_`` (removed).
-        Removals taken in the quick descent before the last verified one
-        carry the loss between short refits, which may be negative.
     pruning_threshold_ : float
         The log-likelihood a component must explain to be kept: what a
         component fitted to pure noise gains with probability 1 % (see
