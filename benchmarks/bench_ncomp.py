@@ -11,7 +11,7 @@ Methods, each asked for the rank of every image:
 * ``PoissonNMF ARD`` (Poisson images) and ``SparseNMF ARD`` (Gaussian
   images), cap 10;
 * ``select_n_components`` (``method="test"``, the noise model chosen from
-  the data);
+  the data) and ``held-out split`` (the same with ``method="split"``);
 * scikit-learn ``PCA(n_components="mle")`` (Minka) on Poisson-normalised
   data (each entry divided by the square root of its row mean times column
   mean, as HyperSpy's ``normalize_poissonian_noise`` does);
@@ -154,6 +154,12 @@ def count_select(X, case):
     return select_n_components(X, max_components=CAP, random_state=0).n_components
 
 
+def count_split(X, case):
+    return select_n_components(
+        X, max_components=CAP, method="split", random_state=0
+    ).n_components
+
+
 def count_pca(X, case):
     from sklearn.decomposition import PCA
 
@@ -171,6 +177,7 @@ def count_elbow(X, case):
 METHODS = {
     "NMF ARD (Poisson/Sparse)": count_ard,
     "select_n_components": count_select,
+    "held-out split": count_split,
     "PCA mle (Poisson-normalised)": count_pca,
     "HyperSpy elbow": count_elbow,
 }
@@ -216,7 +223,11 @@ def run_battery(cases):
             f"detectable and the true count in {within:.0f} %"
         )
         record("ncomp", f"{name}: detectable <= count <= true", within, unit="%")
-        ours = name in ("NMF ARD (Poisson/Sparse)", "select_n_components")
+        ours = name in (
+            "NMF ARD (Poisson/Sparse)",
+            "select_n_components",
+            "held-out split",
+        )
         record(
             "ncomp",
             f"{name}: right count",

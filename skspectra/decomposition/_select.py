@@ -1,4 +1,5 @@
-"""How many components: a test of K against K + 1 and bi-cross-validation."""
+"""How many components: a test of K against K + 1, bi-cross-validation and
+the held-out likelihood of a split of the data."""
 
 import numbers
 
@@ -10,6 +11,7 @@ from sklearn.utils.extmath import randomized_svd
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF, _BaseSpectrumNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._rmt import noise_edge, tw1_sf
+from skspectra.decomposition._split import binomial_split
 
 __all__ = ["NComponentsResult", "select_n_components"]
 
@@ -21,9 +23,21 @@ _WHITEN_FLOOR = 1e-3
 # value of the residual: enough to get it to a fraction of a percent
 _SVD_POWER_ITER = 7
 
+# the Gaussian residual's variance is estimated in this many bins of the
+# model's value: each bin then holds a few thousand entries of a 32 x 32 x
+# 128 image, enough for its variance to a few percent
+_VARIANCE_BINS = 32
+
 # bi-cross-validation splits rows and columns into this many groups each;
 # Owen & Perry (2009) find 2 x 2 folds enough for the rank
 _BCV_FOLDS = 2
+
+# the held-out Poisson likelihood floors a predicted count at this fraction
+# of the mean prediction, so a channel the model leaves empty scores a
+# finite log-likelihood
+_MODEL_FLOOR = 1e-9
+
+_METHODS = ("test", "bicv", "split")
 
 
 class NComponentsResult:
@@ -42,7 +56,9 @@ class NComponentsResult:
         One score per K: for ``method="test"`` the largest squared singular
         value of the whitened residual relative to the edge of the noise's
         Marchenko-Pastur law (1 is noise); for ``method="bicv"`` the
-        held-out loss (Poisson deviance or squared error) per held-out entry.
+        held-out loss (Poisson deviance or squared error) per held-out entry;
+        for ``method="split"`` the log-likelihood of the held-out half (up
+        to a constant of the data, so only differences between K count).
     p_values : ndarray of float or None
         For ``method="test"``, the p-value of K components against more
         (small: the residual still holds a component).
@@ -115,8 +131,17 @@ def _whitened_residual(est, X, W):
     N, M = X.shape
     K = est.n_components_
     dof = max(N * M - K * (N + M), 1)
-    sigma = np.sqrt(max(float(np.sum(R * R)) / dof, np.finfo(float).tiny))
-    return R / sigma
+    inflate = N * M / dof
+    # the noise's variance as a function of the model's value, one level per
+    # quantile bin of W H: constant for homoscedastic noise, lower where
+    # data clipped at zero leave little room below the model
+    edges = np.quantile(WH, np.linspace(0, 1, _VARIANCE_BINS + 1)[1:-1])
+    which = np.searchsorted(edges, WH)
+    counts = np.bincount(which.ravel(), minlength=_VARIANCE_BINS)
+    sums = np.bincount(which.ravel(), weights=(R * R).ravel(), minlength=_VARIANCE_BINS)
+    var = inflate * sums / np.maximum(counts, 1)
+    floor = _WHITEN_FLOOR * max(float(np.sum(R * R)) / dof, np.finfo(float).tiny)
+    return R / np.sqrt(np.maximum(var, floor))[which]
 
 
 def _test_score(est, X, W, rng):
@@ -182,6 +207,54 @@ def _bcv_score(est, X, K, rng):
     return total / X.size
 
 
+def _gaussian_noise_level(X, k, rng):
+    """Standard deviation of i.i.d. noise in X, from the residual of its best
+    rank-``k`` approximation with the ``k (N + M - k)`` degrees of freedom
+    of that approximation removed; ``k`` at least the rank of the signal."""
+    N, M = X.shape
+    U, s, Vt = randomized_svd(
+        X, k, n_iter=_SVD_POWER_ITER, random_state=rng.randint(2**31)
+    )
+    rss = max(float(np.sum(X * X)) - float(np.sum(s * s)), 0.0)
+    return np.sqrt(max(rss / ((N - k) * (M - k)), np.finfo(float).tiny))
+
+
+def _split(X, poisson, k, rng, split_rng):
+    """Two independent copies of X with the same signal: the fit half and the
+    held-out half, and the variance of the held-out half's noise (None for
+    counts).
+
+    Counts are thinned binomially (each half Poisson of half the mean);
+    Gaussian data are split as ``X + Z`` and ``X - Z`` with ``Z`` Gaussian of
+    the noise's variance, which makes the two independent (Leiner et al.
+    2023).
+    """
+    if poisson:
+        try:
+            A, B = binomial_split(X, split_rng)
+        except ValueError:
+            raise ValueError(
+                "method='split' with the Poisson model needs whole counts in X; "
+                "use model='gaussian' for data that are not counts."
+            ) from None
+        return A, B, None
+    sigma = _gaussian_noise_level(X.astype(np.float64), k, rng)
+    Z = (sigma * split_rng.standard_normal(X.shape)).astype(X.dtype)
+    return X + Z, X - Z, 2.0 * sigma**2
+
+
+def _split_score(est, A, B, variance):
+    """Held-out log-likelihood of ``B`` under ``est`` fitted on ``A`` (up to a
+    constant of the data): Poisson, or Gaussian of the given variance."""
+    W = est.fit_transform(A)
+    mu = W.astype(np.float64) @ est.components_.astype(np.float64)
+    B = B.astype(np.float64)
+    if variance is None:
+        mu = np.maximum(mu, _MODEL_FLOOR * mu.mean())
+        return float(np.sum(B * np.log(mu) - mu))
+    return float(-0.5 * np.sum((B - mu) ** 2) / variance)
+
+
 def select_n_components(
     X,
     *,
@@ -206,16 +279,28 @@ def select_n_components(
         parameters are used (with ``ard=False``).
     max_components : int, default=10
         The largest number tried; at most ``min(n_pixels, n_channels) - 1``.
-    method : {"test", "bicv"}, default="test"
+    method : {"test", "bicv", "split"}, default="test"
         ``"test"``: K components are accepted when the residual of their
         fit, whitened under the noise model (divided by ``sqrt(W H)`` for
-        Poisson, by the estimated noise level for Gaussian), has a largest
-        singular value that is noise: its p-value under the Tracy-Widom law
+        Poisson, by the noise level estimated at each level of ``W H`` for
+        Gaussian), has a largest singular value that is noise: its p-value
+        under the Tracy-Widom law
         of the largest eigenvalue of a noise matrix (Johnstone 2001) is at
         least ``alpha``.  The smallest such K is chosen.  ``"bicv"``:
         bi-cross-validation of Owen & Perry (2009) over 2 x 2 folds of
         pixels and channels; the K of least held-out loss is chosen (every
-        K up to ``max_components`` is fitted).
+        K up to ``max_components`` is fitted).  ``"split"``: X is split into
+        two independent copies of the same signal, each K is fitted on one
+        and scored by the log-likelihood of the other, and the K of largest
+        held-out log-likelihood is chosen (every K is fitted).  Counts are
+        thinned binomially (:func:`binomial_split`; X must be whole counts),
+        so each half holds half the dose; Gaussian data are split as
+        ``X + Z`` and ``X - Z`` with ``Z`` Gaussian of the noise's variance,
+        estimated from the residual of the best rank-``max_components``
+        approximation of X (data fission, Leiner et al. 2023).  Under a
+        spatial prior (an estimator with ``spatial_smoothness`` and
+        ``image_shape``) the held-out half has the same pixels, so the
+        prior is judged by what it predicts.
     alpha : float, default=0.01
         Level of the test of ``method="test"``.
     max_iter : int, default=2000
@@ -227,13 +312,23 @@ def select_n_components(
         the estimators' default because the test reads the residual, which
         an unconverged fit leaves with structure at high counts.
     random_state : int, RandomState instance or None, default=None
-        Seed of the fits, the SVD and the folds.
+        Seed of the fits, the SVD, the folds and the split (a seed or None
+        starts a ``numpy.random.Generator`` for the split).
 
     Returns
     -------
     result : NComponentsResult
         ``n_components``, the scores of every K tried, the p-values (test)
         and :meth:`~NComponentsResult.plot`, the NMF scree.
+
+    Raises
+    ------
+    ValueError
+        For X that is not 2-D, has one pixel or channel, holds NaN or no
+        positive value, for ``max_components`` below 2 or above
+        ``min(n_pixels, n_channels) - 1``, for an unknown method or model,
+        and for ``method="split"`` with the Poisson model on X that is not
+        whole counts.
 
     Warns
     -----
@@ -242,10 +337,14 @@ def select_n_components(
 
     Notes
     -----
-    With the Gaussian model, data with many negative values are clipped to
-    zero for the fit, which biases the residual where the signal is low;
-    the test then overstates the number, and ``method="bicv"`` is the
-    safer choice.
+    With the Gaussian model the test whitens the residual by a noise
+    variance estimated in bins of the model's value, so noise whose level
+    follows the signal (as it does in data clipped at zero, where little
+    room is left below the model) is not taken for a component.  Data with
+    many negative values are clipped to zero for the fit, which also biases
+    the residual where the signal is low; when a third or more of the
+    entries are clipped the test can still overstate the number, and
+    ``method="split"`` is the safer choice.
 
     References
     ----------
@@ -259,6 +358,9 @@ def select_n_components(
        Wishart and Gaussian random matrices and a simple approximation for
        the Tracy-Widom distribution", J. Multivar. Anal. 129 (2014) 69-81,
        :doi:`10.1016/j.jmva.2014.04.002`.
+    .. [4] J. Leiner, B. Duan, L. Wasserman and A. Ramdas, "Data fission:
+       splitting a single data point", J. Am. Stat. Assoc. (2023),
+       :doi:`10.1080/01621459.2023.2270748`.
 
     Examples
     --------
@@ -271,7 +373,10 @@ def select_n_components(
     """
     import warnings
 
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(X)
+    # the split's fits keep X's floating dtype, as the estimators do
+    fit_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    X = X.astype(np.float64, copy=False)
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2-D array (n_pixels, n_channels); got shape {X.shape}."
@@ -296,11 +401,22 @@ def select_n_components(
             f"max_components={max_components} is above min(n_pixels, "
             f"n_channels) - 1 = {min(N, M) - 1}."
         )
-    if method not in ("test", "bicv"):
-        raise ValueError(f"method must be 'test' or 'bicv'; got {method!r}.")
+    if method not in _METHODS:
+        raise ValueError(
+            f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}."
+        )
     rng = check_random_state(random_state)
     est = _estimator(model, X, max_iter, tol, random_state)
     name = "poisson" if isinstance(est, PoissonNMF) else "gaussian"
+    if method == "split":
+        # a RandomState is used as given; a seed or None starts a Generator
+        if isinstance(random_state, np.random.RandomState):
+            split_rng = rng
+        else:
+            split_rng = np.random.default_rng(random_state)
+        A, B, variance = _split(
+            X.astype(fit_dtype), name == "poisson", max_components, rng, split_rng
+        )
     ks, scores, pvals = [], [], []
     chosen = None
     with warnings.catch_warnings():
@@ -311,8 +427,11 @@ def select_n_components(
                 W = fit.fit_transform(X)
                 score, p = _test_score(fit, X, W, rng)
                 pvals.append(p)
-            else:
+            elif method == "bicv":
                 score = _bcv_score(est, X, K, rng)
+            else:
+                fit = clone(est).set_params(n_components=K)
+                score = _split_score(fit, A, B, variance)
             ks.append(K)
             scores.append(score)
             if method == "test" and p >= alpha:
@@ -320,6 +439,8 @@ def select_n_components(
                 break
     if method == "bicv":
         chosen = ks[int(np.argmin(scores))]
+    elif method == "split":
+        chosen = ks[int(np.argmax(scores))]
     elif chosen is None:
         chosen = max_components
     if chosen == max_components:

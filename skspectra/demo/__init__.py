@@ -20,7 +20,6 @@ from pathlib import Path
 
 from skspectra.demo._decomposition import (
     haadf_prediction,
-    held_out_n_components,
     line_owners,
     load_eds_tem,
     split_half_maps,
@@ -59,7 +58,6 @@ __all__ = [
     "REAL_PARAMS",
     "RELATIVE_ENERGY",
     "haadf_prediction",
-    "held_out_n_components",
     "leave_one_compound_out",
     "line_owners",
     "load_eds_tem",

@@ -5,16 +5,21 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 
 from skspectra.datasets import make_spectrum_image
-from skspectra.decomposition import PoissonNMF, SparseNMF, binomial_split
+from skspectra.decomposition import (
+    PoissonNMF,
+    SparseNMF,
+    binomial_split,
+    select_n_components,
+)
 
 # the TEM-EDS file's detector zero peak lies below this energy (keV), and no
 # line of its specimen above EDS_TOP
 ZERO_PEAK_EDGE = 0.15
 EDS_TOP = 10.0
 
-# a predicted count floored at this fraction of the mean, so a channel the
-# model leaves empty scores a finite log-likelihood
-_MODEL_FLOOR = 1e-9
+# the largest number of components the held-out count of the TEM-EDS image
+# tries: its maps hold a few phases, and each K is one fit of the image
+HELD_OUT_CAP = 5
 
 _EDS_LINES = {
     "O": 0.525,
@@ -200,44 +205,6 @@ def split_half_maps(est, image, seed=0):
     )
 
 
-def held_out_n_components(est, image, max_components=5, seed=0):
-    """The number of components that best predicts held-out counts.
-
-    The counts are split binomially into two independent halves; ``est`` is
-    fitted on the first with 1 to ``max_components`` components and scored
-    by the Poisson log-likelihood of the second under each fit (the same
-    pixels, so a spatial prior is judged by what it predicts).
-
-    Parameters
-    ----------
-    est : PoissonNMF
-        Unfitted decomposition; ``n_components`` is set for each fit.
-    image : array-like of shape (ny, nx, n_channels)
-        Spectrum image of integer counts.
-    max_components : int, default=5
-        The largest number tried.
-    seed : int, default=0
-        Seed of the split and of the fits.
-
-    Returns
-    -------
-    n_components : int
-        The number with the largest held-out log-likelihood.
-    scores : dict
-        ``{n_components: held-out log-likelihood}``.
-    """
-    first, test = binomial_split(np.asarray(image), np.random.default_rng(seed))
-    test = test.reshape(-1, test.shape[-1]).astype(np.float64)
-    scores = {}
-    for k in range(1, max_components + 1):
-        fit = clone(est).set_params(n_components=k, random_state=seed)
-        maps = fit.fit_image(first.astype(np.float32)).maps_
-        model = maps.reshape(-1, maps.shape[-1]).astype(np.float64) @ fit.components_
-        model = np.maximum(model, _MODEL_FLOOR * model.mean())
-        scores[k] = float(np.sum(test * np.log(model) - model))
-    return max(scores, key=scores.get), scores
-
-
 def _matched_cosine(found, truth):
     f = found / np.linalg.norm(found, axis=1, keepdims=True)
     t = truth / np.linalg.norm(truth, axis=1, keepdims=True)
@@ -348,12 +315,22 @@ def _eds_tem(report, path, random_state):
         "maps fitted on two independent halves of the counts agree at "
         f"r = {halves['plain']:.2f} without and {halves['smooth']:.2f} with it"
     )
-    k, scores = held_out_n_components(
-        PoissonNMF(ard=False, **fixed), image, seed=random_state
+    est = PoissonNMF(ard=False, image_shape=image.shape[:2], **fixed)
+    held = select_n_components(
+        image.reshape(-1, image.shape[-1]),
+        model=est,
+        max_components=HELD_OUT_CAP,
+        method="split",
+        max_iter=est.max_iter,
+        tol=est.tol,
+        random_state=random_state,
     )
-    gains = ", ".join(f"{k}: {v - scores[1]:+.0f}" for k, v in scores.items())
+    gains = ", ".join(
+        f"{k}: {v - held.scores[0]:+.0f}"
+        for k, v in zip(held.ks, held.scores, strict=True)
+    )
     report(
         "TEM-EDS 64x64, number of components by the held-out log-likelihood of "
-        f"one half of the counts with the spatial prior: {k} (gain over 1 "
-        f"component: {gains})"
+        f"one half of the counts with the spatial prior: {held.n_components} "
+        f"(gain over 1 component: {gains})"
     )

@@ -7,6 +7,7 @@ from skspectra.plotting._matplotlib import import_pyplot
 _LABELS = {
     "test": "largest residual eigenvalue / noise edge",
     "bicv": "held-out loss per entry",
+    "split": "held-out log-likelihood",
 }
 
 
@@ -26,7 +27,8 @@ def plot_scree(result, *, ax=None):
         With ``method="test"`` the score is the largest squared singular
         value of the whitened residual over the noise edge (1 is noise, the
         dashed line) and the p-values are written beside the points; with
-        ``"bicv"`` the held-out loss.
+        ``"bicv"`` the held-out loss; with ``"split"`` the held-out
+        log-likelihood.
 
     Examples
     --------

@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from skspectra.datasets import make_grain_image
@@ -209,6 +211,65 @@ def test_select_n_components_bicv_and_plot(tmp_path):
     assert (tmp_path / "scree.png").stat().st_size > 1000
 
 
+def gaussian_grains(k, seed, level=0.02, shape=(24, 24), m=96):
+    """A rank-k grain image with i.i.d. Gaussian noise of ``level`` x its mean."""
+    S, _ = grains(k, 1.0, noise=None, seed=seed, shape=shape, m=m)
+    return S + level * S.mean() * np.random.default_rng(seed).standard_normal(S.shape)
+
+
+@pytest.mark.parametrize("cpp", [300, 20000])
+def test_select_n_components_split_poisson(tmp_path, cpp):
+    pytest.importorskip("matplotlib")
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(3, cpp, seed=3, shape=(32, 32), m=128)
+    result = select_n_components(X, max_components=6, method="split", random_state=0)
+    assert result.n_components == 3 and result.model == "poisson"
+    # every K is scored; the held-out likelihood rises to the true number and
+    # falls after it
+    s = result.scores
+    assert list(result.ks) == [1, 2, 3, 4, 5, 6] and result.p_values is None
+    assert s[0] < s[1] < s[2] and s[2] == s.max() and s[2] > s[3]
+    # the same seed, the same split and fits
+    again = select_n_components(X, max_components=6, method="split", random_state=0)
+    np.testing.assert_array_equal(again.scores, s)
+    fig = result.plot()
+    fig.savefig(tmp_path / "split.png")
+    assert (tmp_path / "split.png").stat().st_size > 1000
+    assert fig.axes[0].get_ylabel() == "held-out log-likelihood"
+
+
+@settings(max_examples=4, deadline=None)
+@given(scale=st.floats(1e-3, 1e4), k=st.sampled_from([2, 4]))
+def test_select_n_components_split_gaussian_scale_free(scale, k):
+    # the noise level is estimated from X and the split's noise drawn at that
+    # level, so scaling X scales both halves and leaves the count unchanged
+    from skspectra.decomposition import select_n_components
+
+    X = gaussian_grains(k, seed=k, shape=(16, 16), m=48)
+    kw = dict(model="gaussian", max_components=5, method="split", random_state=0)
+    base = select_n_components(X, **kw)
+    scaled = select_n_components(scale * X, **kw)
+    assert base.n_components == scaled.n_components == k
+    np.testing.assert_allclose(scaled.scores, base.scores, rtol=1e-5)
+
+
+def test_select_n_components_split_passes_the_spatial_prior_on():
+    # the estimator's prior is used for the fits of the half: without the
+    # pixel grid it cannot be, and the error says so
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(2, 30, seed=3, shape=(16, 16), m=32)
+    est = PoissonNMF(ard=False, spatial_smoothness=1.0)
+    with pytest.raises(ValueError, match="image_shape"):
+        select_n_components(X, model=est, max_components=3, method="split")
+    est.set_params(image_shape=(16, 16))
+    result = select_n_components(
+        X, model=est, max_components=3, method="split", random_state=0
+    )
+    assert result.ks.tolist() == [1, 2, 3]
+
+
 @pytest.mark.parametrize(
     "X, kwargs, match",
     [
@@ -218,6 +279,11 @@ def test_select_n_components_bicv_and_plot(tmp_path):
         (np.ones((20, 10)), {"max_components": 10}, "above min"),
         (np.ones((20, 10)), {"method": "elbow", "max_components": 5}, "method"),
         (np.ones((20, 10)), {"model": "laplace", "max_components": 5}, "model"),
+        (
+            np.full((20, 10), 0.5),
+            {"model": "poisson", "method": "split", "max_components": 5},
+            "whole counts",
+        ),
     ],
 )
 def test_select_n_components_bad_input(X, kwargs, match):
