@@ -198,11 +198,8 @@ N_EST_REFERENCES = 3
 N_EST_MEASURED = 3
 
 
-def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
-    X, Y, tests, Yt = dataset(n_train, n_test, seed)
-    print(f"\n## {title}: {n_train} clean training spectra, 200 channels")
-    print(f"   targets {names}; R^2 on {n_test} test spectra, clean / SNR 20 / SNR 5\n")
-
+def synthetic_models(X, Y, n_train, seed, n_krr, n_est):
+    """The models of the synthetic comparison: (name, estimator, X, Y)."""
     net = dict(hidden_layer_sizes=(128, 64), n_estimators=n_est, random_state=seed)
     krr = GridSearchCV(
         make_pipeline(StandardScaler(), KernelRidge(kernel="rbf")),
@@ -216,7 +213,7 @@ def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
     X_aug, Y_aug = with_noisy_copies(X[:n_pls], Y[:n_pls], 3, seed)
     k = min(n_krr, n_train)
     X_aug_k, Y_aug_k = with_noisy_copies(X[: k // 4], Y[: k // 4], 3, seed)
-    models = [
+    return [
         ("SpectrumPropertyRegressor", SpectrumPropertyRegressor(**net), X, Y),
         (
             "  same, no augmentation",
@@ -231,39 +228,26 @@ def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
         ("SimilarityKNN (k=5, euclidean)", SimilarityKNNEstimator(), X, Y),
     ]
 
-    header = ["fit s"] + [
-        f"{t[:6]}@{'cl' if s is None else int(s)}" for s in SNRS for t in names
-    ]
-    print(fmt_row("model", header))
-    results = {}
 
-    def report(name, est, fit_s):
-        cells = [f"{fit_s:.1f}"]
-        r2s = {}
-        for snr in SNRS:
-            r2 = r2_score(Yt, est.predict(tests[snr]), multioutput="raw_values")
-            r2s[snr] = r2
-            cells += [f"{v:.3f}" for v in r2]
-        results[name] = r2s
-        print(fmt_row(name, cells), flush=True)
+def knn_best_on_test(X, Y, X_test, Y_test):
+    """The strongest kNN: the best of a grid chosen on the test set itself.
 
-    for name, est, Xf, Yf in models:
-        report(name, est, timed_fit(est, Xf, Yf))
-
-    # the strongest kNN: the best of a grid chosen on the SNR 5 test itself
+    Returns the metric, the number of neighbours and the fitted estimator.
+    """
     best, best_score = None, -np.inf
     for metric in ("euclidean", "cosine", "pearson"):
         for n_neighbors in (5, 20, 50):
             est = SimilarityKNNEstimator(
                 n_neighbors=n_neighbors, metric=metric, weights="distance"
             ).fit(X, Y)
-            score = r2_score(Yt, est.predict(tests[5.0]))
+            score = r2_score(Y_test, est.predict(X_test))
             if score > best_score:
                 best, best_score = (metric, n_neighbors, est), score
-    metric, n_neighbors, est = best
-    report("SimilarityKNN best on SNR 5 test*", est, 0.0)
-    print(f"   * {metric}, k={n_neighbors}, distance weights: tuned on the test")
+    return best
 
+
+def _synthetic_margins(title, results):
+    """Print and record the network's R^2 against the goal and every peer."""
     ours = results["SpectrumPropertyRegressor"]
     print(
         f"\n   SpectrumPropertyRegressor at SNR 20: R^2 {np.round(ours[20.0], 3)} "
@@ -293,10 +277,17 @@ def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
             f"   SNR 5, vs {name.strip():<34} R^2 {np.round(ours[5.0], 3)} vs "
             f"{np.round(r2s[5.0], 3)}: better on every target: {bool(better)}"
         )
-    # how much room the kNN leaves: the posterior mean under the true noise
-    # model (Gaussian likelihood of width the mean noise level, over the
-    # training spectra as the prior sample) has the least squared error of
-    # any estimator that learns from these spectra
+
+
+def _bayes_room(X, Y, tests, Yt, results):
+    """Print and record how much room the kNN leaves at SNR 5.
+
+    The posterior mean under the true noise model (Gaussian likelihood of
+    width the mean noise level, over the training spectra as the prior
+    sample) has the least squared error of any estimator that learns from
+    these spectra.
+    """
+    ours = results["SpectrumPropertyRegressor"]
     sigma = float(np.sqrt((tests[None] ** 2).mean(axis=1)).mean() / 5.0)
     bayes = SimilarityKNNEstimator(
         n_neighbors=min(200, len(X)), weights="gaussian", bandwidth=sigma
@@ -315,6 +306,35 @@ def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
         "(k=5) (worst target; the room left)",
         room,
     )
+
+
+def bench_synthetic(title, dataset, names, n_train, n_test, seed, n_krr, n_est):
+    X, Y, tests, Yt = dataset(n_train, n_test, seed)
+    print(f"\n## {title}: {n_train} clean training spectra, 200 channels")
+    print(f"   targets {names}; R^2 on {n_test} test spectra, clean / SNR 20 / SNR 5\n")
+    header = ["fit s"] + [
+        f"{t[:6]}@{'cl' if s is None else int(s)}" for s in SNRS for t in names
+    ]
+    print(fmt_row("model", header))
+    results = {}
+
+    def report(name, est, fit_s):
+        cells = [f"{fit_s:.1f}"]
+        r2s = {}
+        for snr in SNRS:
+            r2 = r2_score(Yt, est.predict(tests[snr]), multioutput="raw_values")
+            r2s[snr] = r2
+            cells += [f"{v:.3f}" for v in r2]
+        results[name] = r2s
+        print(fmt_row(name, cells), flush=True)
+
+    for name, est, Xf, Yf in synthetic_models(X, Y, n_train, seed, n_krr, n_est):
+        report(name, est, timed_fit(est, Xf, Yf))
+    metric, n_neighbors, est = knn_best_on_test(X, Y, tests[5.0], Yt)
+    report("SimilarityKNN best on SNR 5 test*", est, 0.0)
+    print(f"   * {metric}, k={n_neighbors}, distance weights: tuned on the test")
+    _synthetic_margins(title, results)
+    _bayes_room(X, Y, tests, Yt, results)
     return X, Y
 
 
