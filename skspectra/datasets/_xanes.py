@@ -250,6 +250,17 @@ def make_xanes_series(
     signal-to-noise ratio of 20 no estimator recovers 10Dq much better than
     to 0.4 eV from 256 channels.
 
+    The K-edge model stands for an ion in octahedral coordination about the
+    default valences 2-4, with every valence effect linear in :math:`v - 2`.
+    It does not describe a metal (whose measured K edge rises through a
+    shoulder from :math:`E_0` and has no white line, rather than stepping
+    sharply 6 eV below the edge of valence 2) nor a tetrahedral
+    :math:`d^0` oxo-anion such as vanadate or chromate (a pre-edge peak of
+    more than half the edge jump and a weak white line, where the model
+    gives a weak pre-edge and a white line that grows with valence), so a
+    ``valence_range`` reaching 0 or 5-6 gives spectra unlike measured ones
+    of those valences.
+
     **L2,3 edge** (``edge="L23"``), a toy crystal-field model of the
     :math:`2p \to 3d` white lines (not a multiplet calculation; it has no
     2p-3d Coulomb or exchange multiplets, no charge transfer and no

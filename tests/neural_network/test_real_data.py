@@ -8,8 +8,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 
-from skspectra.datasets import load_k_edge_references
+from skspectra.datasets import load_k_edge_references, make_xanes_series
 from skspectra.neural_network import SpectrumPropertyRegressor
+from skspectra.preprocessing import augment_spectra
 
 
 def test_dnno_cross_validated_like_pls(shared_data):
@@ -50,3 +51,39 @@ def test_oxidation_state_of_measured_references(shared_data):
     p_pls = np.ravel(cross_val_predict(PLSRegression(3), X, y, cv=cv, groups=groups))
     r2_net, r2_pls = r2_score(y, p_net), r2_score(y, p_pls)
     assert r2_net > 0.75 and r2_net > r2_pls, (r2_net, r2_pls)
+
+
+def test_computed_spectra_help_within_their_model_range(shared_data):
+    # make_xanes_series K edges model octahedral ions of valence 2-4: added to
+    # the measured references within that range they cost less accuracy on
+    # left-out compounds than extrapolated to the references' valences 0-6
+    elements = ["V", "Cr", "Mn", "Fe", "Cu"]
+    data = load_k_edge_references(
+        shared_data, element=elements, energy_range=(-15.0, 60.0)
+    )
+    X, y, groups, E = data.X, data.target, data.groups, data.energy
+    net = SpectrumPropertyRegressor(
+        hidden_layer_sizes=(64, 32), n_estimators=2, max_iter=30, alpha=1e-3,
+        noise_snr=(50.0, 500.0), calibration_fraction=None, energy=E,
+        random_state=0,
+    )  # fmt: skip
+    mae = {}
+    for valence_range in ((2.0, 4.0), (0.0, 6.0)):
+        computed = make_xanes_series(
+            500, len(E), energy_range=(E[0], E[-1]), edge_energy=7.0,
+            valence_range=valence_range, energy_shift=1.5, random_state=0,
+        )  # fmt: skip
+        errors = []
+        for train, test in GroupKFold(5).split(X, y, groups):
+            copies = augment_spectra(
+                np.tile(X[train], (5, 1)), max_shift=1.5, max_broadening=0.5,
+                noise_snr=(50.0, 500.0), energy=E, random_state=0,
+            )  # fmt: skip
+            X_fit = np.concatenate([computed.data, X[train], copies])
+            y_fit = np.concatenate([computed.valence, np.tile(y[train], 6)])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                pred = net.fit(X_fit, y_fit).predict(X[test])
+            errors.append(np.abs(pred - y[test]))
+        mae[valence_range] = np.concatenate(errors).mean()
+    assert mae[(2.0, 4.0)] < mae[(0.0, 6.0)], mae
