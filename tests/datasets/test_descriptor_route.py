@@ -14,8 +14,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skspectra.datasets import make_descriptor_spectra
+from skspectra.datasets import make_descriptor_spectra, make_property_spectra
 from skspectra.metrics import make_spectral_scorer
+from skspectra.tree import SpectralDendrogramTree
 
 
 def _route():
@@ -44,6 +45,28 @@ def test_spectra_predicted_from_held_out_descriptors():
     # the cosine scorer tells the grid apart and the search keeps its best
     scores = search.cv_results_["mean_test_score"]
     assert search.best_score_ == scores.max() > scores.min()
+
+
+def _pearson(a, b):
+    return _cosine(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
+
+
+def test_spectra_that_vary_smoothly_are_predicted_better_than_leaf_means():
+    # every line of make_property_spectra moves continuously with the six
+    # properties: a regression onto the spectra's components follows them,
+    # the leaf means of a tree are a staircase
+    kw = dict(measured=True, max_shift=0.0, broadening=(0.0, 0.0), background=None)
+    train = make_property_spectra(1000, random_state=0, **kw)
+    test = make_property_spectra(300, random_state=1, **kw)
+    route = _route().set_params(
+        regressor__kernelridge__alpha=1e-2, regressor__kernelridge__gamma=0.1
+    )
+    route.fit(train.target, train.data)
+    tree = SpectralDendrogramTree(n_clusters=16, random_state=0)
+    tree.fit(train.target, train.data)
+    r_route = _pearson(route.predict(test.target), test.clean).mean()
+    r_tree = _pearson(tree.predict(test.target), test.clean).mean()
+    assert r_route > 0.99 and r_route > r_tree + 0.005
 
 
 def test_descriptors_with_nan_are_rejected():
