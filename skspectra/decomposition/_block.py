@@ -5,9 +5,12 @@ channels) only through :class:`BlockSource`: one *pass* applies a function to
 every row block ``X[start:stop]`` and returns the per-block results.  For a
 NumPy array or a ``numpy.memmap`` the blocks are visited in order, each block
 converted to the working dtype on its own (so integer counts on disk are never
-copied whole); for a Dask array every row chunk becomes one task and the pass
-is one ``dask.compute`` call, run by whatever scheduler is active (threads, or
-a ``distributed`` cluster).
+copied whole); for a Dask array every row chunk becomes one task, which visits
+the chunk's blocks in order, and the pass is one ``dask.compute`` call, run by
+whatever scheduler is active (threads, or a ``distributed`` cluster).  A
+chunk is cut into blocks of the same size as an in-memory array's: a chunk of
+tens of megabytes handed to the kernels whole would leave the cache between
+their matrix products.
 """
 
 from contextlib import contextmanager
@@ -26,6 +29,31 @@ __all__ = ["BlockSource"]
 DEFAULT_BLOCK_BYTES = 4 * 2**20
 
 
+def _prepare(block, dtype, clip_negative):
+    """A block as a NumPy array of ``dtype``, negative values clipped if asked."""
+    block = np.asarray(block)
+    out = block.astype(dtype, copy=block.dtype != dtype)
+    if clip_negative:
+        if out is block:
+            out = out.copy()
+        np.maximum(out, 0, out=out)
+    return out
+
+
+def _chunk_task(chunk, cuts, block_args, func, shared_args, dtype, clip_negative):
+    """The Dask task of one row chunk: ``func`` on each of its blocks.
+
+    ``cuts`` are the blocks' row ranges within the chunk.  The chunk is
+    converted block by block, as an in-memory array is, so that a chunk of
+    integer counts is never copied whole.  A module-level function, so that
+    a task carries its arguments and not the source with its Dask graph.
+    """
+    return [
+        func(_prepare(chunk[a:b], dtype, clip_negative), *args, *shared_args)
+        for (a, b), args in zip(cuts, block_args, strict=True)
+    ]
+
+
 class BlockSource:
     """Row blocks of a 2-D array-like, converted to a working dtype.
 
@@ -36,7 +64,9 @@ class BlockSource:
         Working dtype of the blocks handed to the pass functions.
     block_size : int or None
         Rows per block; ``None`` chooses about ``DEFAULT_BLOCK_BYTES`` per
-        block.  Ignored for Dask arrays, whose row chunks are the blocks.
+        block.  The blocks of a Dask array start at each of its row chunks
+        (a chunk is split into blocks of this many rows, the last one
+        shorter), so blocks never straddle chunks.
     clip_negative : bool
         Replace negative values by zero in every block.
     n_jobs : int or None
@@ -56,31 +86,35 @@ class BlockSource:
         self.is_dask = is_dask_array(X)
         # resolved here, in the caller's thread, where a joblib context applies
         self.n_threads = effective_n_workers(n_jobs)
+        if block_size is None:
+            row_bytes = max(1, self.n_cols * self.dtype.itemsize)
+            block_size = max(1, DEFAULT_BLOCK_BYTES // row_bytes)
+        block_size = int(block_size)
         if self.is_dask:
             if len(X.chunks[1]) > 1:
                 self.X = X = X.rechunk({1: -1})
-            bounds = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(int)
+            edges = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(int)
         else:
-            if block_size is None:
-                row_bytes = max(1, self.n_cols * self.dtype.itemsize)
-                block_size = max(1, DEFAULT_BLOCK_BYTES // row_bytes)
-            block_size = int(block_size)
-            bounds = list(range(0, self.n_rows, block_size)) + [self.n_rows]
-            bounds = np.asarray(bounds, dtype=int)
-        self.bounds = bounds
+            edges = np.array([0, self.n_rows])
+        # blocks of block_size rows from the start of every chunk (an
+        # in-memory array is one chunk); chunk i holds blocks
+        # groups[i]:groups[i + 1]
+        bounds, groups = [0], [0]
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            bounds.extend(range(int(a) + block_size, int(b), block_size))
+            if b > a:
+                bounds.append(int(b))
+            groups.append(len(bounds) - 1)
+        self.bounds = np.asarray(bounds, dtype=int)
+        self.groups = groups
         self.slices = [
-            slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+            slice(int(a), int(b))
+            for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)
         ]
         self._parallel = None
 
     def _prepare(self, block):
-        block = np.asarray(block)
-        out = block.astype(self.dtype, copy=block.dtype != self.dtype)
-        if self.clip_negative:
-            if out is block:
-                out = out.copy()
-            np.maximum(out, 0, out=out)
-        return out
+        return _prepare(block, self.dtype, self.clip_negative)
 
     @contextmanager
     def workers(self):
@@ -99,6 +133,39 @@ class BlockSource:
                 yield self
             finally:
                 self._parallel = None
+
+    def _run_dask(self, func, per_block_args, shared_args):
+        """One task per row chunk; the results of its blocks, in row order."""
+        import dask
+
+        chunks = self.X.to_delayed().ravel()
+        shared = dask.delayed(shared_args, pure=True, traverse=False)
+        task = dask.delayed(_chunk_task, pure=True)
+        tasks = []
+        for i, chunk in enumerate(chunks):
+            first, last = self.groups[i], self.groups[i + 1]
+            start = self.bounds[first]
+            # the blocks' rows, counted from the start of the chunk
+            cuts = [
+                (int(a) - start, int(b) - start)
+                for a, b in zip(
+                    self.bounds[first:last],
+                    self.bounds[first + 1 : last + 1],
+                    strict=True,
+                )
+            ]
+            tasks.append(
+                task(
+                    chunk,
+                    cuts,
+                    per_block_args[first:last],
+                    func,
+                    shared,
+                    self.dtype,
+                    self.clip_negative,
+                )
+            )
+        return [r for part in dask.compute(*tasks) for r in part]
 
     def run(self, func, per_block_args=None, shared_args=()):
         """Apply ``func(X_block, *block_args, *shared_args)`` to every block.
@@ -122,20 +189,7 @@ class BlockSource:
         if per_block_args is None:
             per_block_args = [()] * n
         if self.is_dask:
-            import dask
-
-            prepare = self._prepare
-
-            def task(block, block_args, shared):
-                return func(prepare(block), *block_args, *shared)
-
-            blocks = self.X.to_delayed().ravel()
-            shared = dask.delayed(shared_args, pure=True, traverse=False)
-            tasks = [
-                dask.delayed(task, pure=True)(b, args, shared)
-                for b, args in zip(blocks, per_block_args, strict=True)
-            ]
-            return list(dask.compute(*tasks))
+            return self._run_dask(func, per_block_args, shared_args)
 
         def one(i):
             return func(
