@@ -139,8 +139,12 @@ class BlockSource:
         import dask
 
         chunks = self.X.to_delayed().ravel()
-        shared = dask.delayed(shared_args, pure=True, traverse=False)
-        task = dask.delayed(_chunk_task, pure=True)
+        # keys of their own for every pass (pure=False): hashing the blocks'
+        # arguments would cost time for nothing, and two passes with equal
+        # arguments would share keys, so that one could ask for results the
+        # scheduler is releasing from the other
+        shared = dask.delayed(shared_args, pure=False, traverse=False)
+        task = dask.delayed(_chunk_task, pure=False)
         tasks = []
         for i, chunk in enumerate(chunks):
             first, last = self.groups[i], self.groups[i + 1]
