@@ -734,6 +734,14 @@ if source == "dask":
     import dask.array as da
     from distributed import Client, LocalCluster
 
+    # the nanny sets a fixed glibc trim threshold in the workers, which also
+    # fixes glibc's mmap threshold at 128 kB: every block-sized temporary of
+    # the kernels is then a fresh mapping, its pages faulted in and zeroed on
+    # every block of every pass; without it glibc reuses them, as it does in
+    # the memmap run (the other settings, one BLAS thread, are kept)
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
     cluster = LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
