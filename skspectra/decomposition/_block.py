@@ -40,18 +40,24 @@ def _prepare(block, dtype, clip_negative):
     return out
 
 
-def _chunk_task(chunk, cuts, block_args, func, shared_args, dtype, clip_negative):
+def _chunk_task(
+    chunk, cuts, block_args, func, shared_args, dtype, clip_negative, merge=None
+):
     """The Dask task of one row chunk: ``func`` on each of its blocks.
 
     ``cuts`` are the blocks' row ranges within the chunk.  The chunk is
     converted block by block, as an in-memory array is, so that a chunk of
-    integer counts is never copied whole.  A module-level function, so that
-    a task carries its arguments and not the source with its Dask graph.
+    integer counts is never copied whole.  With ``merge``, the blocks'
+    results leave the task merged into one.  A module-level function, so
+    that a task carries its arguments and not the source with its Dask graph.
     """
-    return [
+    results = [
         func(_prepare(chunk[a:b], dtype, clip_negative), *args, *shared_args)
         for (a, b), args in zip(cuts, block_args, strict=True)
     ]
+    if merge is not None and results:
+        return [merge(results)]
+    return results
 
 
 class BlockSource:
@@ -134,8 +140,9 @@ class BlockSource:
             finally:
                 self._parallel = None
 
-    def _run_dask(self, func, per_block_args, shared_args):
-        """One task per row chunk; the results of its blocks, in row order."""
+    def _run_dask(self, func, per_block_args, shared_args, merge=None):
+        """One task per row chunk; the results of its blocks, in row order
+        (with ``merge``, one merged result per chunk that has rows)."""
         import dask
 
         chunks = self.X.to_delayed().ravel()
@@ -167,9 +174,50 @@ class BlockSource:
                     shared,
                     self.dtype,
                     self.clip_negative,
+                    merge,
                 )
             )
         return [r for part in dask.compute(*tasks) for r in part]
+
+    def run_merged(self, func, merge, per_block_args=None, shared_args=()):
+        """Like :meth:`run`, with the results of a Dask chunk merged in its task.
+
+        A Dask task then sends one result per chunk back to the client
+        instead of one per block: per-block statistics (a components x
+        channels matrix per block) would otherwise cross the network, and be
+        unpickled by the client, one block at a time.  In-memory and
+        memory-mapped arrays are run block by block, as by :meth:`run`.
+
+        Parameters
+        ----------
+        func : callable
+            As for :meth:`run`.
+        merge : callable
+            ``merge(results)`` turns the results of consecutive blocks, in
+            row order, into the result of one block spanning them.
+        per_block_args : list of tuple or None
+            As for :meth:`run`.
+        shared_args : tuple
+            As for :meth:`run`.
+
+        Returns
+        -------
+        slices : list of slice
+            The rows of each result.
+        results : list
+            One result per block, or for a Dask array one per chunk.
+        """
+        if not self.is_dask:
+            return self.slices, self.run(func, per_block_args, shared_args)
+        n = len(self.slices)
+        if per_block_args is None:
+            per_block_args = [()] * n
+        slices = [
+            slice(int(self.bounds[a]), int(self.bounds[b]))
+            for a, b in zip(self.groups[:-1], self.groups[1:], strict=True)
+            if b > a
+        ]
+        return slices, self._run_dask(func, per_block_args, shared_args, merge)
 
     def run(self, func, per_block_args=None, shared_args=()):
         """Apply ``func(X_block, *block_args, *shared_args)`` to every block.
