@@ -793,17 +793,27 @@ for _ in range(3):
     noop.run(len)
     times.append(time.perf_counter() - t0)
 out["pass_overhead"] = min(times)
-# the passes of the fit over X, counted
+# the passes of the fit over X, counted (run_merged of an array in memory
+# calls run: a pass is counted once)
 passes = [0]
-run = BlockSource.run
+depth = [0]
+originals = {name: getattr(BlockSource, name) for name in ("run", "run_merged")}
 
 
-def counted(self, *args, **kwargs):
-    passes[0] += 1
-    return run(self, *args, **kwargs)
+def counting(original):
+    def counted(self, *args, **kwargs):
+        passes[0] += depth[0] == 0
+        depth[0] += 1
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    return counted
 
 
-BlockSource.run = counted
+for name, original in originals.items():
+    setattr(BlockSource, name, counting(original))
 stamps = []
 est = PoissonNMF(
     n_components="auto",
@@ -817,7 +827,8 @@ est.fit(X)
 out["fit"] = time.perf_counter() - t0
 out["fit_cpu_client"] = time.process_time() - c0
 out["passes"] = passes[0]
-BlockSource.run = run
+for name, original in originals.items():
+    setattr(BlockSource, name, original)
 out["n_components"] = int(est.n_components_)
 out["iterations"] = len(stamps)
 out["per_iter"] = float(np.median(np.diff(stamps))) if len(stamps) > 1 else float("nan")
