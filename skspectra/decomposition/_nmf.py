@@ -82,6 +82,14 @@ def _free_pixels(model):
     return model.N if model.spatial is None else model.spatial.effective_pixels()
 
 
+def _projection_block(Xb, Hd):
+    """The start of ``transform`` on one block: each spectrum projected on
+    each component alone and clipped at zero (the caller shares it among
+    the components)."""
+    Xb = np.asarray(Xb, dtype=np.float64)
+    return np.maximum(Xb @ Hd.T, 0) / np.maximum(np.sum(Hd * Hd, axis=1), _DIV_GUARD)
+
+
 class _BaseSpectrumNMF(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
@@ -747,11 +755,10 @@ class _BaseSpectrumNMF(
         Hd = H.astype(np.float64)
         # deterministic start: least-squares-like projection on each spectrum
         W = np.empty((source.n_rows, H.shape[0]), dtype=dtype)
-        for sl in source.slices:
-            Xb = np.asarray(source._prepare(source.X[sl]), dtype=np.float64)
-            W[sl] = np.maximum(Xb @ Hd.T, 0) / np.maximum(
-                np.sum(Hd * Hd, axis=1), _DIV_GUARD
-            )
+        # one pass (one Dask compute), not one read per block
+        starts = source.run(_projection_block, shared_args=(Hd,))
+        for sl, Wb in zip(source.slices, starts, strict=True):
+            W[sl] = Wb
             W[sl] /= H.shape[0]
         state = dict(self._state)
         state["lam"] = np.asarray(state["lam"])[keep]

@@ -530,6 +530,20 @@ def poisson_block(
     return Wb, B, G, Wd.sum(axis=0), xlog
 
 
+def _merge_w_results(results):
+    """The results of consecutive blocks' W steps as those of one block: the
+    rows of W stacked, the statistics summed in row order."""
+    merged = [np.concatenate([r[0] for r in results], axis=0)]
+    for i in range(1, 4):
+        total = results[0][i]
+        for r in results[1:]:
+            total = total + r[i]
+        merged.append(total)
+    last = [r[4] for r in results]
+    merged.append(None if last[0] is None else sum(last))
+    return tuple(merged)
+
+
 # ----------------------------------------------------------------- solver
 class Model:
     """Constants of one fit: loss, penalties, hyperparameters."""
@@ -641,12 +655,13 @@ class Solver:
         if terms is not None:
             block_step = partial(penalised_step, block_step)
             per_block = [(*a, t) for a, t in zip(per_block, terms, strict=True)]
-        res = self.source.run(
+        slices, res = self.source.run_merged(
             block_step,
+            _merge_w_results,
             per_block_args=per_block,
             shared_args=shared_args,
         )
-        for sl, r in zip(self.source.slices, res, strict=True):
+        for sl, r in zip(slices, res, strict=True):
             W[sl] = r[0]
         if self.model.spatial is not None:
             self.rough = self.model.spatial.roughness(W)

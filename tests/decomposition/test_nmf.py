@@ -301,6 +301,84 @@ def test_sparse_blocks_take_the_same_poisson_steps(dtype, penalties, monkeypatch
     )
 
 
+def test_dask_chunks_are_cut_into_blocks(monkeypatch):
+    # a chunk is visited in blocks of block_size rows from its start, in one
+    # task per chunk, so a large chunk reaches the kernels in cache-sized
+    # pieces and no block straddles two chunks
+    da = pytest.importorskip("dask.array")
+    import skspectra.decomposition._block as block
+    from skspectra.decomposition._block import BlockSource
+
+    tasks = []
+    original = block._chunk_task
+
+    def counting(chunk, *args):
+        tasks.append(chunk.shape[0])
+        return original(chunk, *args)
+
+    monkeypatch.setattr(block, "_chunk_task", counting)
+
+    X = np.arange(30 * 4, dtype=np.float64).reshape(30, 4)
+    dX = da.from_array(X, chunks=((12, 12, 6), 4))
+    source = BlockSource(dX, np.float64, block_size=5)
+    starts = [sl.start for sl in source.slices]
+    assert starts == [0, 5, 10, 12, 17, 22, 24, 29]
+    assert source.slices[-1].stop == 30
+    rows = source.run(lambda Xb: Xb[:, 0] / 4)
+    assert [r.tolist() for r in rows] == [
+        list(range(sl.start, sl.stop)) for sl in source.slices
+    ]
+    # the per-block arguments reach their own block
+    offsets = source.run(
+        lambda Xb, first: float(Xb[0, 0] / 4 - first),
+        per_block_args=[(sl.start,) for sl in source.slices],
+    )
+    assert offsets == [0.0] * len(source.slices)
+    # one task per chunk and pass
+    assert sorted(tasks) == sorted([12, 12, 6] * 2)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_dask_chunks_of_whole_blocks_match_memory(cls):
+    # chunks that are whole numbers of blocks give the in-memory blocks; only
+    # the order in which the blocks' statistics are added differs (a chunk's
+    # are added in its task), so the fit agrees to rounding
+    da = pytest.importorskip("dask.array")
+    X, _ = small_data(5, n=64, m=40)
+    kw = dict(n_components=3, max_iter=15, tol=0.0, random_state=0, block_size=8)
+    ref = cls(**kw).fit(X)
+    est = cls(**kw).fit(da.from_array(X, chunks=(32, 40)))
+    np.testing.assert_allclose(est.components_, ref.components_, rtol=1e-10)
+    np.testing.assert_allclose(
+        est.objective_history_, ref.objective_history_, rtol=1e-12
+    )
+
+
+def test_dask_chunk_results_are_merged_in_their_task():
+    # run_merged sends one result per chunk, the merge of its blocks'
+    # results in row order; memory-backed arrays keep one per block
+    da = pytest.importorskip("dask.array")
+    from skspectra.decomposition._block import BlockSource
+
+    X = np.arange(30 * 4, dtype=np.float64).reshape(30, 4)
+
+    def rows(Xb):
+        return [Xb[:, 0] / 4]
+
+    def merge(results):
+        return [np.concatenate([r[0] for r in results])]
+
+    source = BlockSource(da.from_array(X, chunks=((12, 0, 12, 6), 4)), np.float64, 5)
+    slices, res = source.run_merged(rows, merge)
+    assert [(sl.start, sl.stop) for sl in slices] == [(0, 12), (12, 24), (24, 30)]
+    for sl, r in zip(slices, res, strict=True):
+        np.testing.assert_array_equal(r[0], np.arange(sl.start, sl.stop))
+    memory = BlockSource(X, np.float64, 5)
+    slices, res = memory.run_merged(rows, merge)
+    assert slices == memory.slices
+    assert len(res) == 6
+
+
 def test_dask_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
     da = pytest.importorskip("dask.array")
