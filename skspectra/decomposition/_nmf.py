@@ -250,6 +250,12 @@ class _BaseSpectrumNMF(
         else:
             U, S, Vt = randomized_svd_blocks(source, K, rng)
             W, H = nndsvd(U, S, Vt, self.init, mean, rng)
+            if basis is not None:
+                # the basis is fitted to the SVD's spectra before their zeros
+                # are filled: a filled floor would be fitted by the continuum
+                # rows and make every starting spectrum alike
+                _, H0 = nndsvd(U, S, Vt, "nndsvd", mean, rng)
+                H = np.where(H0.sum(axis=1, keepdims=True) > 0, H0, H)
             if S.shape[0] < K:  # rank of X below K: fill the rest
                 avg = np.sqrt(mean / K)
                 extra = K - S.shape[0]
