@@ -1,6 +1,5 @@
 """Non-negative matrix factorisation of spectrum images."""
 
-from skspectra.decomposition._basis import eds_basis
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._select import NComponentsResult, select_n_components
@@ -14,7 +13,6 @@ __all__ = [
     "SparseNMF",
     "binomial_split",
     "component_stability",
-    "eds_basis",
     "select_n_components",
     "suggest_noise_model",
 ]

@@ -994,15 +994,16 @@ _DOC_COMMON = """
         for ``spatial_smoothness``; at least 2 x 2 pixels.
     spectral_basis : array-like of shape (n_basis, n_channels), default=None
         Non-negative spectra that every learned component is a non-negative
-        combination of: ``H = C @ spectral_basis`` with only the coefficients
-        ``C`` learned (each row scaled to unit sum first), as espm's ``G``
-        matrix does.  :func:`eds_basis` builds one from the X-ray lines of
-        the specimen's elements and a smooth continuum, which at a few tens
-        of counts per pixel keeps the spectra free of counting noise.  None
-        learns every channel.  ``fixed_components`` are kept as given.  The
-        updates are the multiplicative ones on ``C`` (the same
-        majorisation, so the objective still never increases); the block
-        passes over X are unchanged.
+        combination of: ``H = C @ spectral_basis`` with only the
+        coefficients ``C`` learned (each row scaled to unit sum first), as
+        espm's ``G`` matrix does.  :func:`~skspectra.peaks.eds_basis` builds
+        one from the X-ray lines of the specimen's elements and a smooth
+        continuum, which at a few tens of counts per pixel keeps the spectra
+        free of counting noise.  None learns every channel.
+        ``fixed_components`` are kept as given.  The updates are the
+        multiplicative ones on ``C`` (the same majorisation, so the
+        objective still never increases); the block passes over X are
+        unchanged.
 """
 
 _DOC_ATTRS = """
