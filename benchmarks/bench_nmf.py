@@ -700,8 +700,8 @@ def _bench_prior_cost(seed, n_iter=30):
 
 # the --espm-data section: counts per pixel (20-500, a low-dose STEM-EDS
 # range), the phases of the grain images with real lines (element: atomic
-# fraction), their
-# energy axis (keV) and the share of their counts in the continuum
+# fraction), their energy axis (keV) and the share of their counts in the
+# continuum
 PHYS_COUNTS = (20, 100, 500)
 # oxides of one family, told apart by the ratios of overlapping K lines
 PHYS_PHASES = (
