@@ -998,8 +998,8 @@ _DOC_COMMON = """
         coefficients ``C`` learned (each row scaled to unit sum first), as
         espm's ``G`` matrix does.  :func:`~skspectra.peaks.eds_basis` builds
         one from the X-ray lines of the specimen's elements and a smooth
-        continuum, which at a few tens of counts per pixel keeps the spectra
-        free of counting noise.  None learns every channel.
+        continuum, which at a few tens of counts per pixel keeps most of the
+        counting noise out of the spectra.  None learns every channel.
         ``fixed_components`` are kept as given.  The updates are the
         multiplicative ones on ``C`` (the same majorisation, so the
         objective still never increases); the block passes over X are
