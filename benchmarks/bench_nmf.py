@@ -11,7 +11,11 @@ stream of X (``--size 200x200x2000`` runs it smaller and extrapolates the
 times to the full size, saying so),
 ``--low-dose`` for the spatial prior on low-dose grain images against plain
 PoissonNMF and espm's ``SmoothNMF`` (when espm is importable) and its cost
-per iteration.
+per iteration, ``--espm-data`` for spectra held to the X-ray lines of the
+elements (``spectral_basis=eds_basis(...)``): on grain images whose phases
+have real line energies, and on espm's own simulated particles against espm
+with and without its physical model (that part needs espm, and says so when
+it is missing).
 
 Seconds per iteration: for scikit-learn and pyMCR, the difference between a
 fit with ``1 + n`` iterations and one with 1 iteration, divided by ``n``, so
@@ -497,8 +501,9 @@ ESPM_LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 ORACLE_WEIGHTS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 
 
-def map_correlation(found, truth):
-    """Mean correlation of the true maps with their matched found maps."""
+def _matched(found, truth):
+    """Correlations of the true maps with the found ones, and the matching
+    (true rows to found columns) that maximises their sum."""
     from scipy.optimize import linear_sum_assignment
 
     f = np.asarray(found, dtype=np.float64).reshape(-1, found.shape[-1])
@@ -506,7 +511,13 @@ def map_correlation(found, truth):
     k = t.shape[1]
     C = np.nan_to_num(np.corrcoef(t.T, f.T)[:k, k:])
     rows, cols = linear_sum_assignment(-C)
-    return float(C[rows, cols].sum() / k)
+    return C, rows, cols
+
+
+def map_correlation(found, truth):
+    """Mean correlation of the true maps with their matched found maps."""
+    C, rows, cols = _matched(found, truth)
+    return float(C[rows, cols].sum() / len(rows))
 
 
 def _espm():
@@ -685,6 +696,246 @@ def _bench_prior_cost(seed, n_iter=30):
             unit="x",
             met=ratio <= 1.5,
         )
+
+
+# the --espm-data section: counts per pixel (20-500, a low-dose STEM-EDS
+# range), the phases of the grain images with real lines (element: atomic
+# fraction), their energy axis (keV) and the share of their counts in the
+# continuum
+PHYS_COUNTS = (20, 100, 500)
+# oxides of one family, told apart by the ratios of overlapping K lines
+PHYS_PHASES = (
+    {"Fe": 0.3, "Cr": 0.1, "Ni": 0.05, "O": 0.55},
+    {"Fe": 0.1, "Cr": 0.3, "Ni": 0.05, "O": 0.55},
+    {"Fe": 0.15, "Cr": 0.15, "Ni": 0.2, "O": 0.5},
+)
+PHYS_ENERGY = np.arange(0.2, 10.0, 0.01)
+PHYS_CONTINUUM_SHARE = 0.3
+# the weight of an element's second shell (L beside K, M beside L) in the
+# generator's phases, and the absorption cut-off (keV) of their continuum,
+# between the cut-offs of eds_basis' continuum rows
+PHYS_SECOND_SHELL = 0.3
+PHYS_CUTOFF_KEV = 0.4
+# espm's Laplacian weight (its default), with its data normalised
+ESPM_DEFAULT_LAMBDA = 1.0
+
+
+def _matched_scores(found_maps, found_spectra, truth_maps, truth_spectra):
+    """Matched map correlation and spectral cosine (same matching, by maps)."""
+    C, rows, cols = _matched(found_maps, truth_maps)
+    f = np.asarray(found_spectra, dtype=np.float64)[cols]
+    t = np.asarray(truth_spectra, dtype=np.float64)[rows]
+    cos = np.sum(f * t, axis=1) / (
+        np.linalg.norm(f, axis=1) * np.linalg.norm(t, axis=1)
+    )
+    return float(C[rows, cols].mean()), float(np.mean(cos))
+
+
+def _line_phases(energy):
+    """The generator's phase spectra: xraydb lines and a Kramers continuum."""
+    from skspectra.peaks import eds_basis
+
+    phases = []
+    for composition in PHYS_PHASES:
+        spectrum = np.zeros(energy.size)
+        for element, fraction in composition.items():
+            rows, _ = eds_basis(energy, [element], n_continuum=0)
+            shells = np.array([1.0] + [PHYS_SECOND_SHELL] * (len(rows) - 1))
+            spectrum += fraction * (shells / shells.sum()) @ rows
+        kramers = (200.0 - energy) / energy * np.exp(-((PHYS_CUTOFF_KEV / energy) ** 3))
+        spectrum *= (1 - PHYS_CONTINUUM_SHARE) / spectrum.sum()
+        spectrum += PHYS_CONTINUUM_SHARE * kramers / kramers.sum()
+        phases.append(spectrum)
+    return np.array(phases)
+
+
+def _phys_fits(image, basis, seed, auto=True):
+    """{name: (maps, spectra)} of PoissonNMF without and with the basis."""
+    n = image.shape[-1]
+    settings = {"PoissonNMF": {}, "with eds_basis": {"spectral_basis": basis}}
+    if auto:
+        settings["spatial_smoothness='auto'"] = {"spatial_smoothness": "auto"}
+        settings["eds_basis and 'auto'"] = {
+            "spectral_basis": basis,
+            "spatial_smoothness": "auto",
+        }
+    out = {}
+    for name, params in settings.items():
+        t0 = time.perf_counter()
+        nmf = PoissonNMF(3, ard=False, random_state=seed, **params).fit_image(image)
+        out[name] = (nmf.maps_, nmf.components_.reshape(-1, n))
+        print(f"      {name}: {time.perf_counter() - t0:.1f} s", flush=True)
+    return out
+
+
+def bench_eds_lines(seed=0):
+    """Maps and spectra with and without eds_basis, grain images with real
+    line energies, 20-500 counts per pixel."""
+    from skspectra.datasets import make_grain_image
+    from skspectra.peaks import eds_basis
+
+    energy = PHYS_ENERGY
+    phases = _line_phases(energy)
+    elements = sorted({el for c in PHYS_PHASES for el in c})
+    basis, _ = eds_basis(energy, elements)
+    print(
+        f"\nEDS lines: grain images {LOW_DOSE_SHAPE[0]} x {LOW_DOSE_SHAPE[1]} x "
+        f"{energy.size} (0.2-10 keV), phases {', '.join(map(str, PHYS_PHASES))}; "
+        f"basis of {basis.shape[0]} rows; matched map correlation / spectral cosine"
+    )
+    rows = {}
+    for cpp in PHYS_COUNTS:
+        _, truth = make_grain_image(
+            3, shape=LOW_DOSE_SHAPE, n_channels=8, random_state=seed
+        )
+        fractions = truth.maps / truth.maps.sum(axis=-1, keepdims=True)
+        rng = np.random.default_rng(seed)
+        image = rng.poisson(cpp * fractions @ phases).astype(np.float64)
+        fits = _phys_fits(image, basis, seed, auto=False)
+        rows[cpp] = {
+            name: _matched_scores(m, h, fractions, phases)
+            for name, (m, h) in fits.items()
+        }
+        print(
+            f"   {cpp:>3} counts/pixel: "
+            + "; ".join(f"{k} {r:.3f} / {c:.3f}" for k, (r, c) in rows[cpp].items())
+        )
+    gain = np.mean([r["with eds_basis"][0] - r["PoissonNMF"][0] for r in rows.values()])
+    record(
+        "nmf",
+        "EDS-line grain images 20-500 counts/pixel, map correlation: eds_basis - plain",
+        gain,
+        target="> 0",
+        met=gain > 0,
+    )
+    return rows
+
+
+def _espm_sample():
+    """espm's particle phases and maps, its G, and the energy axis; or why not."""
+    try:
+        from espm.datasets.built_in_EDXS_datasets import (
+            particles_misc_dict,
+            particles_phases_dict,
+        )
+        from espm.models import EDXS
+        from espm.models.EDXS_function import elts_list_from_dict_list
+        from espm.models.generate_EDXS_phases import generate_modular_phases
+        from espm.weights.generate_weights import generate_weights
+    except ImportError as exc:
+        return None, f"espm not importable ({exc})"
+    import contextlib
+    import io
+
+    params = particles_phases_dict["model_params"]
+    with contextlib.redirect_stdout(io.StringIO()):  # espm prints as it builds
+        phases = generate_modular_phases(**particles_phases_dict)
+        maps = generate_weights(
+            "sphere",
+            particles_misc_dict["shape_2d"],
+            n_phases=3,
+            seed=particles_misc_dict["seed"],
+            radius=20,
+        )
+        numbers = elts_list_from_dict_list(particles_phases_dict["elts_dicts"])
+        model = EDXS(**params)
+        model.generate_g_matr(
+            g_type="bremsstrahlung", elements=numbers, elements_dict={}
+        )
+    energy = params["e_offset"] + params["e_scale"] * np.arange(params["e_size"])
+    return dict(
+        phases=phases / phases.sum(axis=1, keepdims=True),
+        maps=maps,
+        G=model.G,
+        numbers=numbers,
+        energy=energy,
+        misc=particles_misc_dict,
+        params=params,
+    ), ""
+
+
+def _espm_fit(image, G, seed):
+    """Maps and spectra of espm's SmoothNMF at its default Laplacian weight."""
+    SmoothNMF, _ = _espm()
+    ny, nx, nc = image.shape
+    est = SmoothNMF(
+        n_components=3,
+        G=G,
+        lambda_L=ESPM_DEFAULT_LAMBDA,
+        shape_2d=(ny, nx),
+        normalize=True,
+        max_iter=200,
+        random_state=seed,
+        verbose=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit_transform(image.reshape(-1, nc).T.astype(np.float64))
+    spectra = (est.W_ if G is None else G @ est.W_).T
+    return est.H_.T.reshape(ny, nx, -1), spectra
+
+
+def bench_espm_data(seed=0):
+    """espm's simulated particles: PoissonNMF plain, with the spatial prior,
+    with eds_basis, against espm with and without its G."""
+    import xraydb
+
+    from skspectra.peaks import eds_basis
+
+    bench_eds_lines(seed)
+    sample, why = _espm_sample()
+    if sample is None:
+        print(
+            f"\nespm data skipped: {why}; run --espm-data where espm is "
+            "installed (pip install espm, with scikit-image and exspy)"
+        )
+        return None
+    from espm.datasets.base import generate_spim_sample
+
+    energy = sample["energy"]
+    elements = [xraydb.atomic_symbol(int(z)) for z in sample["numbers"]]
+    basis, _ = eds_basis(energy, elements)
+    shape = sample["maps"].shape
+    print(
+        f"\nespm's particles: {shape[0]} x {shape[1]} x {energy.size} "
+        f"({energy[0]:g}-{energy[-1]:g} keV), elements {', '.join(elements)}; "
+        f"eds_basis {basis.shape[0]} rows, espm's G {sample['G'].shape[1]}; "
+        f"espm SmoothNMF lambda_L={ESPM_DEFAULT_LAMBDA:g}; "
+        "matched map correlation / spectral cosine"
+    )
+    rows = {}
+    for cpp in PHYS_COUNTS:
+        misc = dict(sample["misc"], N=cpp)
+        spim = generate_spim_sample(
+            sample["phases"], sample["maps"], sample["params"], misc, seed=seed
+        )
+        image = np.asarray(spim["X"], dtype=np.float64)
+        fits = _phys_fits(image, basis, seed)
+        for name, G in (("espm without G", None), ("espm with G", sample["G"])):
+            t0 = time.perf_counter()
+            fits[name] = _espm_fit(image, G, seed)
+            print(f"      {name}: {time.perf_counter() - t0:.1f} s", flush=True)
+        rows[cpp] = {
+            name: _matched_scores(m, h, sample["maps"], sample["phases"])
+            for name, (m, h) in fits.items()
+        }
+        print(
+            f"   {cpp:>3} counts/pixel: "
+            + "; ".join(f"{k} {r:.3f} / {c:.3f}" for k, (r, c) in rows[cpp].items()),
+            flush=True,
+        )
+    gain = np.mean(
+        [r["eds_basis and 'auto'"][0] - r["espm with G"][0] for r in rows.values()]
+    )
+    record(
+        "nmf",
+        "espm particles 20-500 counts/pixel, map correlation: eds_basis and "
+        "'auto' - espm with G",
+        gain,
+        target=">= 0",
+        met=gain >= 0,
+    )
+    return rows
 
 
 # the standard spectrum image: 500 x 500 pixels x 2,000 channels in float32
@@ -1054,6 +1305,12 @@ def main(argv=None):
         help="map correlation at 3, 6, 12 counts per pixel with the spatial prior",
     )
     parser.add_argument(
+        "--espm-data",
+        action="store_true",
+        help="spectra held to X-ray lines (eds_basis) at 20, 100, 500 counts "
+        "per pixel, on grain images and on espm's simulated particles",
+    )
+    parser.add_argument(
         "--no-peers", action="store_true", help="skip HyperSpy and pyMCR"
     )
     parser.add_argument(
@@ -1088,6 +1345,8 @@ def main(argv=None):
         bench_ard_seeds()
     if args.low_dose or args.quick:
         bench_low_dose()
+    if args.espm_data:
+        bench_espm_data()
     if args.big:
         if args.size == BIG_SHAPE:
             # the fixed 2 GB memmap factorisation only at the full size

@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skspectra.decomposition._basis import check_spectral_basis, coefficients_on
 from skspectra.decomposition._rmt import noise_quantile
 from skspectra.decomposition._solver import (
     _DIV_GUARD,
@@ -124,6 +125,7 @@ class _BaseSpectrumNMF(
             StrOptions({"auto"}),
         ],
         "image_shape": ["array-like", None],
+        "spectral_basis": ["array-like", None],
     }
 
     def __init__(
@@ -149,6 +151,7 @@ class _BaseSpectrumNMF(
         callback=None,
         spatial_smoothness=0.0,
         image_shape=None,
+        spectral_basis=None,
     ):
         self.n_components = n_components
         self.ard = ard
@@ -170,6 +173,7 @@ class _BaseSpectrumNMF(
         self.callback = callback
         self.spatial_smoothness = spatial_smoothness
         self.image_shape = image_shape
+        self.spectral_basis = spectral_basis
 
     # ------------------------------------------------------------- checks
     def _clip_negative(self):
@@ -243,7 +247,8 @@ class _BaseSpectrumNMF(
         return F / sums[:, None]
 
     # ------------------------------------------------------------- init
-    def _initialize(self, source, stats, K, rng, fixed):
+    def _initialize(self, source, stats, K, rng, fixed, basis=None):
+        """Starting factors; with a basis, ``H`` holds coefficients on it."""
         N, M = source.n_rows, source.n_cols
         mean = stats["mean"]
         if self.init == "random":
@@ -253,6 +258,12 @@ class _BaseSpectrumNMF(
         else:
             U, S, Vt = randomized_svd_blocks(source, K, rng)
             W, H = nndsvd(U, S, Vt, self.init, mean, rng)
+            if basis is not None:
+                # the basis is fitted to the SVD's spectra before their zeros
+                # are filled: a filled floor would be fitted by the continuum
+                # rows and make every starting spectrum alike
+                _, H0 = nndsvd(U, S, Vt, "nndsvd", mean, rng)
+                H = np.where(H0.sum(axis=1, keepdims=True) > 0, H0, H)
             if S.shape[0] < K:  # rank of X below K: fill the rest
                 avg = np.sqrt(mean / K)
                 extra = K - S.shape[0]
@@ -264,6 +275,8 @@ class _BaseSpectrumNMF(
             scale = learned_sums.mean() if learned_sums.size else np.sqrt(mean / K) * M
             H[:n_fixed] = fixed * scale
             W[:, :n_fixed] = np.sqrt(mean / K)
+        if basis is not None:
+            H = coefficients_on(H, basis, 0 if fixed is None else fixed.shape[0])
         return W, H
 
     # ------------------------------------------------------------- fit
@@ -273,6 +286,7 @@ class _BaseSpectrumNMF(
         grid, weight = self._check_spatial(X, image_shape)
         self.energy_ = check_energy(self.energy, M)
         fixed = self._check_fixed(M, dtype)
+        basis = check_spectral_basis(self.spectral_basis, M, fixed)
         K = self._resolve_n_components(X, N, M)
         if K > min(N, M):
             warnings.warn(
@@ -323,6 +337,7 @@ class _BaseSpectrumNMF(
                 dtype=dtype,
                 prune_tol=self.prune_tol,
                 spatial=make_penalty(grid, weight, self._loss, stats),
+                basis=basis,
             )
             best = self._best_run(Solver(source, model), stats, K, fixed, dtype)
             if self.ard and self.prune == "likelihood":
@@ -414,7 +429,9 @@ class _BaseSpectrumNMF(
         rng = check_random_state(self.random_state)
         best = None
         for run in range(self.n_init):
-            W0, H0 = self._initialize(solver.source, stats, K, rng, fixed)
+            W0, H0 = self._initialize(
+                solver.source, stats, K, rng, fixed, solver.model.basis
+            )
             if solver.model.spatial is not None:
                 W0 = solver.model.spatial.smooth(W0)
             fit = self._run(solver, W0.astype(dtype), H0.astype(dtype), run)
@@ -510,6 +527,7 @@ class _BaseSpectrumNMF(
             sparsity=self.sparsity,
             dtype=model.dtype,
             spatial=model.spatial,
+            basis=model.basis,
         )
         step = _REFIT_STEP * self._noise_gain(model)
 
@@ -629,6 +647,11 @@ class _BaseSpectrumNMF(
         return report
 
     def _store(self, best, model, dtype):
+        if model.basis is not None:
+            # the solver's H holds coefficients on the basis; the spectra are
+            # their combinations (row sums, and so relevances, unchanged)
+            coef = best["H"].astype(np.float64)
+            best["H"] = (coef @ model.basis).astype(dtype)
         H = best["H"].astype(np.float64)
         s = H.sum(axis=1)
         wsum = np.asarray(best["wsum"], dtype=np.float64)
@@ -668,6 +691,13 @@ class _BaseSpectrumNMF(
         components = H[keep] / np.where(vanished, 1.0, s_keep)[:, None]
         components[vanished] = 1.0 / H.shape[1]
         self.components_ = components.astype(dtype)
+        if model.basis is not None:
+            # coefficients on the given rows (the fixed spectra come first in
+            # the solver's basis), scaled as the unit-sum components are
+            n_fixed = int(np.count_nonzero(~model.learned))
+            coef = coef[keep, n_fixed:]
+            coef /= np.where(vanished, 1.0, s_keep)[:, None]
+            self.spectral_coefficients_ = coef
         self.n_components_ = int(keep.sum())
         self._H = best["H"][keep].astype(dtype)
         self._scale = s_keep
@@ -846,8 +876,9 @@ class _SubModel:
     def __init__(self, model, keep):
         self.__dict__.update(model.__dict__)
         # new spectra come without a pixel grid: transform maps each pixel
-        # on its own
+        # on its own; the spectra are held as spectra, not as coefficients
         self.spatial = None
+        self.basis = None
         self.learned = model.learned[keep]
         self.K = int(keep.sum())
 
@@ -968,6 +999,18 @@ _DOC_COMMON = """
         The grid ``(ny, nx)`` of the rows of X given to :meth:`fit` (pixels
         in raster order, as :func:`~skspectra.utils.unfold` lays them out),
         for ``spatial_smoothness``; at least 2 x 2 pixels.
+    spectral_basis : array-like of shape (n_basis, n_channels), default=None
+        Non-negative spectra that every learned component is a non-negative
+        combination of: ``H = C @ spectral_basis`` with only the
+        coefficients ``C`` learned (each row scaled to unit sum first), as
+        espm's ``G`` matrix does.  :func:`~skspectra.peaks.eds_basis` builds
+        one from the X-ray lines of the specimen's elements and a smooth
+        continuum, which at a few tens of counts per pixel keeps most of the
+        counting noise out of the spectra.  None learns every channel.
+        ``fixed_components`` are kept as given.  The updates are the
+        multiplicative ones on ``C`` (the same majorisation, so the
+        objective still never increases); the block passes over X are
+        unchanged.
 """
 
 _DOC_ATTRS = """
@@ -1022,6 +1065,10 @@ _DOC_ATTRS = """
         Abundance maps, set by :meth:`fit_image` only.
     spatial_smoothness_ : float
         The weight of the spatial prior used (chosen by ``"auto"``).
+    spectral_coefficients_ : ndarray of shape (`n_components_`, n_basis)
+        With ``spectral_basis``: each component's coefficients on its rows
+        scaled to unit sum, so that a learned component is
+        ``spectral_coefficients_ @ basis``; zero for a fixed component.
     smoothness_scores_ : dict
         With ``spatial_smoothness="auto"``: ``{{weight: held-out
         log-likelihood}}`` of every weight tried, on the scale of the full
@@ -1160,6 +1207,7 @@ class SparseNMF(_BaseSpectrumNMF):
         callback=None,
         spatial_smoothness=0.0,
         image_shape=None,
+        spectral_basis=None,
         clip_negative=False,
     ):
         super().__init__(
@@ -1183,6 +1231,7 @@ class SparseNMF(_BaseSpectrumNMF):
             callback=callback,
             spatial_smoothness=spatial_smoothness,
             image_shape=image_shape,
+            spectral_basis=spectral_basis,
         )
         self.clip_negative = clip_negative
 

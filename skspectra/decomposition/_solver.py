@@ -562,6 +562,7 @@ class Model:
         dtype,
         prune_tol=0.0,
         spatial=None,
+        basis=None,
     ):
         N, M = stats["N"], stats["M"]
         self.loss = loss
@@ -590,6 +591,13 @@ class Model:
         # the smoothness prior on the maps (a SpatialPenalty), or None
         self.spatial = spatial
         self.penalised = self.ard or self.c_o > 0 or self.c_s > 0 or spatial is not None
+        # rows of unit sum that the spectra are non-negative combinations of,
+        # or None; with a basis the solver's H holds the coefficients on them
+        # (K x n_basis), whose row sums are the spectra's
+        self.basis = None
+        if basis is not None:
+            self.basis = np.asarray(basis, dtype=np.float64)
+            self.basis_gram = self.basis @ self.basis.T
         self.sigma2_floor = _SIGMA2_FLOOR * stats["sumsq"] / (N * M)
 
     # ---- parts of the objective
@@ -627,10 +635,29 @@ class Solver:
         self.source = source
         self.model = model
 
+    def _spectra(self, H):
+        """The component spectra of the factor ``H``: ``H`` itself, or with a
+        basis the coefficients ``H`` times the basis (float64)."""
+        if self.model.basis is None:
+            return H
+        return H.astype(np.float64) @ self.model.basis
+
+    def _gauss_resid(self, Hd, A, G):
+        """``||X||^2 - 2 <H, W^T X> + <W^T W, H H^T>`` at the coefficients or
+        spectra ``Hd``, from the statistics ``A = W^T X`` and ``G = W^T W``."""
+        Hf = self._spectra(Hd)
+        return max(
+            self.model.sumsq
+            - 2.0 * float(np.sum(Hf * A))
+            + float(np.sum(G * (Hf @ Hf.T))),
+            0.0,
+        )
+
     # ---------------------------------------------------------- Gaussian
     def _gauss_pass(self, W, H, sigma2, lam, n_inner, inner_tol):
         m = self.model
         dtype = m.dtype
+        H = self._spectra(H)
         s = H.astype(np.float64).sum(axis=1)
         Hd = H.astype(np.float64)
         P = Hd @ Hd.T
@@ -696,9 +723,7 @@ class Solver:
         # initial sigma2 and lam from the initial factors (exact minimisers)
         A, G, wsum, _ = self._gauss_pass(W, H, 1.0, lam, 0, 0.0)
         s = Hd.sum(axis=1)
-        resid = max(
-            m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))), 0.0
-        )
+        resid = self._gauss_resid(Hd, A, G)
         sigma2 = self._gauss_sigma2(resid)
         lam = m.update_lambda(wsum, s, np.ones(m.K))
         history = []
@@ -708,20 +733,23 @@ class Solver:
             A, G, wsum, _ = self._gauss_pass(W, H, sigma2, lam, 1, 0.0)
             # H step (learned rows only)
             s = Hd.sum(axis=1)
+            num = A
             den = G @ Hd
+            if m.basis is not None:
+                # the same majorisation on the coefficients C of H = C B:
+                # the gradient's parts are W^T X B^T and W^T W C B B^T
+                num = A @ m.basis.T
+                den = den @ m.basis_gram
             if m.c_o > 0:
                 Goff = G - np.diag(np.diag(G))
                 den += sigma2 * m.c_o * (Goff @ s)[:, None]
             den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
             if m.spatial is not None:
                 den += sigma2 * m.spatial.h_linear(self.rough, s)[:, None]
-            newH = _flush(Hd * A / np.maximum(den, tiny), _tiny(m.dtype))
+            newH = _flush(Hd * num / np.maximum(den, tiny), _tiny(m.dtype))
             Hd[L] = newH[L]
             s = Hd.sum(axis=1)
-            resid = max(
-                m.sumsq - 2.0 * float(np.sum(Hd * A)) + float(np.sum(G * (Hd @ Hd.T))),
-                0.0,
-            )
+            resid = self._gauss_resid(Hd, A, G)
             sigma2 = self._gauss_sigma2(resid)
             lam = m.update_lambda(wsum, s, lam)
             tracker.update(wsum, s, lam)
@@ -748,7 +776,8 @@ class Solver:
             W, H, state["sigma2"], state["lam"], n_inner, inner_tol
         )
         s = Hd.sum(axis=1)
-        resid = max(m.sumsq - 2.0 * cross + float(np.sum(G * (Hd @ Hd.T))), 0.0)
+        Hf = self._spectra(Hd)
+        resid = max(m.sumsq - 2.0 * cross + float(np.sum(G * (Hf @ Hf.T))), 0.0)
         J = self._gauss_objective(resid, G, s, wsum, state["sigma2"], state["lam"])
         return W, J, resid, wsum
 
@@ -756,6 +785,7 @@ class Solver:
     def _poisson_pass(self, W, H, lam, n_inner, inner_tol, need_xlog=True):
         m = self.model
         dtype = m.dtype
+        H = self._spectra(H)
         s = H.astype(np.float64).sum(axis=1)
         d = s * (1.0 + m.c_s) + m.inv_lam(lam)
         Poff = None
@@ -784,6 +814,10 @@ class Solver:
 
     def _poisson_h_step(self, Hd, B, G, wsum, lam):
         m = self.model
+        if m.basis is not None:
+            # the gradient on the coefficients C of H = C B is the one on H
+            # times B^T; with rows of unit sum the other terms are unchanged
+            B = B @ m.basis.T
         p = Hd * B
         d = (wsum * (1.0 + m.c_s) + m.inv_lam(lam))[:, None]
         qp = None

@@ -1,6 +1,8 @@
-"""Peaks of spectra: Lorentzian peak decomposition by ESPRIT, and peaks named
-by the X-ray lines or absorption edges near them."""
+"""Peaks of spectra: Lorentzian peak decomposition by ESPRIT, peaks named by
+the X-ray lines or absorption edges near them, and a basis of EDS spectra
+built from those lines."""
 
+from skspectra.peaks._eds_basis import eds_basis
 from skspectra.peaks._esprit import EdgeModel, EdgeStep, ESPRITPeaks, Peak
 from skspectra.peaks._lines import (
     LinePeak,
@@ -18,6 +20,7 @@ __all__ = [
     "LinePeak",
     "Peak",
     "XrayLine",
+    "eds_basis",
     "eds_resolution",
     "find_line_peaks",
     "identify_lines",

@@ -1,0 +1,77 @@
+"""Component spectra held to the cone of given spectra (``spectral_basis``).
+
+The solver's ``H`` then holds the coefficients of the components on the
+rows of the basis; these helpers check a basis and bring starting spectra
+onto its cone.
+"""
+
+import numpy as np
+
+
+def check_spectral_basis(basis, n_features, fixed=None):
+    """The solver's basis: the rows of ``basis`` scaled to unit sum, after
+    the (unit-sum) fixed spectra, or None when ``basis`` is None.
+
+    A fixed component is the coefficient one on its own row, and the learned
+    components start with zero coefficients on those rows, which the
+    multiplicative updates keep at zero: the learned spectra stay in the cone
+    of ``basis``.
+    """
+    if basis is None:
+        return None
+    G = np.asarray(basis, dtype=np.float64)
+    if G.ndim == 1:
+        G = G[None, :]
+    if G.ndim != 2 or G.shape[1] != n_features:
+        raise ValueError(
+            f"spectral_basis must have shape (n_basis, {n_features}) to match the "
+            f"channels of X; got {G.shape}."
+        )
+    if not np.all(np.isfinite(G)):
+        raise ValueError("spectral_basis contains NaN or infinite values.")
+    if np.any(G < 0):
+        raise ValueError("spectral_basis must be non-negative spectra.")
+    sums = G.sum(axis=1)
+    if np.any(sums <= 0):
+        raise ValueError(
+            f"spectral_basis row {int(np.argmax(sums <= 0))} is zero everywhere."
+        )
+    G = G / sums[:, None]
+    return G if fixed is None else np.vstack([fixed, G])
+
+
+# multiplicative sweeps that bring a starting spectrum onto the cone of the
+# basis: the coefficients of the KL-nearest combination to about a percent,
+# at a cost of K x n_basis x n_channels per sweep
+_PROJECTION_SWEEPS = 50
+# the smallest starting coefficient, relative to an even share of the sum: a
+# coefficient that starts at zero would stay there
+_COEF_FLOOR = 1e-3
+
+
+def coefficients_on(H, basis, n_fixed):
+    """Coefficients ``C >= 0`` with ``C @ basis`` near the spectra ``H``.
+
+    The first ``n_fixed`` rows of ``basis`` are the fixed spectra, which are
+    the first ``n_fixed`` rows of ``H``: each takes its own row with the
+    coefficient of its sum.  The other rows of ``H`` are combinations of the
+    remaining rows of ``basis``, fitted under the Kullback-Leibler divergence
+    by multiplicative updates (Lee & Seung, 2001) from equal positive
+    coefficients, so that none starts at zero (where the updates of the fit
+    would keep it, and none ends below a thousandth of an even share); every
+    update keeps the row sums of ``H``.
+    """
+    H = np.asarray(H, dtype=np.float64)
+    K, P = H.shape[0], basis.shape[0]
+    C = np.zeros((K, P))
+    sums = H.sum(axis=1)
+    C[np.arange(n_fixed), np.arange(n_fixed)] = sums[:n_fixed]
+    G = basis[n_fixed:]
+    learned = np.maximum(sums[n_fixed:], np.finfo(np.float64).tiny)
+    Cl = np.repeat(learned[:, None] / G.shape[0], G.shape[0], axis=1)
+    target = H[n_fixed:]
+    for _ in range(_PROJECTION_SWEEPS):
+        model = np.maximum(Cl @ G, np.finfo(np.float64).tiny)
+        Cl *= (target / model) @ G.T
+    C[n_fixed:, n_fixed:] = np.maximum(Cl, _COEF_FLOOR * learned[:, None] / G.shape[0])
+    return C
