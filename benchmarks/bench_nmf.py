@@ -533,24 +533,6 @@ def _espm():
     return SmoothNMF, ""
 
 
-def _espm_maps(SmoothNMF, image, lam, seed):
-    ny, nx, nc = image.shape
-    est = SmoothNMF(
-        n_components=LOW_DOSE_PHASES,
-        lambda_L=lam,
-        shape_2d=(ny, nx),
-        normalize=True,
-        max_iter=200,
-        random_state=seed,
-        verbose=0,
-    )
-    # espm's X is channels x pixels and its H the maps (components x pixels)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est.fit_transform(image.reshape(-1, nc).T)
-    return est.H_.T.reshape(ny, nx, -1)
-
-
 def bench_low_dose(seed=0):
     """Matched map correlation on low-dose grain images, and the prior's cost."""
     from skspectra.datasets import make_grain_image
@@ -601,7 +583,8 @@ def bench_low_dose(seed=0):
         if SmoothNMF is not None:
             scores = {
                 lam: map_correlation(
-                    _espm_maps(SmoothNMF, image, lam, seed), truth.maps
+                    _espm_fit(image, seed, lam=lam, n_components=LOW_DOSE_PHASES)[0],
+                    truth.maps,
                 )
                 for lam in ESPM_LAMBDAS
             }
@@ -854,23 +837,25 @@ def _espm_sample():
     ), ""
 
 
-def _espm_fit(image, G, seed):
-    """Maps and spectra of espm's SmoothNMF at its default Laplacian weight."""
+def _espm_fit(image, seed, *, G=None, lam=None, n_components=3):
+    """Maps and spectra of espm's SmoothNMF (Laplacian weight ``lam``, by
+    default espm's own), with its physics model ``G`` if given."""
     SmoothNMF, _ = _espm()
     ny, nx, nc = image.shape
     est = SmoothNMF(
-        n_components=3,
+        n_components=n_components,
         G=G,
-        lambda_L=ESPM_DEFAULT_LAMBDA,
+        lambda_L=ESPM_DEFAULT_LAMBDA if lam is None else lam,
         shape_2d=(ny, nx),
         normalize=True,
         max_iter=200,
         random_state=seed,
         verbose=0,
     )
+    # espm's X is channels x pixels and its H the maps (components x pixels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est.fit_transform(image.reshape(-1, nc).T.astype(np.float64))
+        est.fit_transform(image.reshape(-1, nc).T)
     spectra = (est.W_ if G is None else G @ est.W_).T
     return est.H_.T.reshape(ny, nx, -1), spectra
 
@@ -913,7 +898,7 @@ def bench_espm_data(seed=0):
         fits = _phys_fits(image, basis, seed)
         for name, G in (("espm without G", None), ("espm with G", sample["G"])):
             t0 = time.perf_counter()
-            fits[name] = _espm_fit(image, G, seed)
+            fits[name] = _espm_fit(image, seed, G=G)
             print(f"      {name}: {time.perf_counter() - t0:.1f} s", flush=True)
         rows[cpp] = {
             name: _matched_scores(m, h, sample["maps"], sample["phases"])

@@ -8,6 +8,33 @@ onto its cone.
 import numpy as np
 
 
+def unit_sum_spectra(spectra, n_features, name, rows):
+    """``spectra`` as a 2-D float array with rows of unit sum, checked.
+
+    ``name`` is the parameter the spectra came from and ``rows`` what its
+    rows are called in the expected shape, for the error messages.
+    """
+    S = np.asarray(spectra, dtype=np.float64)
+    if S.ndim == 1:
+        S = S[None, :]
+    if S.ndim != 2 or S.shape[1] != n_features:
+        raise ValueError(
+            f"{name} must have shape ({rows}, {n_features}) to match the "
+            f"channels of X; got {S.shape}."
+        )
+    if not np.all(np.isfinite(S)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    if np.any(S < 0):
+        raise ValueError(f"{name} must be non-negative spectra.")
+    sums = S.sum(axis=1)
+    if np.any(sums <= 0):
+        raise ValueError(
+            f"{name} row {int(np.argmax(sums <= 0))} is zero everywhere (an "
+            "all-zero spectrum)."
+        )
+    return S / sums[:, None]
+
+
 def check_spectral_basis(basis, n_features, fixed=None):
     """The solver's basis: the rows of ``basis`` scaled to unit sum, after
     the (unit-sum) fixed spectra, or None when ``basis`` is None.
@@ -19,24 +46,7 @@ def check_spectral_basis(basis, n_features, fixed=None):
     """
     if basis is None:
         return None
-    G = np.asarray(basis, dtype=np.float64)
-    if G.ndim == 1:
-        G = G[None, :]
-    if G.ndim != 2 or G.shape[1] != n_features:
-        raise ValueError(
-            f"spectral_basis must have shape (n_basis, {n_features}) to match the "
-            f"channels of X; got {G.shape}."
-        )
-    if not np.all(np.isfinite(G)):
-        raise ValueError("spectral_basis contains NaN or infinite values.")
-    if np.any(G < 0):
-        raise ValueError("spectral_basis must be non-negative spectra.")
-    sums = G.sum(axis=1)
-    if np.any(sums <= 0):
-        raise ValueError(
-            f"spectral_basis row {int(np.argmax(sums <= 0))} is zero everywhere."
-        )
-    G = G / sums[:, None]
+    G = unit_sum_spectra(basis, n_features, "spectral_basis", "n_basis")
     return G if fixed is None else np.vstack([fixed, G])
 
 

@@ -16,7 +16,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skspectra.decomposition._basis import check_spectral_basis, coefficients_on
+from skspectra.decomposition._basis import (
+    check_spectral_basis,
+    coefficients_on,
+    unit_sum_spectra,
+)
 from skspectra.decomposition._rmt import noise_quantile
 from skspectra.decomposition._solver import (
     _DIV_GUARD,
@@ -224,27 +228,15 @@ class _BaseSpectrumNMF(
     def _check_fixed(self, n_features, dtype):
         if self.fixed_components is None:
             return None
-        F = np.asarray(self.fixed_components, dtype=np.float64)
-        if F.ndim == 1:
-            F = F[None, :]
-        if F.ndim != 2 or F.shape[1] != n_features:
-            raise ValueError(
-                f"fixed_components must have shape (n_fixed, {n_features}) to match "
-                f"the channels of X; got {F.shape}."
-            )
-        if not np.all(np.isfinite(F)):
-            raise ValueError("fixed_components contains NaN or infinite values.")
-        if np.any(F < 0):
-            raise ValueError("fixed_components must be non-negative spectra.")
-        sums = F.sum(axis=1)
-        if np.any(sums <= 0):
-            raise ValueError("fixed_components contains an all-zero spectrum.")
+        F = unit_sum_spectra(
+            self.fixed_components, n_features, "fixed_components", "n_fixed"
+        )
         if self.n_components != "auto" and F.shape[0] > self.n_components:
             raise ValueError(
                 f"n_components={self.n_components} must be at least the number of "
                 f"fixed components ({F.shape[0]})."
             )
-        return F / sums[:, None]
+        return F
 
     # ------------------------------------------------------------- init
     def _initialize(self, source, stats, K, rng, fixed, basis=None):
