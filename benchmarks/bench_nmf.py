@@ -162,11 +162,17 @@ def _record_model(
     )
 
 
-def bench_speed(ny, nx, nc, n_iter):
+def _report_speed(name, sec, obj, stream, ref_sec=None):
+    """One row of the speed table: seconds and streams of X per iteration."""
+    ratio = f"  {ref_sec / sec:5.2f}x vs ref" if ref_sec else ""
     print(
-        f"\n== speed: {ny} x {nx} x {nc} float32 image, 8 components, "
-        f"{n_iter} iterations"
+        f"{name:<44s} {sec:8.3f} s/iter  {sec / stream:5.1f} streams"
+        f"  objective {obj:.6e}{ratio}"
     )
+
+
+def _speed_image(ny, nx, nc):
+    """The speed table's image as float32 rows, and the time to stream it."""
     X, _ = make_spectrum_image(
         8, shape=(ny, nx), n_channels=nc, counts_per_pixel=nc, random_state=0
     )
@@ -178,19 +184,13 @@ def bench_speed(ny, nx, nc, n_iter):
         X.sum()
     stream = (CLOCK[0]() - t0) / 3
     print(f"stream X once (X.sum()): {stream:.3f} s  [the physical floor]")
+    return X, stream
+
+
+def _speed_gaussian(X, stream, n_iter, shape):
+    """SparseNMF against scikit-learn's mu and cd solvers; the mu time."""
     from sklearn.decomposition import NMF
 
-    rows = []
-
-    def report(name, sec, obj, ref_sec=None):
-        rows.append((name, sec, obj))
-        ratio = f"  {ref_sec / sec:5.2f}x vs ref" if ref_sec else ""
-        print(
-            f"{name:<44s} {sec:8.3f} s/iter  {sec / stream:5.1f} streams"
-            f"  objective {obj:.6e}{ratio}"
-        )
-
-    # ---- Gaussian
     common = dict(tol=0.0, random_state=0)
     mine = dict(common, **N_JOBS)
     s_off, est, W = per_iteration_skspectra(
@@ -201,23 +201,30 @@ def bench_speed(ny, nx, nc, n_iter):
         lambda n: NMF(8, solver="mu", init="nndsvda", max_iter=n, **common), X, n_iter
     )
     frob_mu = frob(X, W, sk.components_)
-    report("sklearn NMF(solver='mu')  [ref]", sk_mu, frob_mu)
-    report("SparseNMF (penalties off)", s_off, obj_s, sk_mu)
+    _report_speed("sklearn NMF(solver='mu')  [ref]", sk_mu, frob_mu, stream)
+    _report_speed("SparseNMF (penalties off)", s_off, obj_s, stream, sk_mu)
     sk_cd, sk, W = per_iteration(
         lambda n: NMF(8, solver="cd", init="nndsvda", max_iter=n, **common), X, n_iter
     )
-    report("sklearn NMF(solver='cd')", sk_cd, frob(X, W, sk.components_), sk_mu)
+    _report_speed(
+        "sklearn NMF(solver='cd')", sk_cd, frob(X, W, sk.components_), stream, sk_mu
+    )
     s_on, est, W = per_iteration_skspectra(
         lambda n: SparseNMF(8, ard=True, orthogonality=1.0, max_iter=n, **mine),
         X,
         n_iter,
     )
-    report("SparseNMF (ARD + orthogonality)", s_on, frob(X, W, est.components_), sk_mu)
+    _report_speed(
+        "SparseNMF (ARD + orthogonality)",
+        s_on,
+        frob(X, W, est.components_),
+        stream,
+        sk_mu,
+    )
     print(
         f"   ARD+orthogonality cost / plain iteration: {s_on / s_off:.2f} "
         "(target <= 1.5)"
     )
-    shape = f"{ny}x{nx}x{nc}"
     _record_model(
         f"SparseNMF {shape}",
         "sklearn NMF(mu)",
@@ -229,42 +236,81 @@ def bench_speed(ny, nx, nc, n_iter):
         obj_s,
         frob_mu,
     )
+    return sk_mu
+
+
+class _HyperSpyNMF:
+    """HyperSpy's NMF decomposition of a signal, as an estimator of n
+    iterations."""
+
+    def __init__(self, sig, n):
+        self.sig, self.n = sig, n
+
+    def fit(self, Xa):
+        self.fit_transform(Xa)
+        return self
+
+    def fit_transform(self, Xa):
+        self.sig.decomposition(
+            algorithm="NMF",
+            output_dimension=8,
+            max_iter=self.n,
+            tol=0.0,
+            init="nndsvda",
+            random_state=0,
+            print_info=False,
+        )
+        lm = self.sig.learning_results
+        self.components_ = lm.factors.T
+        return lm.loadings
+
+
+class _PyMCR:
+    """pyMCR's alternating least squares from fixed starting spectra, as an
+    estimator of n iterations."""
+
+    def __init__(self, ST0, n):
+        self.ST0, self.n = ST0, n
+
+    def fit(self, Xa):
+        self.fit_transform(Xa)
+        return self
+
+    def fit_transform(self, Xa):
+        from pymcr.mcr import McrAR
+
+        mcr = McrAR(
+            max_iter=self.n,
+            tol_increase=1e9,
+            tol_n_increase=10**9,
+            tol_n_above_min=10**9,
+            tol_err_change=None,
+        )
+        mcr.fit(Xa, ST=self.ST0)
+        self.components_ = mcr.ST_opt_
+        return mcr.C_opt_
+
+
+def _speed_peers(X, stream, n_iter, image_shape, sk_mu):
+    """HyperSpy's and pyMCR's NMF, where installed and not skipped."""
+    from sklearn.decomposition import NMF
+
     try:
         if not PEERS[0]:
             raise ImportError("skipped (--no-peers)")
         import hyperspy.api as hs
 
-        sig = hs.signals.Signal1D(X.reshape(ny, nx, nc))
-
-        class _HS:
-            def __init__(self, n):
-                self.n = n
-
-            def fit(self, Xa):
-                self.fit_transform(Xa)
-                return self
-
-            def fit_transform(self, Xa):
-                sig.decomposition(
-                    algorithm="NMF",
-                    output_dimension=8,
-                    max_iter=self.n,
-                    tol=0.0,
-                    init="nndsvda",
-                    random_state=0,
-                    print_info=False,
-                )
-                lm = sig.learning_results
-                self.components_ = lm.factors.T
-                return lm.loadings
-
+        sig = hs.signals.Signal1D(X.reshape(*image_shape, X.shape[1]))
         # HyperSpy's set-up around scikit-learn's solver varies by more than
         # an iteration costs: whole fits, divided by the iteration count
-        hs_sec, est, W = per_iteration_total(_HS, X, 1 + n_iter)
-        report(
+        hs_sec, est, W = per_iteration_total(
+            lambda n: _HyperSpyNMF(sig, n), X, 1 + n_iter
+        )
+        _report_speed(
             "HyperSpy NMF [whole fit / iterations]",
             hs_sec,
             frob(X, W, est.components_),
+            stream,
             sk_mu,
         )
     except ImportError as exc:
@@ -272,45 +318,31 @@ def bench_speed(ny, nx, nc, n_iter):
     try:
         if not PEERS[0]:
             raise ImportError("skipped (--no-peers)")
-        from pymcr.mcr import McrAR
+        import pymcr  # noqa: F401
 
-        sk0 = NMF(8, init="nndsvda", max_iter=1, **common)
+        sk0 = NMF(8, init="nndsvda", max_iter=1, tol=0.0, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sk0.fit(X)
         ST0 = sk0.components_
-
-        class _MCR:
-            def __init__(self, n):
-                self.n = n
-
-            def fit(self, Xa):
-                self.fit_transform(Xa)
-                return self
-
-            def fit_transform(self, Xa):
-                mcr = McrAR(
-                    max_iter=self.n,
-                    tol_increase=1e9,
-                    tol_n_increase=10**9,
-                    tol_n_above_min=10**9,
-                    tol_err_change=None,
-                )
-                mcr.fit(Xa, ST=ST0)
-                self.components_ = mcr.ST_opt_
-                return mcr.C_opt_
-
-        mcr_sec, est, W = per_iteration(_MCR, X, n_iter)
-        report(
+        mcr_sec, est, W = per_iteration(lambda n: _PyMCR(ST0, n), X, n_iter)
+        _report_speed(
             "pyMCR McrAR (OLS + non-negativity)",
             mcr_sec,
             frob(X, W, est.components_),
+            stream,
             sk_mu,
         )
     except ImportError as exc:
         print(f"pyMCR not available: {exc}")
 
-    # ---- Poisson
+
+def _speed_poisson(X, stream, n_iter):
+    """PoissonNMF against scikit-learn's KL multiplicative updates."""
+    from sklearn.decomposition import NMF
+
+    common = dict(tol=0.0, random_state=0)
+    mine = dict(common, **N_JOBS)
     p_off, est, W = per_iteration_skspectra(
         lambda n: PoissonNMF(8, ard=False, max_iter=n, **mine), X, n_iter
     )
@@ -329,14 +361,20 @@ def bench_speed(ny, nx, nc, n_iter):
     )
     print()
     kl_ref = kl(X, W, sk.components_)
-    report("sklearn NMF(KL, solver='mu')  [ref]", sk_kl, kl_ref)
-    report("PoissonNMF (penalties off)", p_off, obj_p, sk_kl)
+    _report_speed("sklearn NMF(KL, solver='mu')  [ref]", sk_kl, kl_ref, stream)
+    _report_speed("PoissonNMF (penalties off)", p_off, obj_p, stream, sk_kl)
     p_on, est, W = per_iteration_skspectra(
         lambda n: PoissonNMF(8, ard=True, orthogonality=1.0, max_iter=n, **mine),
         X,
         n_iter,
     )
-    report("PoissonNMF (ARD + orthogonality)", p_on, kl(X, W, est.components_), sk_kl)
+    _report_speed(
+        "PoissonNMF (ARD + orthogonality)",
+        p_on,
+        kl(X, W, est.components_),
+        stream,
+        sk_kl,
+    )
     print(
         f"   ARD+orthogonality cost / plain iteration: {p_on / p_off:.2f} "
         "(target <= 1.5)"
@@ -353,7 +391,12 @@ def bench_speed(ny, nx, nc, n_iter):
         kl_ref,
     )
 
-    # ---- memory beyond X (tracemalloc sees NumPy's allocations)
+
+def _speed_memory(X):
+    """Peak memory beyond X of a short fit (tracemalloc sees NumPy's)."""
+    from sklearn.decomposition import NMF
+
+    common = dict(tol=0.0, random_state=0)
     print()
     for name, make in [
         ("PoissonNMF", lambda: PoissonNMF(8, ard=False, max_iter=3, **common)),
@@ -385,6 +428,18 @@ def bench_speed(ny, nx, nc, n_iter):
                 target="<= 0.5",
                 met=peak / X.nbytes <= 0.5,
             )
+
+
+def bench_speed(ny, nx, nc, n_iter):
+    print(
+        f"\n== speed: {ny} x {nx} x {nc} float32 image, 8 components, "
+        f"{n_iter} iterations"
+    )
+    X, stream = _speed_image(ny, nx, nc)
+    sk_mu = _speed_gaussian(X, stream, n_iter, f"{ny}x{nx}x{nc}")
+    _speed_peers(X, stream, n_iter, (ny, nx), sk_mu)
+    _speed_poisson(X, stream, n_iter)
+    _speed_memory(X)
 
 
 def bench_ard_seeds(n_seeds=10):
