@@ -239,16 +239,20 @@ def _speed_gaussian(X, stream, n_iter, shape):
     return sk_mu
 
 
-class _HyperSpyNMF:
+class _Peer:
+    """A peer's decomposition as an estimator: ``fit`` is ``fit_transform``."""
+
+    def fit(self, Xa):
+        self.fit_transform(Xa)
+        return self
+
+
+class _HyperSpyNMF(_Peer):
     """HyperSpy's NMF decomposition of a signal, as an estimator of n
     iterations."""
 
     def __init__(self, sig, n):
         self.sig, self.n = sig, n
-
-    def fit(self, Xa):
-        self.fit_transform(Xa)
-        return self
 
     def fit_transform(self, Xa):
         self.sig.decomposition(
@@ -265,16 +269,12 @@ class _HyperSpyNMF:
         return lm.loadings
 
 
-class _PyMCR:
+class _PyMCR(_Peer):
     """pyMCR's alternating least squares from fixed starting spectra, as an
     estimator of n iterations."""
 
     def __init__(self, ST0, n):
         self.ST0, self.n = ST0, n
-
-    def fit(self, Xa):
-        self.fit_transform(Xa)
-        return self
 
     def fit_transform(self, Xa):
         from pymcr.mcr import McrAR

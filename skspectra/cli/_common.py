@@ -29,7 +29,7 @@ class ArgumentParser(argparse.ArgumentParser):
 class LibraryNames:
     """The valid values of a flag, read from the library when first needed.
 
-    A sequence of the names in ``module.attribute`` (e.g.
+    An iterable container of the names in ``module.attribute`` (e.g.
     ``skspectra.metrics.METRIC_NAMES``) for ``choices=`` of an argument: the
     library stays the one list of names, yet building the parser imports
     nothing; the module is imported only when a value is checked or the help
@@ -49,12 +49,6 @@ class LibraryNames:
 
     def __contains__(self, value):
         return value in self._names()
-
-    def __len__(self):
-        return len(self._names())
-
-    def __getitem__(self, index):
-        return self._names()[index]
 
 
 def add_energy_window_options(parser):

@@ -15,6 +15,7 @@ from skspectra.decomposition import PoissonNMF, SparseNMF
 from skspectra.decomposition._spatial import (
     SpatialPenalty,
     _neighbours,
+    _statistics,
     check_image_shape,
 )
 
@@ -38,17 +39,6 @@ def map_correlation(found, truth):
     C = np.nan_to_num(np.corrcoef(t.T, f.T)[:k, k:])
     rows, cols = linear_sum_assignment(-C)
     return float(C[rows, cols].sum() / k)
-
-
-def stats_of(X):
-    row_sum = X.sum(axis=1)
-    return {
-        "N": X.shape[0],
-        "M": X.shape[1],
-        "sum": float(X.sum()),
-        "sumsq": float((X * X).sum()),
-        "rowsum_sq": float(row_sum @ row_sum),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +78,7 @@ def test_roughness_is_the_laplacian_quadratic_form(ny, nx, k, seed):
     W = np.random.default_rng(seed).random((ny * nx, k))
     A = laplacian(ny, nx)
     L = sp.diags(np.asarray(A.sum(axis=1)).ravel()) - A
-    pen = SpatialPenalty((ny, nx), 1.0, "poisson", stats_of(W + 1))
+    pen = SpatialPenalty((ny, nx), 1.0, "poisson", _statistics(W + 1))
     np.testing.assert_allclose(
         pen.roughness(W), np.einsum("ik,ik->k", W, L @ W), rtol=1e-10
     )
@@ -101,7 +91,7 @@ def test_roughness_is_the_laplacian_quadratic_form(ny, nx, k, seed):
 )
 def test_penalty_is_zero_for_constant_maps(ny, nx, values):
     W = np.tile(np.asarray(values), (ny * nx, 1))
-    pen = SpatialPenalty((ny, nx), 5.0, "poisson", stats_of(W + 1))
+    pen = SpatialPenalty((ny, nx), 5.0, "poisson", _statistics(W + 1))
     rough = pen.roughness(W)
     assert np.all(rough == 0)
     assert pen.objective(rough, np.ones(len(values))) == 0
@@ -118,7 +108,7 @@ def test_penalty_is_zero_for_constant_maps(ny, nx, values):
 )
 def test_roughness_invariant_under_grid_symmetries(ny, nx, k, seed):
     G = np.random.default_rng(seed).random((ny, nx, k))
-    stats = stats_of(G.reshape(-1, k) + 1)
+    stats = _statistics(G.reshape(-1, k) + 1)
     ref = SpatialPenalty((ny, nx), 1.0, "poisson", stats).roughness(G.reshape(-1, k))
     flipped = G[::-1, ::-1].reshape(-1, k)
     transposed = G.transpose(1, 0, 2).reshape(-1, k)
@@ -131,7 +121,7 @@ def test_roughness_invariant_under_grid_symmetries(ny, nx, k, seed):
 
 
 def test_effective_pixels_between_one_and_n():
-    stats = stats_of(np.ones((64, 3)))
+    stats = _statistics(np.ones((64, 3)))
     assert SpatialPenalty((8, 8), 1e-12, "poisson", stats).effective_pixels() == (
         pytest.approx(64)
     )
