@@ -272,7 +272,15 @@ class _BaseSpectrumNMF(
         return W, H
 
     # ------------------------------------------------------------- fit
-    def _fit(self, X, image_shape=None):
+    def _fit(self, X, image_shape=None, start=None, step=None):
+        """Fit X.
+
+        ``start`` = (W, H), the model's abundances and spectra, is a warm
+        start used instead of ``init`` (one run).  ``step`` replaces the
+        relative test of ``tol`` (which reads the decrease since the start,
+        small from a warm one) by a log-likelihood improvement per
+        iteration.
+        """
         X, dtype = self._check_X(X, reset=True)
         N, M = X.shape
         grid, weight = self._check_spatial(X, image_shape)
@@ -331,7 +339,9 @@ class _BaseSpectrumNMF(
                 spatial=make_penalty(grid, weight, self._loss, stats),
                 basis=basis,
             )
-            best = self._best_run(Solver(source, model), stats, K, fixed, dtype)
+            best = self._best_run(
+                Solver(source, model), stats, K, fixed, dtype, start, step
+            )
             if self.ard and self.prune == "likelihood":
                 best, model = self._select_by_likelihood(source, stats, model, best)
         converged = best["ard"]["converged"] if "ard" in best else best["converged"]
@@ -416,31 +426,44 @@ class _BaseSpectrumNMF(
         self.n_components_selection_ = result
         return result.n_components
 
-    def _best_run(self, solver, stats, K, fixed, dtype):
-        """``n_init`` fits from different starts; the lowest final objective."""
+    def _best_run(self, solver, stats, K, fixed, dtype, start=None, step=None):
+        """``n_init`` fits from different starts, or one from ``start``; the
+        lowest final objective."""
         rng = check_random_state(self.random_state)
         best = None
-        for run in range(self.n_init):
-            W0, H0 = self._initialize(
-                solver.source, stats, K, rng, fixed, solver.model.basis
-            )
-            if solver.model.spatial is not None:
-                W0 = solver.model.spatial.smooth(W0)
-            fit = self._run(solver, W0.astype(dtype), H0.astype(dtype), run)
+        for run in range(self.n_init if start is None else 1):
+            if start is None:
+                W0, H0 = self._initialize(
+                    solver.source, stats, K, rng, fixed, solver.model.basis
+                )
+                if solver.model.spatial is not None:
+                    W0 = solver.model.spatial.smooth(W0)
+            else:
+                W0, H0 = (np.array(a, dtype=np.float64) for a in start)
+                if solver.model.basis is not None:
+                    n_fixed = 0 if fixed is None else fixed.shape[0]
+                    H0 = coefficients_on(H0, solver.model.basis, n_fixed)
+            fit = self._run(solver, W0.astype(dtype), H0.astype(dtype), run, step)
             if best is None or fit["J"] < best["J"]:
                 best = fit
         return best
 
-    def _run(self, solver, W, H, run):
+    def _run(self, solver, W, H, run, step=None):
         """One fit from ``(W, H)``, then the objective at the returned factors.
 
-        ``run`` numbers the restart reported to the callback.
+        ``run`` numbers the restart reported to the callback; ``step``, if
+        given, is the log-likelihood improvement per iteration it stops at.
         """
         callback = self._callback(run)
         # with likelihood pruning the ARD fit only proposes the components
         # (the refits converge them): it stops once the relevances settle
         converged = None
-        if self.ard and self.prune == "likelihood" and self.tol > 0:
+        if step is not None:
+
+            def converged(history, iters):
+                return log_likelihood_converged(history, solver.model, step, iters)
+
+        elif self.ard and self.prune == "likelihood" and self.tol > 0:
             converged = _proposal_settled
         if self._loss == "gaussian":
             W, H, hist, n_iter, state = solver.fit_gaussian(

@@ -1,9 +1,11 @@
-"""How many components: a test of K against K + 1, bi-cross-validation and
-the held-out likelihood of a split of the data."""
+"""How many components: tests of K against K + 1 (of the residual's largest
+singular value, and a parametric bootstrap of the likelihood gained),
+bi-cross-validation and the held-out likelihood of a split of the data."""
 
 import numbers
 
 import numpy as np
+from scipy import stats
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import randomized_svd
@@ -37,7 +39,18 @@ _BCV_FOLDS = 2
 # finite log-likelihood
 _MODEL_FLOOR = 1e-9
 
-_METHODS = ("test", "bicv", "split")
+# the fits of method="bootstrap" stop when an iteration improves the
+# log-likelihood by less than this fraction of the largest gain of an
+# unconstrained component fitted to noise, (sqrt(N) + sqrt(M))^2 / 2: the
+# gains of a component fitted to noise then spread by a few percent of
+# their mean, a hundred times this step
+_NESTED_STEP = 1e-4
+
+# Newton steps of the amplitude of the component added to a fit: from zero
+# on a concave function, which they approach from below
+_LINE_NEWTON = 20
+
+_METHODS = ("test", "bootstrap", "bicv", "split")
 
 
 class NComponentsResult:
@@ -58,10 +71,13 @@ class NComponentsResult:
         Marchenko-Pastur law (1 is noise); for ``method="bicv"`` the
         held-out loss (Poisson deviance or squared error) per held-out entry;
         for ``method="split"`` the log-likelihood of the held-out half (up
-        to a constant of the data, so only differences between K count).
+        to a constant of the data, so only differences between K count);
+        for ``method="bootstrap"`` the log-likelihood gained by K + 1
+        components over K relative to the mean gain on data drawn from the
+        K-component fit (1 is noise).
     p_values : ndarray of float or None
-        For ``method="test"``, the p-value of K components against more
-        (small: the residual still holds a component).
+        For ``method="test"`` and ``"bootstrap"``, the p-value of K
+        components against more (small: the data hold another component).
     method, model : str
         The method and the noise model used.
     """
@@ -128,20 +144,28 @@ def _whitened_residual(est, X, W):
         floor = _WHITEN_FLOOR * max(float(X.mean()), np.finfo(float).tiny)
         return (X - WH) / np.sqrt(np.maximum(WH, floor))
     R = X - WH
-    N, M = X.shape
-    K = est.n_components_
-    dof = max(N * M - K * (N + M), 1)
-    inflate = N * M / dof
+    dof = _residual_dof(X.shape, est.n_components_)
     # the noise's variance as a function of the model's value, one level per
     # quantile bin of W H: constant for homoscedastic noise, lower where
     # data clipped at zero leave little room below the model
-    edges = np.quantile(WH, np.linspace(0, 1, _VARIANCE_BINS + 1)[1:-1])
-    which = np.searchsorted(edges, WH)
+    which = _value_bins(WH)
     counts = np.bincount(which.ravel(), minlength=_VARIANCE_BINS)
     sums = np.bincount(which.ravel(), weights=(R * R).ravel(), minlength=_VARIANCE_BINS)
-    var = inflate * sums / np.maximum(counts, 1)
+    var = (X.size / dof) * sums / np.maximum(counts, 1)
     floor = _WHITEN_FLOOR * max(float(np.sum(R * R)) / dof, np.finfo(float).tiny)
     return R / np.sqrt(np.maximum(var, floor))[which]
+
+
+def _residual_dof(shape, K):
+    """Degrees of freedom left in the residual of a K-component fit."""
+    N, M = shape
+    return max(N * M - K * (N + M), 1)
+
+
+def _value_bins(WH):
+    """The quantile bin of every entry of the model, out of _VARIANCE_BINS."""
+    edges = np.quantile(WH, np.linspace(0, 1, _VARIANCE_BINS + 1)[1:-1])
+    return np.searchsorted(edges, WH)
 
 
 def _test_score(est, X, W, rng):
@@ -169,6 +193,139 @@ def _loss(X, WH, poisson):
             2 * (np.sum(X[pos] * np.log(X[pos] / WH[pos])) - X.sum() + WH.sum())
         )
     return float(np.sum((X - WH) ** 2))
+
+
+def _log_likelihood(est, X, W, poisson):
+    """Log-likelihood of a fit up to a constant of the data: minus half the
+    Poisson deviance, or for Gaussian noise with its variance profiled out
+    ``-(N M / 2) log ||X - W H||^2``."""
+    loss = _loss(X, W @ est.components_.astype(np.float64), poisson)
+    if poisson:
+        return -0.5 * loss
+    return -0.5 * X.size * np.log(max(loss, np.finfo(float).tiny))
+
+
+def _nested_fit(est, X, K, start=None):
+    """A K-component Poisson fit of X from ``start`` = (W, H), or from the
+    estimator's own start; its factors and log-likelihood.
+
+    Every fit stops at the same log-likelihood step, a small part of what
+    a component fitted to noise gains, so fits from a warm start and from
+    the estimator's start are converged alike.
+    """
+    N, M = X.shape
+    step = _NESTED_STEP * 0.5 * (np.sqrt(N) + np.sqrt(M)) ** 2
+    # every component is kept: one fitted to noise explains a small share
+    fit = clone(est).set_params(n_components=K, prune_tol=0.0)
+    fit._validate_params()
+    W = fit._fit(X, start=start, step=step).astype(np.float64)
+    H = fit.components_.astype(np.float64)
+    return W, H, _log_likelihood(fit, X, W, True)
+
+
+def _one_more(X, W, H, rng):
+    """(W, H) with a component added along the steepest ascent of the
+    Poisson log-likelihood: the non-negative part (the larger of its two
+    signs) of the leading singular pair of its gradient ``X / W H - 1``,
+    at the amplitude that maximises the log-likelihood (Newton steps on a
+    concave function of one variable), so the start is no worse than the
+    K-component fit."""
+    WH = W @ H
+    floor = _MODEL_FLOOR * max(float(WH.mean()), np.finfo(float).tiny)
+    WH = np.maximum(WH, floor)
+    u, _, vt = randomized_svd(
+        X / WH - 1.0, 1, n_iter=_SVD_POWER_ITER, random_state=rng.randint(2**31)
+    )
+    u, v = u[:, 0], vt[0]
+    pos = np.linalg.norm(np.maximum(u, 0)) * np.linalg.norm(np.maximum(v, 0))
+    neg = np.linalg.norm(np.minimum(u, 0)) * np.linalg.norm(np.minimum(v, 0))
+    if neg > pos:
+        u, v = -u, -v
+    w, h = np.maximum(u, 0), np.maximum(v, 0)
+    # unit sum spectrum; a floor so multiplicative updates can move every entry
+    h = (h + _WHITEN_FLOOR * max(float(h.mean()), np.finfo(float).tiny)) / max(
+        float(h.sum()), np.finfo(float).tiny
+    )
+    w = w + _WHITEN_FLOOR * max(float(w.mean()), np.finfo(float).tiny)
+    D = np.outer(w, h)
+    alpha = 0.0
+    for _ in range(_LINE_NEWTON):
+        model = WH + alpha * D
+        grad = float(np.sum(X * D / model) - D.sum())
+        curv = float(np.sum(X * (D / model) ** 2))
+        if grad <= 0 or curv <= 0:
+            break
+        alpha += grad / curv
+    return np.column_stack([W, alpha * w]), np.vstack([H, h])
+
+
+def _best_fit(est, X, K, start):
+    """The better of a K-component fit from ``start`` and one from the
+    estimator's own start: each reaches its own optimum, and which is
+    higher differs between data sets."""
+    fits = [_nested_fit(est, X, K, start), _nested_fit(est, X, K)]
+    return max(fits, key=lambda fit: fit[2])
+
+
+def _gain(est, X, fit, rng):
+    """The fit of K + 1 components, the better of one from the K-component
+    ``fit`` with a component added and one from the estimator's start, and
+    the log-likelihood it gains over ``fit``."""
+    W, H, loglik = fit
+    more = _best_fit(est, X, H.shape[0] + 1, _one_more(X, W, H, rng))
+    return more, more[2] - loglik
+
+
+def _conditional_draws(X, WH, rng):
+    """Counts drawn from the model ``W H`` with every pixel's total that of X.
+
+    Poisson counts conditioned on their row sums are multinomial with the
+    model's row as probabilities.  Holding the totals keeps the draws as
+    sparse as X: drawn freely from a fit, pixels that X leaves empty (and
+    the fit too) would stay empty while others empty out, and at a few
+    counts per pixel that alone makes the draws poorer in what another
+    component can fit.
+    """
+    totals = np.rint(X.sum(axis=1)).astype(np.int64)
+    P = np.maximum(WH, 0.0)
+    sums = P.sum(axis=1, keepdims=True)
+    empty = sums[:, 0] <= 0
+    P = np.where(
+        empty[:, None], 1.0 / X.shape[1], P / np.where(empty, 1.0, sums[:, 0])[:, None]
+    )
+    gen = np.random.default_rng(rng.randint(2**31))
+    while True:
+        yield gen.multinomial(totals, P).astype(np.float64)
+
+
+def _bootstrap_score(est, X, K, fits, n_draws, rng):
+    """The Poisson log-likelihood gained by K + 1 components over K, against
+    the gains of the same fits on counts drawn from the K-component fit.
+
+    ``fits`` caches the fits of X by K: each K + 1 starts from the K before
+    it with one component added, and so does every fit of a draw, from the
+    K-component fit of X that the draw comes from, so the gains compared
+    are those of one more component, not of another optimum.  The p-value
+    is that of a gain as large under the null, from the t prediction
+    interval of the ``n_draws`` null gains (sums over every entry, close to
+    normal).  The score is the gain over the mean null gain: 1 is noise.
+    """
+    if K not in fits:
+        fits[K] = _nested_fit(est, X, K)
+    fits[K + 1], gain = _gain(est, X, fits[K], rng)
+    W, H, _ = fits[K]
+    draws = _conditional_draws(X, W @ H, rng)
+    null = np.empty(n_draws)
+    for b in range(n_draws):
+        draw = next(draws)
+        _, null[b] = _gain(est, draw, _best_fit(est, draw, K, (W, H)), rng)
+    centre, spread = float(null.mean()), float(null.std(ddof=1))
+    if spread > 0:
+        t = (gain - centre) / (spread * np.sqrt(1.0 + 1.0 / n_draws))
+        p = float(stats.t.sf(t, n_draws - 1))
+    else:
+        p = 0.0 if gain > centre else 1.0
+    return gain / max(centre, np.finfo(float).tiny), p
 
 
 def _bcv_score(est, X, K, rng):
@@ -262,6 +419,7 @@ def select_n_components(
     max_components=10,
     method="test",
     alpha=0.01,
+    n_draws=9,
     max_iter=2000,
     tol=1e-6,
     random_state=None,
@@ -279,14 +437,25 @@ def select_n_components(
         parameters are used (with ``ard=False``).
     max_components : int, default=10
         The largest number tried; at most ``min(n_pixels, n_channels) - 1``.
-    method : {"test", "bicv", "split"}, default="test"
+    method : {"test", "bootstrap", "bicv", "split"}, default="test"
         ``"test"``: K components are accepted when the residual of their
         fit, whitened under the noise model (divided by ``sqrt(W H)`` for
         Poisson, by the noise level estimated at each level of ``W H`` for
         Gaussian), has a largest singular value that is noise: its p-value
         under the Tracy-Widom law
         of the largest eigenvalue of a noise matrix (Johnstone 2001) is at
-        least ``alpha``.  The smallest such K is chosen.  ``"bicv"``:
+        least ``alpha``.  The smallest such K is chosen.  ``"bootstrap"``:
+        for counts (the Poisson model), K components are accepted when the
+        log-likelihood that K + 1 gain over them is what they gain on
+        counts without another component: ``n_draws`` images of Poisson
+        counts are drawn from the K-component fit, both fits are repeated
+        on each, and the p-value of the gain on X comes from the t
+        prediction interval of the gains on the draws (a parametric
+        bootstrap).  The smallest K with a p-value of at least ``alpha`` is
+        chosen.  It assumes no law for the gain, so it holds at a few
+        counts per pixel, where the Tracy-Widom edge of ``"test"`` is far
+        above what a non-negative component gains from noise; each K costs
+        ``2 (n_draws + 1)`` fits.  ``"bicv"``:
         bi-cross-validation of Owen & Perry (2009) over 2 x 2 folds of
         pixels and channels; the K of least held-out loss is chosen (every
         K up to ``max_components`` is fitted).  ``"split"``: X is split into
@@ -302,7 +471,9 @@ def select_n_components(
         ``image_shape``) the held-out half has the same pixels, so the
         prior is judged by what it predicts.
     alpha : float, default=0.01
-        Level of the test of ``method="test"``.
+        Level of the tests of ``method="test"`` and ``"bootstrap"``.
+    n_draws : int, default=9
+        Data sets drawn for each K by ``method="bootstrap"`` (at least 3).
     max_iter : int, default=2000
         Iterations of every fit (at least; an estimator's larger value is
         kept).
@@ -327,8 +498,9 @@ def select_n_components(
         For X that is not 2-D, has one pixel or channel, holds NaN or no
         positive value, for ``max_components`` below 2 or above
         ``min(n_pixels, n_channels) - 1``, for an unknown method or model,
-        and for ``method="split"`` with the Poisson model on X that is not
-        whole counts.
+        for ``n_draws`` below 3, for ``method="bootstrap"`` with the
+        Gaussian model, and for ``method="split"`` with the Poisson model
+        on X that is not whole counts.
 
     Warns
     -----
@@ -405,9 +577,24 @@ def select_n_components(
         raise ValueError(
             f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}."
         )
+    if not isinstance(n_draws, numbers.Integral) or n_draws < 3:
+        raise ValueError(
+            f"n_draws must be an integer >= 3 (the spread of the null gains); "
+            f"got {n_draws!r}."
+        )
     rng = check_random_state(random_state)
     est = _estimator(model, X, max_iter, tol, random_state)
     name = "poisson" if isinstance(est, PoissonNMF) else "gaussian"
+    if method == "bootstrap" and name != "poisson":
+        raise ValueError(
+            "method='bootstrap' draws counts and needs the Poisson model; for "
+            "Gaussian noise use method='test' or method='split'."
+        )
+    if method == "bootstrap" and not np.all(X == np.round(X)):
+        raise ValueError(
+            "method='bootstrap' needs whole counts in X (it draws counts with "
+            "the pixels' totals); use method='test' for data that are not counts."
+        )
     if method == "split":
         # a RandomState is used as given; a seed or None starts a Generator
         if isinstance(random_state, np.random.RandomState):
@@ -421,11 +608,15 @@ def select_n_components(
     chosen = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        fits = {}
         for K in range(1, max_components + 1):
             if method == "test":
                 fit = clone(est).set_params(n_components=K)
                 W = fit.fit_transform(X)
                 score, p = _test_score(fit, X, W, rng)
+                pvals.append(p)
+            elif method == "bootstrap":
+                score, p = _bootstrap_score(est, X, K, fits, n_draws, rng)
                 pvals.append(p)
             elif method == "bicv":
                 score = _bcv_score(est, X, K, rng)
@@ -434,7 +625,7 @@ def select_n_components(
                 score = _split_score(fit, A, B, variance)
             ks.append(K)
             scores.append(score)
-            if method == "test" and p >= alpha:
+            if method in ("test", "bootstrap") and p >= alpha:
                 chosen = K
                 break
     if method == "bicv":
@@ -454,7 +645,7 @@ def select_n_components(
         n_components=chosen,
         ks=ks,
         scores=scores,
-        p_values=pvals if method == "test" else None,
+        p_values=pvals if method in ("test", "bootstrap") else None,
         method=method,
         model=name,
     )

@@ -6,6 +6,7 @@ from skspectra.plotting._matplotlib import import_pyplot
 
 _LABELS = {
     "test": "largest residual eigenvalue / noise edge",
+    "bootstrap": "likelihood gain of K + 1 / its null mean",
     "bicv": "held-out loss per entry",
     "split": "held-out log-likelihood",
 }
@@ -26,7 +27,9 @@ def plot_scree(result, *, ax=None):
     fig : matplotlib Figure
         With ``method="test"`` the score is the largest squared singular
         value of the whitened residual over the noise edge (1 is noise, the
-        dashed line) and the p-values are written beside the points; with
+        dashed line) and the p-values are written beside the points, and
+        so with ``"bootstrap"``, whose score is the likelihood gained by one
+        more component over its mean on data without it; with
         ``"bicv"`` the held-out loss; with ``"split"`` the held-out
         log-likelihood.
 
@@ -55,7 +58,7 @@ def plot_scree(result, *, ax=None):
     else:
         fig = ax.figure
     ax.plot(ks, scores, "o-", color="C0")
-    if result.method == "test":
+    if result.method in ("test", "bootstrap"):
         ax.set_yscale("log")
         ax.axhline(1.0, color="0.5", ls="--", lw=1)
         for k, s, p in zip(ks, scores, result.p_values, strict=True):

@@ -192,6 +192,51 @@ def test_select_n_components_test_method(cpp):
     assert list(result.ks) == [1, 2, 3]
 
 
+@pytest.mark.parametrize("cpp", [30, 20000])
+def test_select_n_components_bootstrap(cpp):
+    from skspectra.decomposition import select_n_components
+
+    X, _ = grains(3, cpp, seed=3, shape=(32, 32), m=128)
+    result = select_n_components(
+        X, max_components=6, method="bootstrap", random_state=0
+    )
+    assert result.n_components == 3
+    assert list(result.ks) == [1, 2, 3]
+    assert np.all(result.p_values[:-1] < 0.01) and result.p_values[-1] >= 0.01
+    # the gain of a fourth component is what one gains from noise
+    assert 0.8 < result.scores[-1] < 1.25 < result.scores[-2]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    cpp=st.floats(1.0, 2000.0),
+    m=st.integers(16, 64),
+)
+def test_bootstrap_finds_one_component_in_rank_one_counts(seed, cpp, m):
+    """Counts of one spectrum times one map hold no second component: the
+    gain of a second is within the spread of its gains on draws."""
+    from skspectra.decomposition import select_n_components
+
+    rng = np.random.default_rng(seed)
+    spectrum = rng.gamma(2.0, 1.0, m)
+    abundance = rng.gamma(3.0, 1.0, 200)
+    mean = np.outer(abundance / abundance.mean(), spectrum / spectrum.sum()) * cpp
+    X = rng.poisson(mean).astype(float)
+    if not np.any(X > 0):
+        return
+    result = select_n_components(
+        X,
+        model="poisson",
+        max_components=3,
+        method="bootstrap",
+        alpha=1e-3,
+        random_state=seed,
+    )
+    assert result.n_components == 1
+    assert 0.0 <= result.p_values[0] <= 1.0
+
+
 def test_select_n_components_bicv_and_plot(tmp_path):
     pytest.importorskip("matplotlib")
     from skspectra.decomposition import select_n_components
@@ -282,6 +327,21 @@ def test_select_n_components_split_passes_the_spatial_prior_on():
         (
             np.full((20, 10), 0.5),
             {"model": "poisson", "method": "split", "max_components": 5},
+            "whole counts",
+        ),
+        (
+            np.ones((20, 10)),
+            {"method": "bootstrap", "n_draws": 2, "max_components": 5},
+            "n_draws",
+        ),
+        (
+            np.ones((20, 10)),
+            {"model": "gaussian", "method": "bootstrap", "max_components": 5},
+            "Poisson model",
+        ),
+        (
+            np.full((20, 10), 0.5),
+            {"model": "poisson", "method": "bootstrap", "max_components": 5},
             "whole counts",
         ),
     ],
