@@ -314,8 +314,7 @@ def run_cost(quick):
     )
     record(
         "ncomp",
-        "pruning fit passes / fixed-K passes with the refits' stopping test "
-        "(worst)",
+        "pruning fit passes / fixed-K passes with the refits' stopping test (worst)",
         max(precise),
         unit="x",
         target="<= 3",
