@@ -237,6 +237,24 @@ def test_bootstrap_finds_one_component_in_rank_one_counts(seed, cpp, m):
     assert 0.0 <= result.p_values[0] <= 1.0
 
 
+def test_test_method_warns_on_sparse_counts_and_bootstrap_holds():
+    """Rank-1 counts at 0.01 per entry: the whitened residual is heavy-tailed,
+    the test is told to be unreliable, and the bootstrap finds one."""
+    from skspectra.decomposition import select_n_components
+
+    rng = np.random.default_rng(0)
+    spectrum = rng.gamma(1.0, 1.0, 128)
+    abundance = rng.gamma(4.0, 1.0, 1024)
+    mean = np.outer(abundance / abundance.mean(), spectrum / spectrum.sum())
+    X = rng.poisson(1.28 * mean).astype(float)
+    with pytest.warns(UserWarning, match="counts this sparse"):
+        select_n_components(X, model="poisson", max_components=3, random_state=0)
+    result = select_n_components(
+        X, model="poisson", max_components=3, method="bootstrap", random_state=0
+    )
+    assert result.n_components == 1
+
+
 def test_select_n_components_bicv_and_plot(tmp_path):
     pytest.importorskip("matplotlib")
     from skspectra.decomposition import select_n_components
