@@ -196,9 +196,9 @@ def test_select_n_components_test_method(cpp):
 def test_select_n_components_bootstrap(cpp):
     from skspectra.decomposition import select_n_components
 
-    X, _ = grains(3, cpp, seed=3, shape=(32, 32), m=128)
+    X, _ = grains(3, cpp, seed=3)
     result = select_n_components(
-        X, max_components=6, method="bootstrap", random_state=0
+        X, max_components=5, method="bootstrap", n_draws=5, random_state=0
     )
     assert result.n_components == 3
     assert list(result.ks) == [1, 2, 3]
@@ -272,6 +272,24 @@ def test_select_n_components_bicv_and_plot(tmp_path):
     fig = result.plot()
     fig.savefig(tmp_path / "scree.png")
     assert (tmp_path / "scree.png").stat().st_size > 1000
+
+
+def test_bootstrap_scree_marks_noise_and_writes_the_p_values():
+    pytest.importorskip("matplotlib")
+    from skspectra.decomposition import NComponentsResult
+
+    result = NComponentsResult(
+        n_components=2,
+        ks=[1, 2],
+        scores=[40.0, 1.02],
+        p_values=[1e-9, 0.4],
+        method="bootstrap",
+        model="poisson",
+    )
+    ax = result.plot().axes[0]
+    assert ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.texts] == ["p=1e-09", "p=0.4"]
+    assert "null mean" in ax.get_ylabel()
 
 
 def gaussian_grains(k, seed, level=0.02, shape=(24, 24), m=96):
