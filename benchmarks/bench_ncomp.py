@@ -271,6 +271,10 @@ def _passes_to_precision(X, k, step):
     return int(small[0]) + 2 if small.size else len(history)
 
 
+# counts per pixel of the cost table: the battery's range, low to high
+COST_COUNTS = (100, 3000, 20000, 100000)
+
+
 def run_cost(quick):
     """Passes and time of a pruning fit over a fixed-K fit at the true K.
 
@@ -281,7 +285,7 @@ def run_cost(quick):
     """
     side = 32 if quick else 64
     ratios, precise, times = [], [], []
-    for cpp in (100, 3000, 20000):
+    for cpp in COST_COUNTS:
         X, _ = make_grain_image(
             4, shape=(side, side), n_channels=256, counts_per_pixel=cpp, random_state=1
         )

@@ -66,6 +66,12 @@ _PRUNE_ALPHA = 0.01
 # are then accurate to a small part of it
 _REFIT_STEP = 1e-2
 
+# the fewest components past the largest gap of the ARD shares that the
+# likelihood walk skips as one group (see _weak_group): two real components
+# of close shares below a gap are common, a cap above the true number by
+# three or more leaves at least three fitted to noise
+_WEAK_GROUP = 3
+
 # iterations of the short refit that first tries a removal: enough to move
 # the abundances of a component fitted to noise onto the others; a real
 # component is then checked with both fits converged
@@ -75,6 +81,26 @@ _TRIAL_ITER = 5
 def _proposal_settled(history, iters):
     """Stopping test of an ARD fit that only proposes: its relevances alone."""
     return True
+
+
+def _weak_group(share, index):
+    """The components of ``index`` past the largest gap of the shares, when
+    they are a group: at least :data:`_WEAK_GROUP` of them, spread over a
+    smaller ratio than that gap.
+
+    Components fitted to noise share the counts evenly, far below the real
+    ones.  Returns ``index`` ordered strongest first and how many stand
+    above the gap, or that number as ``index.size`` when there is no group.
+    """
+    order = index[np.argsort(-share[index], kind="stable")]
+    s = share[order]
+    if s.size <= _WEAK_GROUP or s[-1] <= 0:
+        return order, order.size
+    ratio = s[:-1] / s[1:]
+    strong = int(np.argmax(ratio)) + 1
+    if s.size - strong < _WEAK_GROUP or s[strong] / s[-1] >= ratio[strong - 1]:
+        return order, order.size
+    return order, strong
 
 
 def _is_out_of_core(X):
@@ -573,6 +599,12 @@ class _BaseSpectrumNMF(
         fit["model"] = sub
         return fit
 
+    @staticmethod
+    def _shares(fit):
+        """Share of the counts of each component of a fit, ``|w_k| |h_k|``."""
+        H = fit["H"].astype(np.float64)
+        return np.asarray(fit["wsum"], dtype=np.float64) * H.sum(axis=1)
+
     def _select_by_likelihood(self, source, stats, model, ard_fit):
         """Prune the components that explain less than the noise.
 
@@ -586,9 +618,18 @@ class _BaseSpectrumNMF(
         removal is accepted only from a converged fit, and a loss above the
         threshold is checked with the short refit converged too.  The last
         refit is returned, so the spectra carry no shrinkage from the prior.
+
+        Where the data are good the prior is weak beside the likelihood, and
+        components fitted to noise survive ARD as a group that shares the
+        counts evenly, far below the real ones (see :func:`_weak_group`);
+        converging a fit that holds them all is what a walk from the cap
+        spends most of its passes on.  So the walk then starts from the
+        components above the group and its strongest member, whose removal
+        is the first one tested; the weaker members go with it.  If that
+        removal is refused, the walk starts again from every component ARD
+        kept.
         """
-        H = ard_fit["H"].astype(np.float64)
-        share = np.asarray(ard_fit["wsum"], dtype=np.float64) * H.sum(axis=1)
+        share = self._shares(ard_fit)
         learned = model.learned
         keep = ~learned | (share > self.prune_tol * share[learned].max(initial=0))
         if not keep.any():
@@ -609,34 +650,47 @@ class _BaseSpectrumNMF(
 
         def without_weakest(fit):
             """A short refit of ``fit`` without its weakest learned component."""
-            Hk = fit["H"].astype(np.float64)
-            share = np.asarray(fit["wsum"], dtype=np.float64) * Hk.sum(axis=1)
+            share = self._shares(fit)
             share[~learned[fit["index"]]] = np.inf
             rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
             return refit(
                 fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
             )
 
-        W0 = ard_fit["W_iter"]
-        fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
-        gains = []
-        while np.count_nonzero(learned[fit["index"]]) > 1:
-            trial = without_weakest(fit)
-            gain = fit["loglik"] - trial["loglik"]
-            # a short trial overstates the loss only against a converged fit,
-            # so a removal is accepted from a converged fit; a loss above the
-            # threshold is checked with both converged
-            if gain < threshold and not fit["done"]:
-                fit = polish(fit)
+        def walk(index):
+            """Remove the weakest component while that costs less than the
+            threshold; the last fit and the losses of the removals tried."""
+            W0 = ard_fit["W_iter"]
+            fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
+            gains = []
+            while np.count_nonzero(learned[fit["index"]]) > 1:
                 trial = without_weakest(fit)
                 gain = fit["loglik"] - trial["loglik"]
-            if gain >= threshold and not trial["done"]:
-                trial = polish(trial)
-                gain = fit["loglik"] - trial["loglik"]
-            gains.append(gain)
-            if gain >= threshold:
-                break
-            fit = trial
+                # a short trial overstates the loss only against a converged
+                # fit, so a removal is accepted from a converged fit; a loss
+                # above the threshold is checked with both converged
+                if gain < threshold and not fit["done"]:
+                    fit = polish(fit)
+                    trial = without_weakest(fit)
+                    gain = fit["loglik"] - trial["loglik"]
+                if gain >= threshold and not trial["done"]:
+                    trial = polish(trial)
+                    gain = fit["loglik"] - trial["loglik"]
+                gains.append(gain)
+                if gain >= threshold:
+                    break
+                fit = trial
+            return fit, gains
+
+        # past a weak group, the walk starts at its strongest member; if
+        # that removal is refused, from every component ARD kept
+        order, strong = _weak_group(share, index[learned[index]])
+        fit, gains = None, []
+        if strong < order.size:
+            start = np.concatenate([index[~learned[index]], order[: strong + 1]])
+            fit, gains = walk(np.sort(start))
+        if fit is None or (gains and gains[0] >= threshold):
+            fit, gains = walk(index)
         fit = polish(fit)
         if self._loss == "gaussian":
             solver = Solver(source, fit["model"])
@@ -970,7 +1024,12 @@ _DOC_COMMON = """
         refit of the others and accepted only from a converged fit (against
         which the short refit can only overstate the loss).  The refits stop
         when an iteration improves the log-likelihood by less than a
-        hundredth of ``(sqrt(N) + sqrt(M))^2 / 2``.
+        hundredth of ``(sqrt(N) + sqrt(M))^2 / 2``.  When three or more of
+        the kept components lie past the largest ratio of consecutive
+        shares, spread over less than that ratio (on good data, components
+        fitted to noise survive ARD so), the walk starts at the strongest
+        of them and the weaker go with it; if its removal is refused, the
+        walk starts again from all of them.
     block_size : int, default=None
         Rows (pixels) per block of the one-pass solver; None chooses about
         4 MB per block.  Results do not depend on it beyond rounding.  Dask
@@ -1050,8 +1109,9 @@ _DOC_ATTRS = """
         Passes over X of the refits of ``prune="likelihood"`` (only set
         with ``ard=True`` and that option).
     pruning_gains_ : ndarray of shape (n_tested,)
-        Log-likelihood lost by each removal tried, weakest component first;
-        every value but the last is below ``pruning_threshold_`` (removed).
+        Log-likelihood lost by each removal tried on the way down to the
+        number found, weakest component first; every value but the last is
+        below ``pruning_threshold_`` (removed).
     pruning_threshold_ : float
         The log-likelihood a component must explain to be kept: what a
         component fitted to pure noise gains with probability 1 % (see

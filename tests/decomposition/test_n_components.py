@@ -53,6 +53,56 @@ def test_poisson_count_right_at_low_and_high_counts(cpp):
     assert est.pruning_gains_.size == 0 or est.pruning_gains_[-1] >= (
         est.pruning_threshold_
     )
+    if cpp == 20000:
+        # every component survives ARD here; the six fitted to noise form
+        # one weak group, so the walk tests its strongest and stops: one
+        # removal accepted, one refused, not seven removals from the cap
+        assert est.pruning_gains_.size == 2
+
+
+shares = st.lists(
+    st.floats(1e-6, 1e6, allow_nan=False, allow_infinity=False),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shares, st.floats(1e-3, 1e3))
+def test_weak_group_is_a_tight_group_past_the_largest_gap(values, scale):
+    from skspectra.decomposition._nmf import _weak_group
+
+    share = np.asarray(values)
+    index = np.arange(share.size)
+    order, strong = _weak_group(share, index)
+    assert sorted(order) == list(index)
+    assert np.all(np.diff(share[order]) <= 0)
+    # the answer does not depend on the scale of the shares
+    again = _weak_group(scale * share, index)
+    assert again[1] == strong
+    if strong < share.size:
+        s = share[order]
+        gap = s[strong - 1] / s[strong]
+        ratios = s[:-1] / s[1:]
+        assert share.size - strong >= 3
+        assert gap == ratios.max()
+        assert s[strong] / s[-1] < gap
+
+
+def test_weak_group_finds_noise_beside_real_components():
+    from skspectra.decomposition._nmf import _weak_group
+
+    real = [1.0, 0.45, 0.2, 0.15]
+    noise = [0.033, 0.029, 0.027, 0.027, 0.022, 0.017]
+    share = np.asarray(noise[:3] + real + noise[3:])
+    order, strong = _weak_group(share, np.arange(share.size))
+    assert strong == 4
+    assert set(order[:strong]) == {3, 4, 5, 6}
+    # two real components below a gap, or real ones spread wider than
+    # their largest gap, are no group
+    assert _weak_group(np.asarray(real), np.arange(4))[1] == 4
+    spread = np.asarray([1.0, 0.4, 0.3, 0.1, 0.05])
+    assert _weak_group(spread, np.arange(5))[1] == 5
 
 
 def test_count_does_not_follow_the_cap():
