@@ -4,7 +4,11 @@ from skspectra.decomposition._nmf import PoissonNMF, SparseNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._select import NComponentsResult, select_n_components
 from skspectra.decomposition._split import binomial_split
-from skspectra.decomposition._stability import ComponentStability, component_stability
+from skspectra.decomposition._stability import (
+    ComponentStability,
+    component_stability,
+    match_components,
+)
 
 __all__ = [
     "ComponentStability",
@@ -13,6 +17,7 @@ __all__ = [
     "SparseNMF",
     "binomial_split",
     "component_stability",
+    "match_components",
     "select_n_components",
     "suggest_noise_model",
 ]

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from skspectra.decomposition._nmf import _BaseSpectrumNMF
 from skspectra.decomposition._split import binomial_split
 
-__all__ = ["ComponentStability", "component_stability"]
+__all__ = ["ComponentStability", "component_stability", "match_components"]
 
 # a refitted component counts as the same component when the cosine of its
 # spectrum with the reference is at least this: spectra this close differ by
@@ -112,9 +112,51 @@ class ComponentStability:
 def match_components(reference, found):
     """Match found spectra to reference spectra by their cosine.
 
-    Returns, for every reference row, the index of its match in ``found``
-    (-1 when ``found`` has fewer rows) and the cosine with it (0 then).
+    The assignment maximises the sum of the cosines of the matched pairs
+    (the Hungarian algorithm, :func:`scipy.optimize.linear_sum_assignment`),
+    so a component is matched once at most.  Use it to compare two
+    decompositions, or a decomposition with known spectra: the order and
+    scale of NMF components are arbitrary.
+
+    Parameters
+    ----------
+    reference : array-like of shape (n_reference, n_channels)
+        Spectra to find, one per row.
+    found : array-like of shape (n_found, n_channels)
+        Spectra to match them with, e.g. ``components_`` of a fit.
+
+    Returns
+    -------
+    index : ndarray of int of shape (n_reference,)
+        For every reference row, the row of ``found`` matched to it; -1 for
+        the rows left without a match when ``found`` has fewer rows.
+    cosine : ndarray of shape (n_reference,)
+        The cosine of every reference row with its match (0 without one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspectra.decomposition import match_components
+    >>> reference = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    >>> found = np.array([[0.0, 2.0, 2.1], [3.0, 0.1, 0.0]])
+    >>> index, cosine = match_components(reference, found)
+    >>> index
+    array([1, 0])
+    >>> cosine.round(3)
+    array([0.999, 1.   ])
     """
+    reference = np.asarray(reference, dtype=np.float64)
+    found = np.asarray(found, dtype=np.float64)
+    if reference.ndim != 2 or found.ndim != 2:
+        raise ValueError(
+            "reference and found must be 2-D (one spectrum per row); got shapes "
+            f"{reference.shape} and {found.shape}."
+        )
+    if reference.shape[1] != found.shape[1]:
+        raise ValueError(
+            f"reference has {reference.shape[1]} channels but found has "
+            f"{found.shape[1]}; the spectra must share one axis."
+        )
     ref = reference / np.maximum(
         np.linalg.norm(reference, axis=1, keepdims=True), 1e-300
     )

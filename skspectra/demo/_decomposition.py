@@ -1,7 +1,6 @@
 """SparseNMF and PoissonNMF: components, maps and their number from spectrum images."""
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 
 from skspectra.datasets import make_spectrum_image
@@ -9,6 +8,7 @@ from skspectra.decomposition import (
     PoissonNMF,
     SparseNMF,
     binomial_split,
+    match_components,
     select_n_components,
 )
 
@@ -190,27 +190,23 @@ def split_half_maps(est, image, seed=0):
         clone(est).set_params(random_state=seed).fit_image(h.astype(np.float32))
         for h in halves
     ]
-    a, b = (
-        f.components_ / np.linalg.norm(f.components_, axis=1)[:, None] for f in fits
-    )
-    rows, cols = linear_sum_assignment(-(a @ b.T))
+    index, _ = match_components(fits[0].components_, fits[1].components_)
     maps = [f.maps_.reshape(-1, f.maps_.shape[-1]) for f in fits]
     return float(
         np.mean(
             [
                 np.corrcoef(maps[0][:, i], maps[1][:, j])[0, 1]
-                for i, j in zip(rows, cols, strict=True)
+                for i, j in enumerate(index)
+                if j >= 0
             ]
         )
     )
 
 
 def _matched_cosine(found, truth):
-    f = found / np.linalg.norm(found, axis=1, keepdims=True)
-    t = truth / np.linalg.norm(truth, axis=1, keepdims=True)
-    sim = t @ f.T
-    rows, cols = linear_sum_assignment(-sim)
-    return float(sim[rows, cols].mean())
+    """Mean cosine of the true spectra with their matches (0 for a true
+    spectrum left without one)."""
+    return float(match_components(truth, found)[1].mean())
 
 
 def run_demo(report, *, data_dir, random_state):

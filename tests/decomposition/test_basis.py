@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skspectra.decomposition import PoissonNMF, SparseNMF
-from skspectra.decomposition._stability import match_components
+from skspectra.decomposition import PoissonNMF, SparseNMF, match_components
 from skspectra.peaks import eds_basis
 
 pytest.importorskip("xraydb")

@@ -14,8 +14,8 @@ from skspectra.decomposition import (
     SparseNMF,
     binomial_split,
     component_stability,
+    match_components,
 )
-from skspectra.decomposition._stability import match_components
 
 
 def grains(k, cpp, seed=0, shape=(16, 16), m=48, noise="poisson"):
@@ -197,3 +197,15 @@ def test_figure_shows_the_bands(tmp_path):
         plot_components(est.components_, est.maps_, bands=(np.ones(3), np.ones(3)))
     with pytest.raises(ValueError, match="one value per component"):
         plot_components(est.components_, est.maps_, reappearance=[1.0])
+
+
+@pytest.mark.parametrize(
+    "reference, found, match",
+    [
+        (np.ones(3), np.ones((2, 3)), "2-D"),
+        (np.ones((2, 3)), np.ones((2, 4)), "3 channels but found has 4"),
+    ],
+)
+def test_matching_bad_input_is_clear(reference, found, match):
+    with pytest.raises(ValueError, match=match):
+        match_components(reference, found)
