@@ -668,7 +668,8 @@ class _BaseSpectrumNMF(
                 gain = fit["loglik"] - trial["loglik"]
                 # a short trial overstates the loss only against a converged
                 # fit, so a removal is accepted from a converged fit; a loss
-                # above the threshold is checked with both converged
+                # above the threshold is checked with both converged, and a
+                # loss the converged trial brings below it is an acceptance
                 if gain < threshold and not fit["done"]:
                     fit = polish(fit)
                     trial = without_weakest(fit)
@@ -676,6 +677,10 @@ class _BaseSpectrumNMF(
                 if gain >= threshold and not trial["done"]:
                     trial = polish(trial)
                     gain = fit["loglik"] - trial["loglik"]
+                    if gain < threshold and not fit["done"]:
+                        fit = polish(fit)
+                        trial = polish(without_weakest(fit))
+                        gain = fit["loglik"] - trial["loglik"]
                 gains.append(gain)
                 if gain >= threshold:
                     break

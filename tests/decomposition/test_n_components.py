@@ -60,6 +60,16 @@ def test_poisson_count_right_at_low_and_high_counts(cpp):
         assert est.pruning_gains_.size == 2
 
 
+def test_a_removal_is_accepted_only_from_a_converged_fit():
+    # here the short trial of the second removal lost more than the
+    # threshold and its converged refit less; accepted then from the short
+    # fit it was measured against, that removal "lost" -18
+    X, _ = grains(8, 20000, seed=45, m=128)
+    est = PoissonNMF(10, random_state=0).fit(X)
+    assert est.n_components_ == 8
+    assert np.all(est.pruning_gains_ > 0)
+
+
 shares = st.lists(
     st.floats(1e-6, 1e6, allow_nan=False, allow_infinity=False),
     min_size=1,
