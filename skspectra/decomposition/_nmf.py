@@ -737,9 +737,7 @@ class _BaseSpectrumNMF(
             # kept; relevances are those of the ARD fit it started from
             keep = s > 0
             ard = best["ard"]
-            share = np.asarray(ard["wsum"], dtype=np.float64) * ard["H"].astype(
-                np.float64
-            ).sum(axis=1)
+            share = self._shares(ard)
             self.relevance_ = share / share.sum() if share.sum() > 0 else share
             self.active_components_ = np.zeros(len(share), dtype=bool)
             self.active_components_[best["index"][keep]] = True

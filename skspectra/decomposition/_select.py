@@ -150,28 +150,18 @@ def _whitened_residual(est, X, W):
         floor = _WHITEN_FLOOR * max(float(X.mean()), np.finfo(float).tiny)
         return (X - WH) / np.sqrt(np.maximum(WH, floor))
     R = X - WH
-    dof = _residual_dof(X.shape, est.n_components_)
+    N, M = X.shape
+    dof = max(N * M - est.n_components_ * (N + M), 1)
     # the noise's variance as a function of the model's value, one level per
     # quantile bin of W H: constant for homoscedastic noise, lower where
     # data clipped at zero leave little room below the model
-    which = _value_bins(WH)
+    edges = np.quantile(WH, np.linspace(0, 1, _VARIANCE_BINS + 1)[1:-1])
+    which = np.searchsorted(edges, WH)
     counts = np.bincount(which.ravel(), minlength=_VARIANCE_BINS)
     sums = np.bincount(which.ravel(), weights=(R * R).ravel(), minlength=_VARIANCE_BINS)
     var = (X.size / dof) * sums / np.maximum(counts, 1)
     floor = _WHITEN_FLOOR * max(float(np.sum(R * R)) / dof, np.finfo(float).tiny)
     return R / np.sqrt(np.maximum(var, floor))[which]
-
-
-def _residual_dof(shape, K):
-    """Degrees of freedom left in the residual of a K-component fit."""
-    N, M = shape
-    return max(N * M - K * (N + M), 1)
-
-
-def _value_bins(WH):
-    """The quantile bin of every entry of the model, out of _VARIANCE_BINS."""
-    edges = np.quantile(WH, np.linspace(0, 1, _VARIANCE_BINS + 1)[1:-1])
-    return np.searchsorted(edges, WH)
 
 
 def _test_score(est, X, W, rng):
