@@ -103,6 +103,38 @@ def _weak_group(share, index):
     return order, strong
 
 
+def _most_alike(H, learned):
+    """The two learned rows of ``H`` of largest cosine, or None."""
+    rows = np.flatnonzero(learned)
+    if rows.size < 2:
+        return None
+    Hl = np.asarray(H, dtype=np.float64)[rows]
+    Hl = Hl / np.maximum(np.linalg.norm(Hl, axis=1, keepdims=True), _DIV_GUARD)
+    cos = Hl @ Hl.T
+    np.fill_diagonal(cos, -np.inf)
+    i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
+    return int(rows[min(i, j)]), int(rows[max(i, j)])
+
+
+def _merged(W, H, i, j):
+    """Factors with components ``i < j`` merged into one at ``i``: its map
+    holds the counts of both, its spectrum their count-weighted mean; the
+    positions of the components kept."""
+    dtypes = W.dtype, H.dtype
+    W = np.array(W, dtype=np.float64)
+    H = np.array(H, dtype=np.float64)
+    s = H[[i, j]].sum(axis=1)
+    counts = W[:, [i, j]].sum(axis=0) * s
+    total = max(float(counts.sum()), _DIV_GUARD)
+    spectrum = (counts[0] * H[i] / max(s[0], _DIV_GUARD)) + (
+        counts[1] * H[j] / max(s[1], _DIV_GUARD)
+    )
+    W[:, i] = W[:, i] * s[0] + W[:, j] * s[1]
+    H[i] = spectrum / total
+    rest = np.delete(np.arange(H.shape[0]), j)
+    return W[:, rest].astype(dtypes[0]), H[rest].astype(dtypes[1]), rest
+
+
 def _is_out_of_core(X):
     return isinstance(X, np.memmap) or is_dask_array(X)
 
@@ -141,6 +173,7 @@ class _BaseSpectrumNMF(
         "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "extrapolate": ["boolean"],
         "ard_shape": [Interval(numbers.Real, 2, None, closed="neither")],
         "prune_tol": [Interval(numbers.Real, 0, 1, closed="left")],
         "prune": [StrOptions({"likelihood", "relevance"})],
@@ -170,6 +203,7 @@ class _BaseSpectrumNMF(
         n_init=1,
         max_iter=500,
         tol=1e-4,
+        extrapolate=True,
         ard_shape=5.0,
         prune_tol=1e-2,
         prune="likelihood",
@@ -192,6 +226,7 @@ class _BaseSpectrumNMF(
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
+        self.extrapolate = extrapolate
         self.ard_shape = ard_shape
         self.prune_tol = prune_tol
         self.prune = prune
@@ -364,6 +399,7 @@ class _BaseSpectrumNMF(
                 prune_tol=self.prune_tol,
                 spatial=make_penalty(grid, weight, self._loss, stats),
                 basis=basis,
+                extrapolate=self.extrapolate,
             )
             best = self._best_run(
                 Solver(source, model), stats, K, fixed, dtype, start, step
@@ -569,6 +605,7 @@ class _BaseSpectrumNMF(
             dtype=model.dtype,
             spatial=model.spatial,
             basis=model.basis,
+            extrapolate=self.extrapolate,
         )
         step = _REFIT_STEP * self._noise_gain(model)
 
@@ -648,14 +685,21 @@ class _BaseSpectrumNMF(
                 return fit
             return refit(fit["index"], fit["W"], fit["H"])
 
-        def without_weakest(fit):
-            """A short refit of ``fit`` without its weakest learned component."""
+        def without_one(fit):
+            """The better of two short refits of ``fit`` with one learned
+            component fewer: without the weakest, and with the two of most
+            alike spectra merged (a phase that ARD split in two is one
+            component too many, however strong its halves)."""
+            at = fit["index"]
             share = self._shares(fit)
-            share[~learned[fit["index"]]] = np.inf
-            rest = np.delete(np.arange(len(fit["index"])), int(np.argmin(share)))
-            return refit(
-                fit["index"][rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER
-            )
+            share[~learned[at]] = np.inf
+            rest = np.delete(np.arange(len(at)), int(np.argmin(share)))
+            trials = [refit(at[rest], fit["W"][:, rest], fit["H"][rest], _TRIAL_ITER)]
+            pair = _most_alike(fit["H"], learned[at])
+            if pair is not None:
+                W, H, rest = _merged(fit["W"], fit["H"], *pair)
+                trials.append(refit(at[rest], W, H, _TRIAL_ITER))
+            return max(trials, key=lambda trial: trial["loglik"])
 
         def walk(index):
             """Remove the weakest component while that costs less than the
@@ -664,7 +708,7 @@ class _BaseSpectrumNMF(
             fit = refit(index, W0[:, index], ard_fit["H"][index], _TRIAL_ITER)
             gains = []
             while np.count_nonzero(learned[fit["index"]]) > 1:
-                trial = without_weakest(fit)
+                trial = without_one(fit)
                 gain = fit["loglik"] - trial["loglik"]
                 # a short trial overstates the loss only against a converged
                 # fit, so a removal is accepted from a converged fit; a loss
@@ -672,14 +716,14 @@ class _BaseSpectrumNMF(
                 # loss the converged trial brings below it is an acceptance
                 if gain < threshold and not fit["done"]:
                     fit = polish(fit)
-                    trial = without_weakest(fit)
+                    trial = without_one(fit)
                     gain = fit["loglik"] - trial["loglik"]
                 if gain >= threshold and not trial["done"]:
                     trial = polish(trial)
                     gain = fit["loglik"] - trial["loglik"]
                     if gain < threshold and not fit["done"]:
                         fit = polish(fit)
-                        trial = polish(without_weakest(fit))
+                        trial = polish(without_one(fit))
                         gain = fit["loglik"] - trial["loglik"]
                 gains.append(gain)
                 if gain >= threshold:
@@ -1000,6 +1044,17 @@ _DOC_COMMON = """
         relevances have settled: the set of components passing ``prune_tol``
         unchanged for 5 iterations and no relevance changing by more than
         1 % in the last one.
+    extrapolate : bool, default=True
+        After each iteration move both factors on along their last
+        multiplicative step, ``x (x / x_prev)^beta``, with the weight
+        ``beta`` adapted and the fit returned to its last checked point
+        whenever the objective rose there (the restart scheme of Ang &
+        Gillis, 2019, in log space so that the factors stay non-negative).
+        It reaches the objective of plain updates in several times fewer
+        iterations; the objective at the checks (every 5th iteration for
+        PoissonNMF, every one for SparseNMF) still never increases.  False
+        gives the plain multiplicative updates, each of which cannot
+        increase the objective.
     ard_shape : float, default=5.0
         Shape ``a > 2`` of the inverse-gamma prior on the relevances; its
         scale is set from the data mean, ``b = sqrt((a-1)(a-2) mean(X) / K)``.
@@ -1209,7 +1264,8 @@ class SparseNMF(_BaseSpectrumNMF):
     -----
     Optimised by multiplicative updates, each step of which cannot increase
     ``J`` (a majorisation-minimisation scheme; the relevances and the noise
-    variance are exact minimisers), arranged so that one iteration reads X
+    variance are exact minimisers), extrapolated along their last step with
+    restarts (``extrapolate``), and arranged so that one iteration reads X
     once: X is visited in row blocks, each block's maps are updated and the
     statistics ``W^T X`` and ``W^T W`` of the spectra update are accumulated
     in the same visit.  No N x M temporary is formed, and X may be a NumPy
@@ -1238,6 +1294,9 @@ class SparseNMF(_BaseSpectrumNMF):
        nonnegative matrix factorization for data representation", IEEE Trans.
        Pattern Anal. Mach. Intell. 33 (2011) 1548-1560,
        :doi:`10.1109/TPAMI.2010.231`.
+    .. [5] A. M. S. Ang and N. Gillis, "Accelerating nonnegative matrix
+       factorization algorithms using extrapolation", Neural Comput. 31
+       (2019) 417-439, :doi:`10.1162/neco_a_01157`.
 
     Examples
     --------
@@ -1274,6 +1333,7 @@ class SparseNMF(_BaseSpectrumNMF):
         n_init=1,
         max_iter=500,
         tol=1e-4,
+        extrapolate=True,
         ard_shape=5.0,
         prune_tol=1e-2,
         prune="likelihood",
@@ -1298,6 +1358,7 @@ class SparseNMF(_BaseSpectrumNMF):
             n_init=n_init,
             max_iter=max_iter,
             tol=tol,
+            extrapolate=extrapolate,
             ard_shape=ard_shape,
             prune_tol=prune_tol,
             prune=prune,
@@ -1357,9 +1418,10 @@ class PoissonNMF(_BaseSpectrumNMF):
 
     Notes
     -----
-    Multiplicative updates (majorisation-minimisation, so ``J`` never
-    increases; with the orthogonality penalty the minimiser of the auxiliary
-    function is the positive root of a quadratic).  One pass over X per
+    Multiplicative updates (majorisation-minimisation, so each update cannot
+    increase ``J``; with the orthogonality penalty the minimiser of the
+    auxiliary function is the positive root of a quadratic), extrapolated
+    along their last step with restarts (``extrapolate``).  One pass over X per
     iteration: for each row block, ``W_b H`` is formed for that block only,
     the block's maps are updated, and ``W_b^T (X_b / (W_b H))`` is
     accumulated for the spectra update; the extra memory is a few blocks, not
@@ -1383,6 +1445,8 @@ class PoissonNMF(_BaseSpectrumNMF):
        Intell. 35 (2013) 1592-1605, :doi:`10.1109/TPAMI.2012.240`.
     .. [4] D. Cai, X. He, J. Han and T. S. Huang, IEEE Trans. Pattern Anal.
        Mach. Intell. 33 (2011) 1548-1560, :doi:`10.1109/TPAMI.2010.231`.
+    .. [5] A. M. S. Ang and N. Gillis, Neural Comput. 31 (2019) 417-439,
+       :doi:`10.1162/neco_a_01157`.
 
     Examples
     --------

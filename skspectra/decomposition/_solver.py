@@ -170,8 +170,87 @@ class RelevanceTracker:
         return self.stable >= _SETTLED_ITERS and self.change <= _LAM_RTOL
 
 
+# extrapolated multiplicative updates: after an iteration each factor moves
+# on along its last multiplicative step, ``x (x / x_prev) ** beta`` (a step in
+# log space, so the factors stay non-negative and a zero stays zero), which
+# takes a fit several times fewer iterations to the same objective on
+# spectrum images.  The weight ``beta`` starts at _EXTRA_BETA, grows by
+# _EXTRA_GROW per accepted check up to a ceiling that itself grows by
+# _EXTRA_CAP_GROW to _EXTRA_BETA_MAX; when the objective at a check is above
+# the last accepted one, the fit returns to that check's point and ``beta``
+# shrinks by _EXTRA_SHRINK, its ceiling to the weight that failed (the
+# restart scheme of Ang & Gillis, Neural Computation 31, 2019).  One step
+# moves an entry by at most a factor _EXTRA_RATIO.
+_EXTRA_BETA = 0.5
+_EXTRA_BETA_MAX = 2.0
+_EXTRA_GROW = 1.1
+_EXTRA_CAP_GROW = 1.05
+_EXTRA_SHRINK = 1.5
+_EXTRA_RATIO = 1e2
+
+
+class Extrapolation:
+    """The extrapolation of one fit's factors, with its restart point.
+
+    ``accept(J, W, H, rest)`` is called where the objective ``J`` of the
+    point ``(W, H, rest)`` is known (``rest``: the other variables of the
+    fit, which the solver replaces but never modifies in place): it keeps
+    the point if ``J`` is not above the last one kept and returns None,
+    else restores ``W`` in place and returns the kept ``(H, rest, J)``.
+    ``step(W, H)`` moves ``W`` in place and returns the moved ``H``; it also
+    remembers ``(W, H)`` as the factors the next step extrapolates from.
+    """
+
+    def __init__(self, W, H):
+        self.beta = _EXTRA_BETA
+        self.ceiling = _EXTRA_BETA_MAX
+        self.prev = (W.copy(), H.copy())
+        self.kept = None
+
+    def accept(self, J, W, H, rest):
+        if self.kept is None or J <= self.kept[3]:
+            self.kept = (W.copy(), H.copy(), rest, J)
+            self.beta = min(self.ceiling, self.beta * _EXTRA_GROW)
+            self.ceiling = min(_EXTRA_BETA_MAX, self.ceiling * _EXTRA_CAP_GROW)
+            return None
+        self.ceiling = self.beta
+        self.beta /= _EXTRA_SHRINK
+        kW, kH, rest, kJ = self.kept
+        W[...] = kW
+        self.prev = (kW.copy(), kH.copy())
+        return kH.copy(), rest, kJ
+
+    @staticmethod
+    def _moved(x, prev, beta):
+        tiny = _tiny(x.dtype)
+        ratio = np.ones_like(x)
+        np.divide(x, prev, out=ratio, where=prev > tiny)
+        np.clip(ratio, 1.0 / _EXTRA_RATIO, _EXTRA_RATIO, out=ratio)
+        return x * ratio**beta
+
+    def step(self, W, H):
+        pW, pH = self.prev
+        self.prev = (W.copy(), H.copy())
+        W[...] = self._moved(W, pW, W.dtype.type(self.beta))
+        return self._moved(H, pH, self.beta)
+
+
 def _relative_test(tol):
     return lambda history, iters: objective_converged(history, tol, iters)
+
+
+def _log_likelihood_drop(prev, last, model):
+    """The log-likelihood gained from objective ``prev`` to ``last``.
+
+    The unpenalised Gaussian objective is ``0.5 ||X - W H||^2``, whose
+    log-likelihood with the noise variance profiled out is
+    ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
+    log-likelihoods already.
+    """
+    if model.loss == "gaussian" and not model.penalised:
+        ratio = max(prev, _DIV_GUARD) / max(last, _DIV_GUARD)
+        return 0.5 * model.N * model.M * np.log(ratio)
+    return prev - last
 
 
 def log_likelihood_converged(history, model, step, iters=None):
@@ -180,21 +259,11 @@ def log_likelihood_converged(history, model, step, iters=None):
     True when the last iteration improved the log-likelihood by at most
     ``step`` (log-likelihood units, so the same for any counts or scale of
     X); with ``iters`` (see :func:`objective_converged`) the mean improvement
-    per iteration since the previous evaluation.  The unpenalised Gaussian
-    objective is ``0.5 ||X - W H||^2``, whose
-    log-likelihood with the noise variance profiled out is
-    ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
-    log-likelihoods already.
+    per iteration since the previous evaluation.
     """
     if len(history) < 2:
         return False
-    prev, last = history[-2], history[-1]
-    if model.loss == "gaussian" and not model.penalised:
-        ratio = max(prev, _DIV_GUARD) / max(last, _DIV_GUARD)
-        drop = 0.5 * model.N * model.M * np.log(ratio)
-    else:
-        drop = prev - last
-    return drop / _gap(iters) <= step
+    return _log_likelihood_drop(history[-2], history[-1], model) / _gap(iters) <= step
 
 
 # ---------------------------------------------------------------- data pass
@@ -563,6 +632,7 @@ class Model:
         prune_tol=0.0,
         spatial=None,
         basis=None,
+        extrapolate=True,
     ):
         N, M = stats["N"], stats["M"]
         self.loss = loss
@@ -599,6 +669,7 @@ class Model:
             self.basis = np.asarray(basis, dtype=np.float64)
             self.basis_gram = self.basis @ self.basis.T
         self.sigma2_floor = _SIGMA2_FLOOR * stats["sumsq"] / (N * M)
+        self.extrapolate = bool(extrapolate)
 
     # ---- parts of the objective
     def ard_term(self, wsum, hsum, lam):
@@ -714,10 +785,30 @@ class Solver:
             return 1.0
         return max(resid / (m.N * m.M), m.sigma2_floor)
 
+    def _gauss_h_step(self, Hd, A, G, wsum, sigma2, lam):
+        """The H step (learned rows only) from ``A = W^T X``, ``G = W^T W``."""
+        m = self.model
+        s = Hd.sum(axis=1)
+        num = A
+        den = G @ Hd
+        if m.basis is not None:
+            # the same majorisation on the coefficients C of H = C B: the
+            # gradient's parts are W^T X B^T and W^T W C B B^T
+            num = A @ m.basis.T
+            den = den @ m.basis_gram
+        if m.c_o > 0:
+            Goff = G - np.diag(np.diag(G))
+            den += sigma2 * m.c_o * (Goff @ s)[:, None]
+        den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
+        if m.spatial is not None:
+            den += sigma2 * m.spatial.h_linear(self.rough, s)[:, None]
+        newH = _flush(Hd * num / np.maximum(den, _tiny(np.float64)), _tiny(m.dtype))
+        Hd = Hd.copy()
+        Hd[m.learned] = newH[m.learned]
+        return Hd
+
     def fit_gaussian(self, W, H, max_iter, tol, callback=None, converged=None):
         m = self.model
-        L = m.learned
-        tiny = _tiny(np.float64)
         Hd = H.astype(np.float64)
         lam = np.ones(m.K)
         # initial sigma2 and lam from the initial factors (exact minimisers)
@@ -728,40 +819,34 @@ class Solver:
         lam = m.update_lambda(wsum, s, np.ones(m.K))
         history = []
         tracker = RelevanceTracker(m)
+        test = converged or _relative_test(tol)
+        extra = Extrapolation(W, Hd) if m.extrapolate else None
         n_iter = 0
         for it in range(max_iter):
+            n_iter = it + 1
             A, G, wsum, _ = self._gauss_pass(W, H, sigma2, lam, 1, 0.0)
-            # H step (learned rows only)
-            s = Hd.sum(axis=1)
-            num = A
-            den = G @ Hd
-            if m.basis is not None:
-                # the same majorisation on the coefficients C of H = C B:
-                # the gradient's parts are W^T X B^T and W^T W C B B^T
-                num = A @ m.basis.T
-                den = den @ m.basis_gram
-            if m.c_o > 0:
-                Goff = G - np.diag(np.diag(G))
-                den += sigma2 * m.c_o * (Goff @ s)[:, None]
-            den += (sigma2 * (m.c_s * wsum + m.inv_lam(lam)))[:, None]
-            if m.spatial is not None:
-                den += sigma2 * m.spatial.h_linear(self.rough, s)[:, None]
-            newH = _flush(Hd * num / np.maximum(den, tiny), _tiny(m.dtype))
-            Hd[L] = newH[L]
+            Hd = self._gauss_h_step(Hd, A, G, wsum, sigma2, lam)
             s = Hd.sum(axis=1)
             resid = self._gauss_resid(Hd, A, G)
-            sigma2 = self._gauss_sigma2(resid)
-            lam = m.update_lambda(wsum, s, lam)
-            tracker.update(wsum, s, lam)
-            J = self._gauss_objective(resid, G, s, wsum, sigma2, lam)
+            new = self._gauss_sigma2(resid), m.update_lambda(wsum, s, lam)
+            J = self._gauss_objective(resid, G, s, wsum, *new)
+            back = None if extra is None else extra.accept(J, W, Hd, new)
+            if back is not None:
+                # above the last point kept: back to it, from where the next
+                # iteration steps without extrapolation
+                Hd, (sigma2, lam), J = back
+            else:
+                sigma2, lam = new
+                tracker.update(wsum, s, lam)
             history.append(J)
-            n_iter = it + 1
             H = Hd.astype(m.dtype)
             if callback is not None:
                 callback(n_iter, J)
-            test = converged or _relative_test(tol)
-            if test(history, None) and tracker.settled():
+            if back is None and test(history, None) and tracker.settled():
                 break
+            if back is None and extra is not None and n_iter < max_iter:
+                Hd = extra.step(W, Hd)
+                H = Hd.astype(m.dtype)
         H = Hd.astype(m.dtype)
         state = {"sigma2": sigma2, "lam": lam, "iters": list(range(1, n_iter + 1))}
         return W, H, history, n_iter, state
@@ -841,33 +926,48 @@ class Solver:
         s = Hd.sum(axis=1)
         wsum0 = W.astype(np.float64).sum(axis=0)
         lam = m.update_lambda(wsum0, s, np.ones(m.K))
-        history, iters = [], []
+        # every objective read, and those of the checks (the stopping test
+        # and the extrapolation's restarts read only these, so a callback,
+        # which reads every iteration, does not change the fit)
+        history, iters, checked, checked_at = [], [], [], []
         tracker = RelevanceTracker(m)
         test = converged or _relative_test(tol)
+        extra = Extrapolation(W, Hd) if m.extrapolate else None
         n_iter = 0
         for it in range(max_iter):
             n_iter = it + 1
-            # the objective where the stopping test or a callback reads it
-            read = (
-                callback is not None
-                or n_iter == 1
-                or n_iter % CHECK_EVERY == 0
-                or n_iter == max_iter
-            )
+            check = n_iter == 1 or n_iter % CHECK_EVERY == 0 or n_iter == max_iter
+            read = check or callback is not None
             B, G, wsum, xlog = self._poisson_pass(W, H, lam, 1, 0.0, need_xlog=read)
+            back = None
             if read:
-                s = Hd.sum(axis=1)
-                J, _ = self._poisson_objective(xlog, G, s, wsum, lam)
+                J, _ = self._poisson_objective(xlog, G, Hd.sum(axis=1), wsum, lam)
+            if check and extra is not None:
+                # above the last point kept: back to it, from where the next
+                # iteration steps without extrapolation
+                back = extra.accept(J, W, Hd, lam)
+                if back is not None:
+                    Hd, lam, J = back
+            if read:
                 history.append(J)
                 iters.append(n_iter)
+                if callback is not None:
+                    callback(n_iter, J)
+            if back is not None:
+                H = Hd.astype(m.dtype)
+                continue
+            if check:
+                checked.append(J)
+                checked_at.append(n_iter)
             Hd = self._poisson_h_step(Hd, B, G, wsum, lam)
             lam = m.update_lambda(wsum, Hd.sum(axis=1), lam)
             tracker.update(wsum, Hd.sum(axis=1), lam)
-            H = Hd.astype(m.dtype)
-            if callback is not None:
-                callback(n_iter, J)
-            if read and test(history, iters) and tracker.settled():
+            if check and test(checked, checked_at) and tracker.settled():
+                H = Hd.astype(m.dtype)
                 break
+            if extra is not None and n_iter < max_iter:
+                Hd = extra.step(W, Hd)
+            H = Hd.astype(m.dtype)
         state = {"lam": lam, "iters": iters}
         return W, H, history, n_iter, state
 

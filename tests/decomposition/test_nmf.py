@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
@@ -692,3 +692,47 @@ def test_poisson_log_only_where_the_stopping_test_reads_it(dense, monkeypatch):
         est.objective_history_, every.objective_history_[read_at - 1], rtol=1e-12
     )
     np.testing.assert_array_equal(est.components_, every.components_)
+
+
+# zero or far above the subnormal range, which the solver flushes to zero
+entries = st.one_of(st.just(0.0), st.floats(1e-200, 1e6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(entries, min_size=1, max_size=30),
+    st.lists(entries, min_size=1, max_size=30),
+    st.floats(0.0, 2.0),
+)
+def test_extrapolation_keeps_factors_non_negative_and_zeros_zero(x, prev, beta):
+    from skspectra.decomposition._solver import _EXTRA_RATIO, Extrapolation
+
+    n = min(len(x), len(prev))
+    x, prev = np.asarray(x[:n]), np.asarray(prev[:n])
+    moved = Extrapolation._moved(x, prev, beta)
+    assert np.all(moved >= 0)
+    assert np.all(moved[x == 0] == 0)
+    # an entry moves by at most a factor _EXTRA_RATIO ** beta, along its
+    # last step: up if it grew, down if it shrank
+    ok = x > 0
+    ratio = moved[ok] / x[ok]
+    bound = _EXTRA_RATIO**beta * (1 + 1e-12)
+    assert np.all(ratio <= bound) and np.all(ratio >= 1 / bound)
+    grew = ok & (x > prev) & (prev > 0)
+    assert np.all(moved[grew] >= x[grew] * (1 - 1e-12))
+    assert np.array_equal(Extrapolation._moved(x, prev, 0.0), x)
+
+
+@pytest.mark.parametrize("cls", [PoissonNMF, SparseNMF])
+def test_extrapolated_fit_goes_further_and_its_checks_never_rise(cls):
+    X, _ = small_data(4, n=120, m=40)
+    kw = dict(ard=False, tol=0.0, max_iter=60, random_state=0)
+    fast = cls(4, extrapolate=True, **kw).fit(X)
+    plain = cls(4, extrapolate=False, **kw).fit(X)
+    history = np.asarray(fast.objective_history_)
+    # the objective at the checks (each recorded value) never increases
+    assert np.all(np.diff(history[:-1]) <= 1e-10 * np.abs(history[:-2]))
+    assert fast.objective_history_[-1] < plain.objective_history_[-1]
+    # without it every update is a majorisation step
+    h = np.asarray(plain.objective_history_)
+    assert np.all(np.diff(h) <= 1e-10 * np.abs(h[:-1]))
