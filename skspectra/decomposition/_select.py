@@ -13,6 +13,7 @@ from sklearn.utils.extmath import randomized_svd
 from skspectra.decomposition._nmf import PoissonNMF, SparseNMF, _BaseSpectrumNMF
 from skspectra.decomposition._noise import suggest_noise_model
 from skspectra.decomposition._rmt import noise_edge, tw1_sf
+from skspectra.decomposition._spatial import half_dose_weight
 from skspectra.decomposition._split import binomial_split
 
 __all__ = ["NComponentsResult", "select_n_components"]
@@ -456,7 +457,9 @@ def select_n_components(
         approximation of X (data fission, Leiner et al. 2023).  Under a
         spatial prior (an estimator with ``spatial_smoothness`` and
         ``image_shape``) the held-out half has the same pixels, so the
-        prior is judged by what it predicts.
+        prior is judged by what it predicts; a half of the counts is fitted
+        at the weight that smooths it as much as the estimator's weight
+        smooths X (:func:`half_dose_weight`).
     alpha : float, default=0.01
         Level of the tests of ``method="test"`` and ``"bootstrap"``.
     n_draws : int, default=9
@@ -616,6 +619,13 @@ def select_n_components(
         A, B, variance = _split(
             X.astype(fit_dtype), name == "poisson", max_components, rng, split_rng
         )
+        weight = est.get_params().get("spatial_smoothness", 0.0)
+        if name == "poisson" and not isinstance(weight, str) and weight > 0:
+            # a half holds half the dose: the weight that smooths it as much
+            # as the estimator's weight smooths X
+            est = clone(est).set_params(
+                spatial_smoothness=half_dose_weight(weight, X, A)
+            )
     ks, scores, pvals = [], [], []
     chosen = None
     with warnings.catch_warnings():

@@ -8,6 +8,7 @@ from skspectra.decomposition import (
     PoissonNMF,
     SparseNMF,
     binomial_split,
+    half_dose_weight,
     match_components,
     select_n_components,
 )
@@ -169,7 +170,9 @@ def split_half_maps(est, image, seed=0):
     the two fits are matched by the cosine of their spectra, and the mean
     correlation of the matched maps is returned.  Unlike
     :func:`split_half_reproducibility`, every fit here sees its half's pixel
-    grid, so a spatial prior acts on both.
+    grid, so a spatial prior acts on both, at the weight that smooths half
+    the counts as much as ``est``'s weight smooths all of them
+    (:func:`~skspectra.decomposition.half_dose_weight`).
 
     Parameters
     ----------
@@ -185,11 +188,19 @@ def split_half_maps(est, image, seed=0):
     r : float
         Mean correlation of the matched maps of the two halves.
     """
-    halves = binomial_split(np.asarray(image), np.random.default_rng(seed))
-    fits = [
-        clone(est).set_params(random_state=seed).fit_image(h.astype(np.float32))
-        for h in halves
-    ]
+    image = np.asarray(image)
+    halves = binomial_split(image, np.random.default_rng(seed))
+    weight = est.get_params()["spatial_smoothness"]
+    loss = "poisson" if isinstance(est, PoissonNMF) else "gaussian"
+    fits = []
+    for h in halves:
+        fit = clone(est).set_params(random_state=seed)
+        if not isinstance(weight, str) and weight > 0:
+            flat = [a.reshape(-1, a.shape[-1]) for a in (image, h)]
+            fit.set_params(
+                spatial_smoothness=half_dose_weight(weight, *flat, loss=loss)
+            )
+        fits.append(fit.fit_image(h.astype(np.float32)))
     index, _ = match_components(fits[0].components_, fits[1].components_)
     maps = [f.maps_.reshape(-1, f.maps_.shape[-1]) for f in fits]
     return float(

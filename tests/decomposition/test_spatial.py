@@ -328,3 +328,39 @@ def test_auto_needs_counts_for_poisson(low_dose):
 
 def test_check_image_shape_accepts_line_scans_without_the_prior():
     assert check_image_shape((1, 10), 10, neighbours=False) == (1, 10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.floats(0.0, 1e4),
+    st.floats(0.5, 200.0),
+    st.integers(0, 2**31 - 1),
+)
+def test_half_dose_weight_is_twice_the_weight_on_a_binomial_half(weight, rate, seed):
+    from skspectra.decomposition import binomial_split, half_dose_weight
+
+    rng = np.random.default_rng(seed)
+    X = rng.poisson(rate, size=(30, 20)).astype(np.float64)
+    X[0, 0] += 1.0  # never all zero
+    A, _ = binomial_split(X, random_state=seed)
+    if A.sum() == 0:
+        return
+    half = half_dose_weight(weight, X, A)
+    # four times the coefficient in counts, on a unit that is the mean
+    # count per pixel: 4 * (counts of the half / counts of X)
+    np.testing.assert_allclose(half, 4.0 * weight * A.sum() / X.sum(), rtol=1e-12)
+    # linear in the weight, and independent of the units of X and its half
+    np.testing.assert_allclose(
+        half_dose_weight(3.0 * weight, X, A), 3.0 * half, rtol=1e-12
+    )
+    np.testing.assert_allclose(half_dose_weight(weight, 7.0 * X, 7.0 * A), half)
+
+
+def test_half_dose_weight_rejects_a_half_of_other_data():
+    from skspectra.decomposition import half_dose_weight
+
+    X = np.ones((4, 5))
+    with pytest.raises(ValueError, match="give a split of X"):
+        half_dose_weight(1.0, X, np.ones((4, 4)))
+    with pytest.raises(ValueError, match="loss must be"):
+        half_dose_weight(1.0, X, X / 2, loss="kl")
