@@ -1052,7 +1052,10 @@ _DOC_COMMON = """
         Gillis, 2019, in log space so that the factors stay non-negative).
         It reaches the objective of plain updates in several times fewer
         iterations; the objective at the checks (every 5th iteration for
-        PoissonNMF, every one for SparseNMF) still never increases.  False
+        PoissonNMF, every one for SparseNMF) still never increases, and a
+        fit stops only once plain updates up to the next check pass the
+        stopping test too (an extrapolated step can land just below the
+        last point and look converged).  False
         gives the plain multiplicative updates, each of which cannot
         increase the objective.
     ard_shape : float, default=5.0

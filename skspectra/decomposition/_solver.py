@@ -199,6 +199,12 @@ class Extrapolation:
     else restores ``W`` in place and returns the kept ``(H, rest, J)``.
     ``step(W, H)`` moves ``W`` in place and returns the moved ``H``; it also
     remembers ``(W, H)`` as the factors the next step extrapolates from.
+
+    An extrapolated step can land just below the last point kept, a tiny
+    decrease that a stopping test reads as convergence; so a fit that
+    passes its test stops only after a window of plain updates (up to its
+    next check) passes it too: ``confirms(passed)`` says whether to stop,
+    and otherwise ``paused`` holds the steps until the next check.
     """
 
     def __init__(self, W, H):
@@ -206,6 +212,14 @@ class Extrapolation:
         self.ceiling = _EXTRA_BETA_MAX
         self.prev = (W.copy(), H.copy())
         self.kept = None
+        self.paused = False
+
+    def confirms(self, passed):
+        """At a check: True to stop (``passed`` over a plain window)."""
+        if passed and self.paused:
+            return True
+        self.paused = passed
+        return False
 
     def accept(self, J, W, H, rest):
         if self.kept is None or J <= self.kept[3]:
@@ -231,6 +245,8 @@ class Extrapolation:
     def step(self, W, H):
         pW, pH = self.prev
         self.prev = (W.copy(), H.copy())
+        if self.paused:
+            return H
         W[...] = self._moved(W, pW, W.dtype.type(self.beta))
         return self._moved(H, pH, self.beta)
 
@@ -842,8 +858,10 @@ class Solver:
             H = Hd.astype(m.dtype)
             if callback is not None:
                 callback(n_iter, J)
-            if back is None and test(history, None) and tracker.settled():
-                break
+            if back is None:
+                passed = test(history, None) and tracker.settled()
+                if passed if extra is None else extra.confirms(passed):
+                    break
             if back is None and extra is not None and n_iter < max_iter:
                 Hd = extra.step(W, Hd)
                 H = Hd.astype(m.dtype)
@@ -962,9 +980,11 @@ class Solver:
             Hd = self._poisson_h_step(Hd, B, G, wsum, lam)
             lam = m.update_lambda(wsum, Hd.sum(axis=1), lam)
             tracker.update(wsum, Hd.sum(axis=1), lam)
-            if check and test(checked, checked_at) and tracker.settled():
-                H = Hd.astype(m.dtype)
-                break
+            if check:
+                passed = test(checked, checked_at) and tracker.settled()
+                if passed if extra is None else extra.confirms(passed):
+                    H = Hd.astype(m.dtype)
+                    break
             if extra is not None and n_iter < max_iter:
                 Hd = extra.step(W, Hd)
             H = Hd.astype(m.dtype)
