@@ -255,31 +255,27 @@ def _relative_test(tol):
     return lambda history, iters: objective_converged(history, tol, iters)
 
 
-def _log_likelihood_drop(prev, last, model):
-    """The log-likelihood gained from objective ``prev`` to ``last``.
-
-    The unpenalised Gaussian objective is ``0.5 ||X - W H||^2``, whose
-    log-likelihood with the noise variance profiled out is
-    ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
-    log-likelihoods already.
-    """
-    if model.loss == "gaussian" and not model.penalised:
-        ratio = max(prev, _DIV_GUARD) / max(last, _DIV_GUARD)
-        return 0.5 * model.N * model.M * np.log(ratio)
-    return prev - last
-
-
 def log_likelihood_converged(history, model, step, iters=None):
     """Stopping test of a refit on the scale of the log-likelihood.
 
     True when the last iteration improved the log-likelihood by at most
     ``step`` (log-likelihood units, so the same for any counts or scale of
     X); with ``iters`` (see :func:`objective_converged`) the mean improvement
-    per iteration since the previous evaluation.
+    per iteration since the previous evaluation.  The unpenalised Gaussian
+    objective is ``0.5 ||X - W H||^2``, whose
+    log-likelihood with the noise variance profiled out is
+    ``-(N M / 2) log ||X - W H||^2``; the other objectives are negative
+    log-likelihoods already.
     """
     if len(history) < 2:
         return False
-    return _log_likelihood_drop(history[-2], history[-1], model) / _gap(iters) <= step
+    prev, last = history[-2], history[-1]
+    if model.loss == "gaussian" and not model.penalised:
+        ratio = max(prev, _DIV_GUARD) / max(last, _DIV_GUARD)
+        drop = 0.5 * model.N * model.M * np.log(ratio)
+    else:
+        drop = prev - last
+    return drop / _gap(iters) <= step
 
 
 # ---------------------------------------------------------------- data pass
