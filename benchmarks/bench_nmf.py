@@ -551,9 +551,16 @@ LOW_DOSE = (3, 6, 12)
 LOW_DOSE_SHAPE, LOW_DOSE_CHANNELS, LOW_DOSE_PHASES = (64, 64), 256, 3
 # espm's Laplacian weights tried (its data normalised, normalize=True); the
 # best by the truth is reported
-ESPM_LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+ESPM_LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
 # the weights of skspectra's prior tried for its best-by-the-truth row
-ORACLE_WEIGHTS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+ORACLE_WEIGHTS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0)
+# the two generators of the low-dose table: make_grain_image's own spectra
+# (256 channels, phases that differ over the whole axis), and oxide phases
+# of real X-ray lines told apart only by line ratios (980 channels)
+LOW_DOSE_GENERATORS = (
+    ("grain", "make_grain_image"),
+    ("lines", "oxide phases of X-ray lines"),
+)
 
 
 def _matched(found, truth):
@@ -588,20 +595,55 @@ def _espm():
     return SmoothNMF, ""
 
 
-def bench_low_dose(seed=0):
-    """Matched map correlation on low-dose grain images, and the prior's cost."""
+def _low_dose_row(image, maps, rates, seed, SmoothNMF):
+    """One dose of the low-dose table: the map correlations of plain
+    PoissonNMF, of ``"auto"``, of the prior at its best weight, the weight
+    whose fit best predicts a new image from ``rates``, and espm's best."""
+    k, n = maps.shape[-1], image.shape[-1]
+    plain = PoissonNMF(k, ard=False, random_state=seed)
+    smooth = PoissonNMF(k, ard=False, spatial_smoothness="auto", random_state=seed)
+    t0 = time.perf_counter()
+    row = {"plain": map_correlation(plain.fit_image(image).maps_, maps)}
+    t1 = time.perf_counter()
+    row["smooth"] = map_correlation(smooth.fit_image(image).maps_, maps)
+    row["times"] = (t1 - t0, time.perf_counter() - t1)
+    row["weight"] = smooth.spatial_smoothness_
+    # the prior at its best weight by the truth, as espm's row is, and the
+    # weight whose fit best predicts a new image of the same dose
+    fixed, predicts = {}, {}
+    for w in ORACLE_WEIGHTS:
+        fitted = PoissonNMF(
+            k, ard=False, spatial_smoothness=w, random_state=seed
+        ).fit_image(image)
+        fixed[w] = map_correlation(fitted.maps_, maps)
+        # minus the KL divergence from the true rates: the expected
+        # log-likelihood of a new image, up to a constant
+        predicts[w] = -kl(
+            rates.reshape(-1, n), fitted.maps_.reshape(-1, k), fitted.components_
+        )
+    row["best_w"] = max(fixed, key=fixed.get)
+    row["best"] = fixed[row["best_w"]]
+    row["predict_w"] = max(predicts, key=predicts.get)
+    if SmoothNMF is not None:
+        scores = {
+            lam: map_correlation(
+                _espm_fit(image, seed, lam=lam, n_components=k)[0], maps
+            )
+            for lam in ESPM_LAMBDAS
+        }
+        row["espm_lam"] = max(scores, key=scores.get)
+        row["espm"] = scores[row["espm_lam"]]
+    return row
+
+
+def _low_dose_images(generator, cpp, seed):
+    """(image, true maps, true rates) of one low-dose image: ``"grain"`` is
+    make_grain_image's own; ``"lines"`` puts the oxide phases of real X-ray
+    lines of the --espm-data section on the same grain maps (as fractions),
+    64 x 64 x 980 channels."""
     from skspectra.datasets import make_grain_image
 
-    SmoothNMF, why = _espm()
-    print(
-        f"\nlow dose: {LOW_DOSE_SHAPE[0]} x {LOW_DOSE_SHAPE[1]} x "
-        f"{LOW_DOSE_CHANNELS}, {LOW_DOSE_PHASES} phases (make_grain_image), "
-        "matched map correlation with the true maps"
-    )
-    if SmoothNMF is None:
-        print(f"   espm row skipped: {why}")
-    rows = []
-    for cpp in LOW_DOSE:
+    if generator == "grain":
         image, truth = make_grain_image(
             LOW_DOSE_PHASES,
             shape=LOW_DOSE_SHAPE,
@@ -609,64 +651,21 @@ def bench_low_dose(seed=0):
             counts_per_pixel=cpp,
             random_state=seed,
         )
-        plain = PoissonNMF(LOW_DOSE_PHASES, ard=False, random_state=seed)
-        smooth = PoissonNMF(
-            LOW_DOSE_PHASES, ard=False, spatial_smoothness="auto", random_state=seed
-        )
-        t0 = time.perf_counter()
-        r_plain = map_correlation(plain.fit_image(image).maps_, truth.maps)
-        t1 = time.perf_counter()
-        r_smooth = map_correlation(smooth.fit_image(image).maps_, truth.maps)
-        t2 = time.perf_counter()
-        row = {"cpp": cpp, "plain": r_plain, "smooth": r_smooth}
-        # the prior at its best weight by the truth, as espm's row is, and
-        # the weight whose fit best predicts a new image of the same dose
-        fixed, predicts = {}, {}
-        for w in ORACLE_WEIGHTS:
-            fitted = PoissonNMF(
-                LOW_DOSE_PHASES, ard=False, spatial_smoothness=w, random_state=seed
-            ).fit_image(image)
-            fixed[w] = map_correlation(fitted.maps_, truth.maps)
-            # minus the KL divergence from the true rates: the expected
-            # log-likelihood of a new image, up to a constant
-            predicts[w] = -kl(
-                truth.X_noiseless.reshape(-1, LOW_DOSE_CHANNELS),
-                fitted.maps_.reshape(-1, LOW_DOSE_PHASES),
-                fitted.components_,
-            )
-        row["best_w"] = max(fixed, key=fixed.get)
-        row["best"] = fixed[row["best_w"]]
-        row["predict_w"] = max(predicts, key=predicts.get)
-        row["weight"] = smooth.spatial_smoothness_
-        row["times"] = (t1 - t0, t2 - t1)
-        if SmoothNMF is not None:
-            scores = {
-                lam: map_correlation(
-                    _espm_fit(image, seed, lam=lam, n_components=LOW_DOSE_PHASES)[0],
-                    truth.maps,
-                )
-                for lam in ESPM_LAMBDAS
-            }
-            row["espm_lam"] = max(scores, key=scores.get)
-            row["espm"] = scores[row["espm_lam"]]
-        rows.append(row)
-        espm = (
-            f", espm SmoothNMF {row['espm']:.3f} (best lambda_L {row['espm_lam']:g})"
-            if "espm" in row
-            else ""
-        )
-        print(
-            f"   {cpp:>3} counts/pixel: PoissonNMF {r_plain:.3f}, with "
-            f"spatial_smoothness='auto' {r_smooth:.3f} (weight "
-            f"{row['weight']:.3g}), at its best weight {row['best']:.3f} "
-            f"({row['best_w']:g}; the weight best for predicting a new image: "
-            f"{row['predict_w']:g}){espm}; fit {row['times'][0]:.1f} s, "
-            f"auto fit {row['times'][1]:.1f} s"
-        )
+        return image, truth.maps, truth.X_noiseless
+    _, truth = make_grain_image(
+        LOW_DOSE_PHASES, shape=LOW_DOSE_SHAPE, n_channels=8, random_state=seed
+    )
+    fractions = truth.maps / truth.maps.sum(axis=-1, keepdims=True)
+    rates = cpp * fractions @ _line_phases(PHYS_ENERGY)
+    image = np.random.default_rng(seed).poisson(rates).astype(np.float64)
+    return image, fractions, rates
+
+
+def _record_low_dose(label, rows, espm):
     ratio = np.mean([r["smooth"] for r in rows]) / np.mean([r["plain"] for r in rows])
     record(
         "nmf",
-        "low-dose map correlation, spatial prior / plain PoissonNMF",
+        f"low-dose map correlation ({label}), spatial prior / plain PoissonNMF",
         ratio,
         target=">= 1.5",
         unit="x",
@@ -674,24 +673,65 @@ def bench_low_dose(seed=0):
     )
     # a correlation is at most 1, so the mean ratio cannot exceed this
     ceiling = 1.0 / np.mean([r["plain"] for r in rows])
-    print(f"   (the largest mean ratio any method could reach here: {ceiling:.2f}x)")
-    if SmoothNMF is not None:
-        best = np.mean([r["best"] - r["espm"] for r in rows])
-        record(
-            "nmf",
-            "low-dose map correlation, both at their best weight: prior - espm",
-            best,
-            target=">= 0",
-            met=best >= 0,
-        )
-        margin = np.mean([r["smooth"] - r["espm"] for r in rows])
-        record(
-            "nmf",
-            "low-dose map correlation, prior ('auto') - espm SmoothNMF (best weight)",
-            margin,
-            target=">= 0",
-            met=margin >= 0,
-        )
+    print(
+        f"   ratio {ratio:.2f}x (the largest mean ratio any method could reach "
+        f"here: {ceiling:.2f}x)"
+    )
+    if not espm:
+        return
+    best = np.mean([r["best"] - r["espm"] for r in rows])
+    record(
+        "nmf",
+        f"low-dose map correlation ({label}), both at their best weight: prior - espm",
+        best,
+        target=">= 0",
+        met=best >= 0,
+    )
+    margin = np.mean([r["smooth"] - r["espm"] for r in rows])
+    record(
+        "nmf",
+        f"low-dose map correlation ({label}), prior ('auto') - espm SmoothNMF "
+        "(best weight)",
+        margin,
+        target=">= 0",
+        met=margin >= 0,
+    )
+
+
+def bench_low_dose(seed=0):
+    """Matched map correlation on low-dose grain images from two generators,
+    and the prior's cost."""
+    SmoothNMF, why = _espm()
+    print(
+        f"\nlow dose: {LOW_DOSE_SHAPE[0]} x {LOW_DOSE_SHAPE[1]}, "
+        f"{LOW_DOSE_PHASES} phases on make_grain_image's maps, matched map "
+        "correlation with the true maps"
+    )
+    if SmoothNMF is None:
+        print(f"   espm row skipped: {why}")
+    for generator, label in LOW_DOSE_GENERATORS:
+        print(f"   {label}:")
+        rows = []
+        for cpp in LOW_DOSE:
+            image, maps, rates = _low_dose_images(generator, cpp, seed)
+            row = _low_dose_row(image, maps, rates, seed, SmoothNMF)
+            rows.append(row)
+            espm = (
+                f", espm SmoothNMF {row['espm']:.3f} (best lambda_L "
+                f"{row['espm_lam']:g})"
+                if "espm" in row
+                else ""
+            )
+            print(
+                f"   {cpp:>3} counts/pixel: PoissonNMF {row['plain']:.3f}, with "
+                f"spatial_smoothness='auto' {row['smooth']:.3f} (weight "
+                f"{row['weight']:.3g}), at its best weight {row['best']:.3f} "
+                f"({row['best_w']:g}; the weight best for predicting a new "
+                f"image: {row['predict_w']:g}){espm}; fit {row['times'][0]:.1f} "
+                f"s, auto fit {row['times'][1]:.1f} s",
+                flush=True,
+            )
+        _record_low_dose(label, rows, SmoothNMF is not None)
     _bench_prior_cost(seed)
 
 
@@ -1223,92 +1263,97 @@ def bench_big_auto(shape=BIG_SHAPE, peers=True, sources=("memmap", "dask")):
         _write_big_image(path, ny, nx, nc)
         print(f"(wrote the image in {time.perf_counter() - t0:.0f} s)")
     chunk_rows = max(1, BIG_CHUNK_BYTES // (nc * 4))
-    tag = f"{'x'.join(map(str, BIG_SHAPE))} float32"
     for source in sources:
         res = _run_auto_child(path, source, chunk_rows, "peers" if peers else "none")
         if res is None:
             continue
-        peak = res["peak_client"] + sum(res.get("peak_workers", []))
-        # what the fit added to the processes' footprint at start-up
-        extra = peak - res["base_client"] - sum(res.get("base_workers", []))
-        where = "client + 2 workers" if source == "dask" else "process"
-        streams = res["per_iter"] / res["stream"]
+        _report_auto(res, source, shape, nbytes, factor)
+
+
+def _report_auto(res, source, shape, nbytes, factor):
+    """Print and record one source's run of :func:`bench_big_auto`."""
+    ny, nx, nc = shape
+    tag = f"{'x'.join(map(str, BIG_SHAPE))} float32"
+    peak = res["peak_client"] + sum(res.get("peak_workers", []))
+    # what the fit added to the processes' footprint at start-up
+    extra = peak - res["base_client"] - sum(res.get("base_workers", []))
+    where = "client + 2 workers" if source == "dask" else "process"
+    streams = res["per_iter"] / res["stream"]
+    print(
+        f"{source:7s} {res['n_components']} components after "
+        f"{res['iterations']} iterations (ARD and the likelihood refits): fit "
+        f"{res['fit']:.1f} s | {res['per_iter']:.3f} s per iteration, one "
+        f"stream of X {res['stream']:.3f} s -> {streams:.1f} streams | "
+        f"peak RSS ({where}, counting the pages of X read) "
+        f"{peak / 2**30:.2f} GB, {extra / 2**30:.2f} GB above the "
+        f"processes at start-up = {extra / nbytes:.2f} x X"
+    )
+    if source == "dask":
+        parts = [res["peak_client"] - res["base_client"]] + [
+            p - b for p, b in zip(res["peak_workers"], res["base_workers"], strict=True)
+        ]
         print(
-            f"{source:7s} {res['n_components']} components after "
-            f"{res['iterations']} iterations (ARD and the likelihood refits): fit "
-            f"{res['fit']:.1f} s | {res['per_iter']:.3f} s per iteration, one "
-            f"stream of X {res['stream']:.3f} s -> {streams:.1f} streams | "
-            f"peak RSS ({where}, counting the pages of X read) "
-            f"{peak / 2**30:.2f} GB, {extra / 2**30:.2f} GB above the "
-            f"processes at start-up = {extra / nbytes:.2f} x X"
+            "        of which client, workers: "
+            + ", ".join(f"{x / 2**30:.2f} GB" for x in parts)
         )
-        if source == "dask":
-            parts = [res["peak_client"] - res["base_client"]] + [
-                p - b
-                for p, b in zip(res["peak_workers"], res["base_workers"], strict=True)
-            ]
-            print(
-                "        of which client, workers: "
-                + ", ".join(f"{x / 2**30:.2f} GB" for x in parts)
-            )
-        if "sklearn_per_iter" in res:
-            print(
-                f"        scikit-learn NMF(KL, mu) at {res['n_components']} "
-                f"components, X in memory: {res['sklearn_per_iter']:.3f} s per "
-                f"iteration -> skspectra "
-                f"{res['sklearn_per_iter'] / res['per_iter']:.1f}x faster per iteration"
-                " (skspectra's median iteration: the ARD fit starts from the cap of "
-                "10 components)"
-            )
-            record(
-                "nmf",
-                f"{'x'.join(map(str, shape))}, n_components='auto', {source}: "
-                "speed-up per iteration over scikit-learn NMF(KL, mu) at the "
-                "number found (skspectra's iterations start from the cap of 10)",
-                res["sklearn_per_iter"] / res["per_iter"],
-                unit="x",
-            )
-        # the passes' fixed cost stays, the rest grows with the size of X
-        fixed = res["passes"] * res["pass_overhead"]
-        fit_full = fixed + (res["fit"] - fixed) * factor
+    if "sklearn_per_iter" in res:
         print(
-            f"        {res['passes']} passes over X, each with a fixed cost of "
-            f"{res['pass_overhead'] * 1e3:.0f} ms (a pass doing nothing): "
-            f"{fixed:.1f} s of the fit"
-        )
-        if factor != 1:
-            print(
-                f"        extrapolated to {tag} (same passes; their fixed cost "
-                f"kept, the rest x{factor:.2f}): fit {fit_full:.0f} s = "
-                f"{fit_full / 60:.1f} min [EXTRAPOLATED, not measured]"
-            )
-        label = f"{tag}, n_components='auto', {source}"
-        if factor != 1:
-            label += f" (extrapolated from {ny}x{nx}x{nc})"
-        record(
-            "nmf",
-            f"{label}: fit time",
-            fit_full / 60,
-            unit=" min",
-            target="< 5 min",
-            met=fit_full < 300,
+            f"        scikit-learn NMF(KL, mu) at {res['n_components']} "
+            f"components, X in memory: {res['sklearn_per_iter']:.3f} s per "
+            f"iteration -> skspectra "
+            f"{res['sklearn_per_iter'] / res['per_iter']:.1f}x faster per iteration"
+            " (skspectra's median iteration: the ARD fit starts from the cap of "
+            "10 components)"
         )
         record(
             "nmf",
-            f"{'x'.join(map(str, shape))}, n_components='auto', "
-            f"{source}: peak memory above start-up / size of X",
-            extra / nbytes,
-            unit="x",
-            target="< 2",
-            met=extra / nbytes < 2,
-        )
-        record(
-            "nmf",
-            f"{'x'.join(map(str, shape))}, n_components='auto', "
-            f"{source}: iteration time / one stream of X",
-            res["per_iter"] / res["stream"],
+            f"{'x'.join(map(str, shape))}, n_components='auto', {source}: "
+            "speed-up per iteration over scikit-learn NMF(KL, mu) at the "
+            "number found (skspectra's iterations start from the cap of 10)",
+            res["sklearn_per_iter"] / res["per_iter"],
             unit="x",
         )
+    # the passes' fixed cost stays, the rest grows with the size of X
+    fixed = res["passes"] * res["pass_overhead"]
+    fit_full = fixed + (res["fit"] - fixed) * factor
+    print(
+        f"        {res['passes']} passes over X, each with a fixed cost of "
+        f"{res['pass_overhead'] * 1e3:.0f} ms (a pass doing nothing): "
+        f"{fixed:.1f} s of the fit"
+    )
+    if factor != 1:
+        print(
+            f"        extrapolated to {tag} (same passes; their fixed cost "
+            f"kept, the rest x{factor:.2f}): fit {fit_full:.0f} s = "
+            f"{fit_full / 60:.1f} min [EXTRAPOLATED, not measured]"
+        )
+    label = f"{tag}, n_components='auto', {source}"
+    if factor != 1:
+        label += f" (extrapolated from {ny}x{nx}x{nc})"
+    record(
+        "nmf",
+        f"{label}: fit time",
+        fit_full / 60,
+        unit=" min",
+        target="< 5 min",
+        met=fit_full < 300,
+    )
+    record(
+        "nmf",
+        f"{'x'.join(map(str, shape))}, n_components='auto', "
+        f"{source}: peak memory above start-up / size of X",
+        extra / nbytes,
+        unit="x",
+        target="< 2",
+        met=extra / nbytes < 2,
+    )
+    record(
+        "nmf",
+        f"{'x'.join(map(str, shape))}, n_components='auto', "
+        f"{source}: iteration time / one stream of X",
+        res["per_iter"] / res["stream"],
+        unit="x",
+    )
 
 
 def _parse_size(text):
