@@ -75,31 +75,26 @@ def battery(quick, seed=0):
     return cases
 
 
-def make(case):
+def _generate(case, noise):
+    """The image of a case and its truth, with ``noise`` (None: the rates)."""
     k, m, side = case["rank"], case["channels"], case["side"]
+    kw = {
+        "shape": (side, side),
+        "n_channels": m,
+        "counts_per_pixel": case["cpp"],
+        "noise": noise,
+        "random_state": case["seed"],
+    }
     if case["generator"] == "grain":
         overlap = 0.0 if case["overlap"] == "separated" else 0.6
-        X, _ = make_grain_image(
-            k,
-            shape=(side, side),
-            n_channels=m,
-            counts_per_pixel=case["cpp"],
-            overlap=overlap,
-            noise=case["noise"],
-            random_state=case["seed"],
-        )
-    else:
-        overlap = 0.1 if case["overlap"] == "separated" else 0.9
-        X, _ = make_spectrum_image(
-            k,
-            shape=(side, side),
-            n_channels=m,
-            counts_per_pixel=case["cpp"],
-            overlap=overlap,
-            noise=case["noise"],
-            random_state=case["seed"],
-        )
-    X = X.reshape(-1, m)
+        return make_grain_image(k, overlap=overlap, **kw)
+    overlap = 0.1 if case["overlap"] == "separated" else 0.9
+    return make_spectrum_image(k, overlap=overlap, **kw)
+
+
+def make(case):
+    X, _ = _generate(case, case["noise"])
+    X = X.reshape(-1, case["channels"])
     if case["noise"] == "gaussian":
         X = np.clip(X, 0, None)
     return X
@@ -116,20 +111,8 @@ def detectable_rank(case):
     1643): below it the largest eigenvalues of signal plus noise are those
     of noise alone.
     """
-    k, m, side = case["rank"], case["channels"], case["side"]
-    kw = dict(
-        shape=(side, side),
-        n_channels=m,
-        counts_per_pixel=case["cpp"],
-        noise=None,
-        random_state=case["seed"],
-    )
-    if case["generator"] == "grain":
-        overlap = 0.0 if case["overlap"] == "separated" else 0.6
-        S, _ = make_grain_image(k, overlap=overlap, **kw)
-    else:
-        overlap = 0.1 if case["overlap"] == "separated" else 0.9
-        S, _ = make_spectrum_image(k, overlap=overlap, **kw)
+    k, m = case["rank"], case["channels"]
+    S, _ = _generate(case, None)
     S = S.reshape(-1, m)
     if case["noise"] == "poisson":
         Z = S / np.sqrt(np.maximum(S, np.finfo(float).tiny))
@@ -269,21 +252,8 @@ def _passes_to_precision(X, k):
 
 def _truth_factors(case):
     """The generator's maps and spectra of a case, ``W @ H`` its rates."""
-    k, m, side = case["rank"], case["channels"], case["side"]
-    kw = {
-        "shape": (side, side),
-        "n_channels": m,
-        "counts_per_pixel": case["cpp"],
-        "noise": None,
-        "random_state": case["seed"],
-    }
-    if case["generator"] == "grain":
-        overlap = 0.0 if case["overlap"] == "separated" else 0.6
-        _, truth = make_grain_image(k, overlap=overlap, **kw)
-    else:
-        overlap = 0.1 if case["overlap"] == "separated" else 0.9
-        _, truth = make_spectrum_image(k, overlap=overlap, **kw)
-    return truth.maps.reshape(-1, k), truth.components
+    _, truth = _generate(case, None)
+    return truth.maps.reshape(-1, case["rank"]), truth.components
 
 
 def _best_kl(X, k, starts):
