@@ -40,6 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._record import record
+from benchmarks.bench_nmf import kl
 from skspectra.datasets import make_grain_image, make_spectrum_image
 from skspectra.decomposition import PoissonNMF, SparseNMF, select_n_components
 
@@ -268,9 +269,7 @@ def _best_kl(X, k, starts):
         else:
             fit.set_params(init="random" if start else "nndsvda", random_state=start)
             W = fit.fit_transform(X)
-        R = np.maximum(W @ fit.components_, np.finfo(float).tiny)
-        pos = X > 0
-        value = float(np.sum(X[pos] * np.log(X[pos] / R[pos])) - X.sum() + R.sum())
+        value = kl(X, W, fit.components_)
         if value < best[0]:
             best = (value, (W, fit.components_))
     return best
