@@ -854,7 +854,6 @@ def _phys_fits(image, basis, seed, auto=True):
 def bench_eds_lines(seed=0):
     """Maps and spectra with and without eds_basis, grain images with real
     line energies, 20-500 counts per pixel."""
-    from skspectra.datasets import make_grain_image
     from skspectra.peaks import eds_basis
 
     energy = PHYS_ENERGY
@@ -868,12 +867,7 @@ def bench_eds_lines(seed=0):
     )
     rows = {}
     for cpp in PHYS_COUNTS:
-        _, truth = make_grain_image(
-            3, shape=LOW_DOSE_SHAPE, n_channels=8, random_state=seed
-        )
-        fractions = truth.maps / truth.maps.sum(axis=-1, keepdims=True)
-        rng = np.random.default_rng(seed)
-        image = rng.poisson(cpp * fractions @ phases).astype(np.float64)
+        image, fractions, _ = _low_dose_images("lines", cpp, seed)
         fits = _phys_fits(image, basis, seed, auto=False)
         rows[cpp] = {
             name: _matched_scores(m, h, fractions, phases)
